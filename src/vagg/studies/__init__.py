@@ -1,0 +1,1 @@
+"""vagg.studies."""
