@@ -1,0 +1,52 @@
+"""Errors raised by the data layer.
+
+Every error names the table, the column and the first offending rows, so a user with a
+real CIE or customs file can find the records to fix without reading a numpy traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+_MAX_ROWS_SHOWN = 5
+
+
+class SchemaError(ValueError):
+    """A table does not satisfy its canonical schema.
+
+    Attributes
+    ----------
+    table, column:
+        Where the violation is (``column`` is ``None`` for table-level problems such as
+        duplicate keys spanning several columns).
+    rows:
+        Positional row numbers (0-based, in the order the table was read) of the first
+        offending rows; ``n_bad`` is the total number of offending rows.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        column: str | None,
+        problem: str,
+        rows: Sequence[int] = (),
+        n_bad: int | None = None,
+        examples: Sequence[Any] = (),
+    ) -> None:
+        self.table = table
+        self.column = column
+        self.problem = problem
+        self.rows = list(rows)[:_MAX_ROWS_SHOWN]
+        self.n_bad = len(rows) if n_bad is None else n_bad
+        self.examples = list(examples)[:_MAX_ROWS_SHOWN]
+        where = f"table '{table}'" + (f", column '{column}'" if column else "")
+        msg = f"{where}: {problem}"
+        if self.n_bad:
+            msg += f" ({self.n_bad} row{'s' if self.n_bad != 1 else ''}"
+            if self.rows:
+                msg += f"; first at rows {self.rows}"
+            if self.examples:
+                msg += f"; values {self.examples}"
+            msg += ")"
+        super().__init__(msg)
