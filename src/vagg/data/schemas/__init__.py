@@ -19,6 +19,7 @@ from vagg.data.schemas.reference import (
     PROVINCE_CONTIGUITY,
     PROVINCES,
 )
+from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.schemas.regional import CITY_PANEL, CPI_CATEGORIES, TEXTS
 
 SCHEMAS: dict[str, TableSchema] = {
@@ -38,6 +39,9 @@ SCHEMAS: dict[str, TableSchema] = {
         CENSUS_2004,
         CITY_PANEL,
         TEXTS,
+        NATIONAL_SERIES,
+        PROVINCE_PANEL,
+        PROVINCE_EXPORTS,
     )
 }
 

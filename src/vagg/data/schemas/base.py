@@ -79,7 +79,18 @@ def _as_polars(df: pd.DataFrame | pl.DataFrame) -> pl.DataFrame:
     if isinstance(df, pl.DataFrame):
         return df
     if isinstance(df, pd.DataFrame):
-        return pl.from_pandas(df.reset_index(drop=True))
+        df = df.reset_index(drop=True)
+        try:
+            return pl.from_pandas(df)
+        except (TypeError, ValueError, ArithmeticError, pl.exceptions.PolarsError):
+            pass
+        # mixed-type object columns (numbers and text): read as text, so the cast to the
+        # canonical dtype names the rows that do not fit
+        fixed = df.copy()
+        for column in fixed.columns:
+            if fixed[column].dtype == object:
+                fixed[column] = fixed[column].map(lambda v: None if pd.isna(v) else str(v))
+        return pl.from_pandas(fixed)
     raise TypeError(f"expected a pandas or polars DataFrame, got {type(df).__name__}")
 
 
