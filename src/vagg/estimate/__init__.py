@@ -1,1 +1,2 @@
 """vagg.estimate."""
+from .matching import psm, Matching
