@@ -1,2 +1,7 @@
-"""vagg.estimate."""
-from .matching import psm, Matching
+"""vagg.estimate: estimators that return :class:`~vagg.estimate.results.Result` objects."""
+
+from .iv import iv
+from .matching import Matching, psm
+from .results import NotAvailable, Result, SampleAccounting
+
+__all__ = ["Matching", "NotAvailable", "Result", "SampleAccounting", "iv", "psm"]
