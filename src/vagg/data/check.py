@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -93,8 +94,13 @@ def check_dataset(dataset: str | Path) -> CheckReport:
     return report
 
 
-def _add(report: CheckReport, key: str, value: float) -> None:
-    report.moments[key] = report.moments.get(key, 0.0) + float(value)
+def _num(value: Any) -> float:
+    """A polars scalar (sum, mean) as a float; empty input counts as 0."""
+    return 0.0 if value is None else float(value)
+
+
+def _add(report: CheckReport, key: str, value: Any) -> None:
+    report.moments[key] = report.moments.get(key, 0.0) + _num(value)
 
 
 def _moments(name: str, frame: pl.DataFrame, report: CheckReport) -> None:
@@ -106,23 +112,23 @@ def _moments(name: str, frame: pl.DataFrame, report: CheckReport) -> None:
         _add(report, "_firms_employment", frame["employment"].sum())
     elif name == "customs":
         exports = frame.filter(pl.col("flow") == "export")
-        _add(report, "_customs_n", frame.height)
-        _add(report, "customs_export_usd_bn", exports["value_usd"].sum() / 1e9)
-        _add(report, "customs_import_usd_bn", frame.filter(pl.col("flow") == "import")[
-            "value_usd"].sum() / 1e9)
-        _add(report, "_proc_exports", exports.filter(pl.col("regime").is_in(["14", "15"]))[
-            "value_usd"].sum() / 1e9)
-        words = "进出口|贸易|经贸|科贸|外经"
-        _add(report, "_intermediary_exports", exports.filter(
-            pl.col("firm_name").str.contains(words))["value_usd"].sum() / 1e9)
-    elif name == "city_panel":
-        report.moments["city_fdi_over_gdp"] = float(
-            (frame["fdi"] * 8.0 / frame["gdp"]).mean()  # 10k USD at ≈8 RMB/USD over 10k RMB
+        imports = frame.filter(pl.col("flow") == "import")
+        processing = exports.filter(pl.col("regime").is_in(["14", "15"]))
+        by_intermediaries = exports.filter(
+            pl.col("firm_name").str.contains("进出口|贸易|经贸|科贸|外经")
         )
-        report.moments["city_log_gdp_per_capita"] = float(
+        _add(report, "_customs_n", frame.height)
+        _add(report, "customs_export_usd_bn", _num(exports["value_usd"].sum()) / 1e9)
+        _add(report, "customs_import_usd_bn", _num(imports["value_usd"].sum()) / 1e9)
+        _add(report, "_proc_exports", _num(processing["value_usd"].sum()) / 1e9)
+        _add(report, "_intermediary_exports", _num(by_intermediaries["value_usd"].sum()) / 1e9)
+    elif name == "city_panel":
+        # FDI is in 10k USD, GDP in 10k RMB: ≈8 RMB per USD over the period
+        report.moments["city_fdi_over_gdp"] = _num((frame["fdi"] * 8.0 / frame["gdp"]).mean())
+        report.moments["city_log_gdp_per_capita"] = _num(
             (frame["gdp"] / frame["population"]).log().mean()
         )
-        report.moments["city_log_wage"] = float(frame["avg_wage"].log().mean())
+        report.moments["city_log_wage"] = _num(frame["avg_wage"].log().mean())
     elif name == "platform":
         report.moments["platform_members"] = float(frame.height)
 

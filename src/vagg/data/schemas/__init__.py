@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from vagg.data.schemas.base import Column, TableSchema, check_unique_key, validate
 from vagg.data.schemas.micro import CUSTOMS, FIRMS, PLATFORM, QUANTITY_UNITS, REGIMES
+from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.schemas.reference import (
     CENSUS_2004,
     CITIES,
@@ -19,7 +20,6 @@ from vagg.data.schemas.reference import (
     PROVINCE_CONTIGUITY,
     PROVINCES,
 )
-from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.schemas.regional import CITY_PANEL, CPI_CATEGORIES, TEXTS
 
 SCHEMAS: dict[str, TableSchema] = {
@@ -63,5 +63,36 @@ __all__ = [
     "TableSchema",
     "check_unique_key",
     "get_schema",
+    "schema_markdown",
     "validate",
 ]
+
+
+def schema_markdown() -> str:
+    """Markdown documentation of every canonical table (embedded in ``docs/data.md``)."""
+    parts = []
+    for schema in SCHEMAS.values():
+        parts.append(f"### `{schema.name}`\n")
+        parts.append(f"{schema.description}\n")
+        key = ", ".join(f"`{k}`" for k in schema.key)
+        part = f"; partitioned by `{schema.partition_by}`" if schema.partition_by else ""
+        parts.append(f"Key: {key}{part}.\n")
+        parts.append("| column | type | unit | null | rule | description |")
+        parts.append("|---|---|---|---|---|---|")
+        for c in schema.columns:
+            rules = []
+            if c.pattern:
+                rules.append(f"`{c.pattern}`")
+            if c.allowed:
+                shown = ", ".join(str(a) for a in c.allowed[:8])
+                rules.append(f"one of {shown}{' …' if len(c.allowed) > 8 else ''}")
+            if c.ge is not None:
+                rules.append(f"≥ {c.ge:g}")
+            if c.le is not None:
+                rules.append(f"≤ {c.le:g}")
+            parts.append(
+                f"| `{c.name}` | {c.dtype} | {c.unit} | {'yes' if c.nullable else 'no'} | "
+                f"{'; '.join(rules)} | {c.description} |"
+            )
+        parts.append("")
+    return "\n".join(parts)

@@ -70,7 +70,7 @@ INDUSTRIES = TableSchema(
         Column("name_zh", "str", "Chinese name"),
         Column("io_sector", "str", "sector of the national 42-sector IO table", pattern=IO_SECTOR),
         Column("isic4", "str", "ISIC Rev.4 two-digit division", pattern=r"\d{2}"),
-        Column("icio_sector", "str", "OECD ICIO sector code, e.g. D26"),
+        Column("icio_sector", "str", "OECD ICIO 2018 sector code, e.g. D26"),
         Column("high_tech", "bool", "NBS high-tech manufacturing"),
     ),
 )
@@ -134,7 +134,7 @@ ICIO = TableSchema(
     key=("year", "input_sector", "sector"),
     columns=(
         Column("year", "int", "year", ge=1995, le=2030),
-        Column("input_sector", "str", "supplying ICIO sector, e.g. J61"),
+        Column("input_sector", "str", "supplying ICIO sector, e.g. D61 (telecommunications, J61)"),
         Column("sector", "str", "using ICIO sector"),
         Column("coefficient", "float", "direct requirement a_kj", unit="share", ge=0, le=1),
     ),

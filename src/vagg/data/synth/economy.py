@@ -1,0 +1,384 @@
+"""Build the whole synthetic economy and write it as a dataset folder.
+
+``generate(scale, seed, out)`` draws the primitives, derives every raw table from them one
+year at a time (so ``paper`` scale streams customs to disk year by year), validates each table
+against its schema, and writes ``manifest.json`` (version, seed, scale, row counts, file
+hashes, timings) and ``truth.json`` (planted effects with their definitions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from vagg import __version__
+from vagg.data import geography
+from vagg.data.io import write_partition, write_table
+from vagg.data.schemas import SCHEMAS, validate
+from vagg.data.synth import cities as city_gen
+from vagg.data.synth import identities
+from vagg.data.synth.classification import make_industries, make_products
+from vagg.data.synth.config import (
+    FIRST_YEAR,
+    LAST_CIE_YEAR,
+    LAST_YEAR,
+    get_scale,
+    stream,
+)
+from vagg.data.synth.firms import make_firms
+from vagg.data.synth.io_tables import digital_exposure, io_weights, make_icio, make_io_tables
+from vagg.data.synth.provinces import generate_province_tables
+from vagg.data.synth.trade import YearContext, generate_year
+from vagg.data.synth.truth import Planted
+from vagg.data.synth.truth_estimands import CONTROL_INPUTS, build_truth
+
+#: export/import partners (ISO alpha-3) with trade weights and demand growth
+PARTNERS = {
+    "USA": 18,
+    "HKG": 14,
+    "JPN": 9,
+    "KOR": 5,
+    "DEU": 5,
+    "NLD": 3,
+    "GBR": 3,
+    "SGP": 2.5,
+    "TWN": 2.5,
+    "RUS": 2,
+    "IND": 2,
+    "AUS": 2,
+    "CAN": 2,
+    "FRA": 2,
+    "ITA": 2,
+    "MYS": 1.8,
+    "VNM": 1.8,
+    "THA": 1.5,
+    "IDN": 1.5,
+    "BRA": 1.5,
+    "ARE": 1.5,
+    "MEX": 1.2,
+    "ESP": 1.2,
+    "BEL": 1,
+    "PHL": 1,
+    "SAU": 1,
+    "TUR": 1,
+    "POL": 0.8,
+    "ZAF": 0.8,
+    "CHL": 0.6,
+    "IRN": 0.6,
+    "NGA": 0.6,
+    "EGY": 0.5,
+    "PAK": 0.5,
+    "SWE": 0.5,
+    "CHE": 0.5,
+    "ARG": 0.4,
+    "BGD": 0.4,
+    "KAZ": 0.4,
+    "NZL": 0.3,
+}
+
+Progress = Callable[[str, float], None]
+
+
+def _noop(_: str, __: float) -> None:
+    return None
+
+
+def generate(
+    scale: str,
+    seed: int,
+    out: str | Path,
+    *,
+    reference_dir: str | Path | None = None,
+    progress: Progress = _noop,
+) -> dict:
+    """Generate the synthetic economy at ``scale`` with ``seed`` into folder ``out``.
+
+    Returns the manifest (also written to ``out/manifest.json``). The same seed, scale and
+    reference files give byte-identical files.
+    """
+    cfg = get_scale(scale)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    planted = Planted()
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    ref = Path(reference_dir) if reference_dir is not None else None
+
+    provinces = geography.provinces()[SCHEMAS["provinces"].column_names]
+    contiguity = geography.province_contiguity()[SCHEMAS["province_contiguity"].column_names]
+    cities = city_gen.make_cities(stream(seed, "cities"), provinces, cfg)
+    industries = make_industries(stream(seed, "industries"), cfg.industries_per_cic2)
+    products = make_products(stream(seed, "products"), industries, cfg.products, ref)
+    rng_p = stream(seed, "product_params")
+    products["price_level"] = rng_p.normal(1.5, 1.0, len(products))
+    products["intermediary_share"] = np.clip(rng_p.beta(2, 8, len(products)), 0.0, 0.9)
+    products["hs8"] = products["hs6"] + np.char.zfill(
+        rng_p.integers(0, 10, len(products)).astype(str) + "0", 2
+    )
+    io_national, io_totals = make_io_tables(stream(seed, "io"))
+    icio = make_icio(stream(seed, "icio"), industries)
+    virtual = digital_exposure(icio)
+    progress("reference tables", 0.05)
+
+    prov_tables, prov_truth = generate_province_tables(
+        stream(seed, "provinces"), provinces, sorted(products["hs4"].unique())
+    )
+    national = prov_tables["national_series"].to_pandas().set_index("year")
+    timings["reference"] = time.perf_counter() - t0
+
+    universe = make_firms(stream(seed, "firms"), cfg, cities, provinces, industries, products)
+    firms = universe.firms
+    panel = universe.panel.merge(firms[["firm", "city_idx"]], on="firm")
+    census = city_gen.make_census_2004(panel[panel["year"] == 2004], cities, industries)
+    exposure = city_gen.city_exposure(census, industries, virtual, cities)
+    city_panel = city_gen.make_city_panel(stream(seed, "city_panel"), cities, exposure, planted)
+    texts = city_gen.make_texts(stream(seed, "texts"), cities, exposure)
+    progress("firm universe", 0.15)
+    timings["universe"] = time.perf_counter() - t0
+
+    small_tables: dict[str, pd.DataFrame | pl.DataFrame] = {
+        "provinces": provinces,
+        "province_contiguity": contiguity,
+        "cities": cities,
+        "industries": industries[SCHEMAS["industries"].column_names],
+        "products": products[SCHEMAS["products"].column_names],
+        "io_national": io_national,
+        "io_totals": io_totals,
+        "icio": icio,
+        "census_2004": census,
+        "city_panel": city_panel,
+        "texts": texts,
+        **prov_tables,
+    }
+    files: dict[str, list[Path]] = {}
+    for name, frame in small_tables.items():
+        files[name] = write_table(validate(frame, SCHEMAS[name]), out / f"{name}.parquet", name)
+
+    ids = identities.customs_identity(stream(seed, "customs_ids"), firms, cities)
+    zips, phones = identities.contact_details(
+        stream(seed, "contacts"), firms["city_idx"].to_numpy(), cities
+    )
+    firms = firms.assign(zip=zips, phone=phones).merge(ids, on="firm")
+    universe.firms = firms
+    city_w = np.bincount(firms["city_idx"], minlength=len(cities)) + 1.0
+    intermediaries = identities.make_intermediaries(
+        stream(seed, "intermediaries"), cfg.intermediaries, cities, city_w
+    )
+    platform = identities.platform_members(
+        stream(seed, "platform"),
+        firms.assign(ind_idx=firms["ind_idx"]),
+        industries,
+        provinces,
+        cities,
+        cfg.platform_outsiders,
+        LAST_YEAR,
+    )
+    files["platform"] = write_table(
+        validate(platform, SCHEMAS["platform"]), out / "platform.parquet", "platform"
+    )
+
+    sector_codes = sorted(io_totals["sector"].unique())
+    sector_pos = {c: i for i, c in enumerate(sector_codes)}
+    sector_of_industry = industries["io_sector"].map(sector_pos).to_numpy()
+    partner_codes = np.array(list(PARTNERS))
+    partner_w = np.array(list(PARTNERS.values()), float)
+    partner_w /= partner_w.sum()
+    rng_d = stream(seed, "partners")
+    partner_growth = rng_d.normal(0.10, 0.04, len(partner_codes))
+    exposure_wide = exposure.pivot(index="city_code", columns="year", values="vagg").loc[
+        cities["city_code"]
+    ]
+
+    latent_parts, agg_parts, control_parts = [], [], []
+    files["customs"], files["firms"] = [], []
+    years = range(FIRST_YEAR, LAST_YEAR + 1)
+    for i, year in enumerate(years):
+        w_in, w_out = io_weights(io_national, year)
+        w_in = w_in.reindex(index=sector_codes, columns=sector_codes).fillna(0.0).to_numpy()
+        w_out = w_out.reindex(index=sector_codes, columns=sector_codes).fillna(0.0).to_numpy()
+        bench = io_totals[io_totals["year"] == _benchmark(io_totals, year)].set_index("sector")
+        bench = bench.reindex(sector_codes)
+        mu = bench["imports"] / (bench["output"] + bench["imports"] - bench["exports"])
+        delta = w_in @ mu.to_numpy()
+        demand = partner_growth * (year - FIRST_YEAR) + (-0.25 if year == 2009 else 0.0)
+        ctx = YearContext(
+            year=year,
+            rmb_per_usd=float(national.loc[year, "rmb_per_usd"]),
+            w_in=w_in,
+            w_out=w_out,
+            delta=delta,
+            sector_of_industry=sector_of_industry,
+            city_vagg=exposure_wide[year].to_numpy(),
+            partner_codes=partner_codes,
+            partner_weight=partner_w,
+            partner_demand=demand,
+        )
+        parts = generate_year(
+            stream(seed, f"year{year}"), universe, products, intermediaries, ctx, planted
+        )
+        customs = _customs_frame(
+            parts, firms, intermediaries, products, cities, partner_codes, year
+        )
+        files["customs"].append(
+            write_partition(
+                validate(customs, SCHEMAS["customs"]), out / "customs", SCHEMAS["customs"], year
+            )
+        )
+        if year <= LAST_CIE_YEAR:
+            cie = _cie_frame(parts["cie"], firms, industries, cities)
+            files["firms"].append(
+                write_partition(
+                    validate(cie, SCHEMAS["firms"]), out / "firms", SCHEMAS["firms"], year
+                )
+            )
+            latent_parts.append(parts["latent"])
+            control_parts.append(parts["cie"][CONTROL_INPUTS])
+        agg_parts.append(parts["agg_h"])
+        progress(f"year {year}", 0.15 + 0.8 * (i + 1) / len(years))
+    timings["years"] = time.perf_counter() - t0
+
+    latent = pd.concat(latent_parts, ignore_index=True)
+    controls = pd.concat(control_parts, ignore_index=True)
+    truth = build_truth(planted, latent, controls, firms, industries, prov_truth)
+    (out / "truth.json").write_text(
+        json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    timings["truth"] = time.perf_counter() - t0
+    manifest = {
+        "generator": "vagg.data.synth",
+        "version": __version__,
+        "scale": scale,
+        "seed": seed,
+        "reference_files": _reference_hashes(ref),
+        "tables": {
+            name: {
+                "rows": int(
+                    sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in paths)
+                ),
+                "files": {str(p.relative_to(out)): _sha256(p) for p in paths},
+            }
+            for name, paths in sorted(files.items())
+        },
+        "timings_s": {k: round(v, 2) for k, v in timings.items()},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    progress("done", 1.0)
+    return manifest
+
+
+def _benchmark(io_totals: pd.DataFrame, year: int) -> int:
+    years = sorted(io_totals["year"].unique())
+    return max([y for y in years if y <= year], default=years[0])
+
+
+def _customs_frame(
+    parts: dict[str, pd.DataFrame],
+    firms: pd.DataFrame,
+    intermediaries: pd.DataFrame,
+    products: pd.DataFrame,
+    cities: pd.DataFrame,
+    partner_codes: np.ndarray,
+    year: int,
+) -> pl.DataFrame:
+    """Customs rows of one year: producers' exports and imports, and intermediaries' trade."""
+    f = firms.set_index("firm")
+    prices = np.exp(products["price_level"].to_numpy())
+    frames = []
+    for flow, lines in (("export", parts["exports"]), ("import", parts["imports"])):
+        if len(lines) == 0:
+            continue
+        firm = lines["firm"].to_numpy().astype(np.int64)
+        prod = lines["hs6_row"].to_numpy().astype(np.int64)
+        qty = lines["quantity"].to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "party_id": f["party_id"].to_numpy()[firm],
+                    "firm_name": f["customs_name"].to_numpy()[firm],
+                    "flow": flow,
+                    "regime": lines["regime"].to_numpy(),
+                    "hs8": products["hs8"].to_numpy()[prod],
+                    "partner": partner_codes[lines["partner_idx"].to_numpy().astype(np.int64)],
+                    "quantity": qty,
+                    "unit": products["unit"].to_numpy()[prod],
+                    "value_usd": lines["value_usd"].to_numpy(),
+                    "city_code": cities["city_code"].to_numpy()[
+                        lines["city_idx"].to_numpy().astype(np.int64)
+                    ],
+                    "zip": f["zip"].to_numpy()[firm],
+                    "phone": identities.customs_phone(
+                        f["phone"].to_numpy()[firm], f["phone_upgrade"].to_numpy()[firm], year
+                    ),
+                }
+            )
+        )
+    inter = parts["intermediary"]
+    if len(inter):
+        k = inter["intermediary"].to_numpy()
+        prod = inter["hs6_row"].to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "party_id": intermediaries["party_id"].to_numpy()[k],
+                    "firm_name": intermediaries["firm_name"].to_numpy()[k],
+                    "flow": inter["flow"].to_numpy(),
+                    "regime": inter["regime"].to_numpy(),
+                    "hs8": products["hs8"].to_numpy()[prod],
+                    "partner": partner_codes[inter["partner_idx"].to_numpy()],
+                    "quantity": inter["value_usd"].to_numpy() / prices[prod],
+                    "unit": products["unit"].to_numpy()[prod],
+                    "value_usd": inter["value_usd"].to_numpy(),
+                    "city_code": cities["city_code"].to_numpy()[inter["city_idx"].to_numpy()],
+                    "zip": intermediaries["zip"].to_numpy()[k],
+                    "phone": intermediaries["phone"].to_numpy()[k],
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame.insert(2, "year", year)
+    frame = frame.sort_values(["party_id", "flow", "regime", "hs8", "partner"], kind="stable")
+    return pl.from_pandas(frame.reset_index(drop=True))
+
+
+def _cie_frame(
+    cie: pd.DataFrame, firms: pd.DataFrame, industries: pd.DataFrame, cities: pd.DataFrame
+) -> pl.DataFrame:
+    """CIE rows of one year with identifiers, names, codes and contact details."""
+    f = firms.set_index("firm")
+    firm = cie["firm"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "firm_id": f["firm_id"].to_numpy()[firm],
+            "year": cie["year"].to_numpy(),
+            "firm_name": f["firm_name"].to_numpy()[firm],
+            "cic4": industries["cic4"].to_numpy()[cie["ind_idx"].to_numpy()],
+            "city_code": cities["city_code"].to_numpy()[f["city_idx"].to_numpy()[firm]],
+            "zip": f["zip"].to_numpy()[firm],
+            "phone": f["phone"].to_numpy()[firm],
+            "founding_year": f["founding_year"].to_numpy()[firm],
+        }
+    )
+    accounts = cie.drop(columns=["firm", "year", "ind_idx"]).reset_index(drop=True)
+    frame = pd.concat([frame, accounts], axis=1).sort_values("firm_id", kind="stable")
+    return pl.from_pandas(frame.reset_index(drop=True))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reference_hashes(ref: Path | None) -> dict[str, str]:
+    if ref is None or not ref.exists():
+        return {}
+    return {p.name: _sha256(p) for p in sorted(ref.iterdir()) if p.is_file()}

@@ -1,0 +1,787 @@
+"""Synthetic province economy for studies 002 (export resilience) and 004 (Internet and EXPY).
+
+The tables are derived from primitives, never written down directly:
+
+* **Calibration anchors** (``_ANCHORS``, ``_NATIONAL``): approximate, rounded orders of
+  magnitude from the China Statistical Yearbooks (population and GDP in 2000 and 2020, exports
+  in 2000 and 2008, area, ICT specialisation, R&D intensity; national exports, exchange rate,
+  prices, investment rate, telecom investment). They set realistic levels (Guangdong largest,
+  Qinghai and Ningxia smallest, east > central > west); they are not reference data.
+* **Primitives** drawn from ``rng``: population and employment paths, urban-unit and ICT
+  employment, investment rates, prices, fiscal and demand ratios, FDI, R&D intensity, an
+  Internet diffusion curve (earlier in the east and in richer provinces), TFP, product
+  sophistication and province export baskets, and shocks that are spatially autocorrelated
+  (queen contiguity ``W``) and persistent. The 2009 and 2020 shocks come from the national
+  export path (−16 % and +4 % in USD) and a larger dispersion of province export growth.
+* **Raw tables**: GDP from a Cobb–Douglas technology with capital by perpetual inventory, the
+  four Internet indicators of 004, province exports and province × HS4 manufacturing exports.
+
+Planted effects are defined on the measures the studies compute from the raw tables; each
+truth entry's ``definition`` states the measure, the sample and the regression:
+
+* 002: relative export growth SL (k = 1) rises with the distance-decayed location quotient Vag
+  of ICT employment, with a negative Vag × innovation (100·R&D/GDP) interaction.
+* 004: ln EXPY (MET; PRODY over the provinces weighted by current per-capita GDP) rises with
+  Internet development directly and through TFP (ALLO, Solow residual); shocks to ln EXPY and
+  TFP follow a spatial-error process (so an SDM finds ρ = λ and θ = −λβ) and mean-revert
+  (conditional β-convergence). Export baskets are solved year by year so that the EXPY computed
+  from ``province_exports`` equals the planted ln MET up to a year effect, to 1e-10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from scipy.optimize import least_squares
+
+from vagg.data import geography
+from vagg.data.schemas.base import validate
+from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
+
+Array = np.ndarray
+
+ALL_YEARS = range(2000, 2021)
+CAPITAL_SHARE = 0.4  # α of the Solow residual ln Y − α ln K − (1 − α) ln L
+DEPRECIATION = 0.096  # δ of the perpetual inventory (Zhang Jun et al. 2004)
+INITIAL_CAPITAL_GROWTH = 0.10  # g in K_2000 = I_2000 / (g + δ)
+INTERNET_WINDOW = (2004, 2016)  # paper 004's sample; the Internet index is normalised over it
+RESILIENCE_WINDOW = (2009, 2020)  # paper 002's sample
+PP_SHIFT = 0.01  # α of 004 eq. (15)
+_BASKET_WIDTH = 1.0  # width of a province's basket on the latent sophistication scale
+_BASKET_ATTEMPTS = 5
+_YEARS = np.asarray(ALL_YEARS)
+
+# code: population 2000, 2020 (10k); GDP 2000, 2020 (100 million RMB); exports 2000, 2008 (100
+# million USD); area (10k km2); ICT location quotient 2000; R&D/GDP 2000, 2020 (percent)
+_ANCHORS: dict[str, tuple[float, ...]] = {
+    "11": (1364, 2189, 2479, 36103, 120, 575, 1.64, 4.0, 4.9, 6.44),
+    "12": (1001, 1387, 1639, 14084, 86, 422, 1.19, 1.2, 1.2, 3.44),
+    "13": (6674, 7464, 5089, 36207, 37, 240, 18.88, 0.8, 0.5, 1.75),
+    "14": (3297, 3490, 1644, 17652, 16, 54, 15.67, 0.8, 0.5, 1.20),
+    "15": (2372, 2403, 1401, 17360, 10, 36, 118.3, 0.9, 0.2, 0.93),
+    "21": (4238, 4255, 4669, 25115, 109, 421, 14.8, 1.0, 0.9, 2.19),
+    "22": (2728, 2399, 1821, 12311, 13, 48, 18.74, 0.9, 0.7, 1.30),
+    "23": (3807, 3171, 3151, 13699, 14, 166, 47.3, 0.8, 0.6, 1.26),
+    "31": (1674, 2488, 4551, 38701, 253, 1693, 0.63, 1.9, 1.7, 4.17),
+    "32": (7438, 8477, 8554, 102719, 257, 2380, 10.72, 0.8, 0.9, 2.93),
+    "33": (4677, 6468, 6036, 64613, 194, 1543, 10.55, 1.1, 0.6, 2.88),
+    "34": (6093, 6105, 2902, 38681, 22, 114, 14.01, 0.8, 0.6, 2.28),
+    "35": (3410, 4161, 3920, 43904, 129, 570, 12.4, 1.0, 0.5, 1.92),
+    "36": (4149, 4519, 2003, 25692, 12, 77, 16.69, 0.8, 0.4, 1.68),
+    "37": (9079, 10165, 8337, 73129, 155, 931, 15.8, 0.8, 0.6, 2.30),
+    "41": (9488, 9941, 5138, 54997, 15, 107, 16.7, 0.7, 0.5, 1.64),
+    "42": (5960, 5745, 4276, 43443, 19, 116, 18.59, 0.9, 0.9, 2.31),
+    "43": (6562, 6645, 3692, 41781, 17, 84, 21.18, 0.9, 0.5, 2.15),
+    "44": (8650, 12624, 9662, 110761, 919, 4041, 17.98, 1.4, 1.1, 3.14),
+    "45": (4751, 5019, 2050, 22157, 15, 73, 23.76, 0.9, 0.3, 0.78),
+    "46": (787, 1012, 526, 5532, 8, 16, 3.54, 1.2, 0.2, 0.66),
+    "50": (3091, 3209, 1589, 25003, 8, 57, 8.24, 1.0, 0.6, 2.11),
+    "51": (8329, 8371, 4010, 48599, 14, 131, 48.6, 1.0, 1.2, 2.17),
+    "52": (3756, 3858, 1030, 17827, 4, 23, 17.62, 0.9, 0.4, 0.91),
+    "53": (4288, 4722, 1955, 24522, 12, 50, 39.4, 0.9, 0.4, 1.00),
+    "61": (3644, 3955, 1661, 26182, 13, 54, 20.56, 1.1, 2.8, 2.42),
+    "62": (2557, 2502, 984, 9017, 4, 16, 42.58, 0.9, 0.7, 1.22),
+    "63": (517, 593, 264, 3006, 1.1, 4, 72.23, 1.0, 0.4, 0.71),
+    "64": (562, 721, 295, 3921, 3, 13, 6.64, 1.1, 0.4, 1.52),
+    "65": (1925, 2590, 1364, 13798, 12, 193, 166.49, 1.0, 0.2, 0.45),
+}
+
+# year: national exports (100 million USD), RMB per USD, CPI and GDP deflator growth (percent),
+# fixed-asset price growth (percent), fixed-asset investment / GDP, telecom investment
+# (100 million RMB)
+_NATIONAL: dict[int, tuple[float, ...]] = {
+    2000: (2492, 8.28, 0.4, 2.1, 1.1, 0.33, 2200),
+    2001: (2661, 8.28, 0.7, 2.0, 0.4, 0.34, 2500),
+    2002: (3256, 8.28, -0.8, 0.6, 0.2, 0.36, 2260),
+    2003: (4382, 8.28, 1.2, 2.6, 2.2, 0.41, 2200),
+    2004: (5933, 8.28, 3.9, 6.9, 5.6, 0.44, 2100),
+    2005: (7620, 8.19, 1.8, 3.9, 1.6, 0.48, 2000),
+    2006: (9690, 7.97, 1.5, 3.9, 1.5, 0.51, 2100),
+    2007: (12200, 7.60, 4.8, 7.7, 3.9, 0.52, 2280),
+    2008: (14307, 6.95, 5.9, 7.8, 8.9, 0.55, 2950),
+    2009: (12016, 6.83, -0.7, -0.2, -2.4, 0.65, 3730),
+    2010: (15778, 6.77, 3.3, 6.9, 3.6, 0.68, 3200),
+    2011: (18984, 6.46, 5.4, 8.1, 6.6, 0.64, 3300),
+    2012: (20487, 6.31, 2.6, 2.4, 1.1, 0.70, 3600),
+    2013: (22090, 6.19, 2.6, 2.2, 0.3, 0.75, 3750),
+    2014: (23423, 6.14, 2.0, 0.8, 0.5, 0.79, 3990),
+    2015: (22735, 6.23, 1.4, 0.1, -1.8, 0.81, 4540),
+    2016: (20976, 6.64, 2.0, 1.4, -0.6, 0.81, 4350),
+    2017: (22633, 6.75, 1.6, 4.2, 5.8, 0.77, 4010),
+    2018: (24867, 6.62, 2.1, 3.5, 5.4, 0.70, 3600),
+    2019: (24995, 6.90, 2.9, 1.3, 2.6, 0.58, 3610),
+    2020: (25900, 6.90, 2.5, 0.5, 1.6, 0.52, 4070),
+}
+
+#: approximate national real GDP growth 2000–2020, percent
+_REAL_GROWTH = np.array(
+    [8.5, 8.3, 9.1, 10.0, 10.1, 11.4, 12.7, 14.2, 9.7, 9.4, 10.6, 9.6, 7.9, 7.8, 7.4, 7.0,
+     6.8, 6.9, 6.7, 6.0, 2.2]
+)  # fmt: skip
+_REGIONS = ("east", "central", "west")
+
+
+@dataclass(frozen=True)
+class PlantedEffects:
+    """Planted parameters of the province economy; each becomes (part of) a truth entry.
+
+    002 (SL on Vag, innovation Z = 100·R&D/GDP and controls): ``vag``, ``innovation``,
+    ``vag_x_innovation``, ``pgdp`` (per 10k RMB of GDP per head), ``tax``, ``consumption``,
+    ``fdi``; ``sl_noise_sd`` is the sd of the MA(1) growth shock (×1.8 in 2009, ×1.5 in 2020).
+    004: ``inter_on_allo`` (a), ``allo_on_met`` (b), ``inter_on_met_direct`` (c'), the
+    controls of ln MET (eq. 23) and ALLO (eq. 22) in the order URBAN, GOV, LAB, OPEN, the
+    spatial-error parameter ``spatial_lambda`` and the AR(1) persistence of the shocks.
+    """
+
+    vag: float = 0.10
+    innovation: float = 0.01
+    vag_x_innovation: float = -0.012
+    pgdp: float = -0.004
+    tax: float = -0.3
+    consumption: float = 0.2
+    fdi: float = 0.5
+    sl_noise_sd: float = 0.09
+    inter_on_allo: float = 0.25
+    allo_on_met: float = 0.30
+    inter_on_met_direct: float = 0.15
+    met_controls: tuple[float, float, float, float] = (0.2, 0.3, 0.03, -0.5)
+    allo_controls: tuple[float, float, float, float] = (0.1, -0.2, 0.02, 0.3)
+    spatial_lambda: float = 0.25
+    persistence: float = 0.5
+    met_noise_sd: float = 0.035
+    allo_noise_sd: float = 0.02
+
+
+def expected_moments() -> dict[str, dict[str, object]]:
+    """Calibration targets, each with the band the synthetic data must fall in and its source.
+
+    002 Table 1 (N = 360, 2009–2020): TAX = tax_revenue/gdp (mean 0.0812, sd 0.0294);
+    consumption ("CPI" in the table) = retail_sales/gdp (0.376, 0.0661); FDI =
+    fdi_usd·rmb_per_usd/(gdp·1e8) (0.0201, 0.0159); Internet = ln broadband_subscribers
+    (7.045, 1.037); SL sd 0.129. Table 1's Vag (mean 0.0307), GDP (12,509) and R&D (29.11)
+    cannot come from the formulas the paper states (Vag ≈ LQ ≈ 1 with distances in km) and are
+    not targets. Paper 004 reports no descriptive table: its targets are yearbook orders of
+    magnitude (Internet users per 100 residents 2016 ≈ 53; exports 2020 ≈ 2.59e12 USD; GDP
+    2020 ≈ 1.0e6 × 100 million RMB). Bands are wide: the data are calibrated, not fitted.
+    """
+    t1 = "002 Table 1 (2009-2020)"
+    yb = "China Statistical Yearbook (approximate)"
+    return {
+        "tax_ratio_mean": {"target": 0.0812, "band": (0.06, 0.10), "source": t1},
+        "tax_ratio_sd": {"target": 0.0294, "band": (0.015, 0.045), "source": t1},
+        "consumption_ratio_mean": {"target": 0.376, "band": (0.32, 0.43), "source": t1},
+        "consumption_ratio_sd": {"target": 0.0661, "band": (0.035, 0.10), "source": t1},
+        "fdi_ratio_mean": {"target": 0.0201, "band": (0.010, 0.030), "source": t1},
+        "fdi_ratio_sd": {"target": 0.0159, "band": (0.008, 0.030), "source": t1},
+        "ln_broadband_mean": {"target": 7.045, "band": (5.8, 7.6), "source": t1},
+        "ln_broadband_sd": {"target": 1.037, "band": (0.7, 1.4), "source": t1},
+        "sl_sd": {"target": 0.129, "band": (0.08, 0.20), "source": t1},
+        "internet_penetration_2016": {"target": 53.2, "band": (40.0, 65.0), "source": yb},
+        "exports_2020_usd": {"target": 2.59e12, "band": (2.3e12, 2.9e12), "source": yb},
+        "gdp_2020": {"target": 1.0e6, "band": (6e5, 1.6e6), "source": yb},
+    }
+
+
+def generate_province_tables(
+    rng: np.random.Generator,
+    provinces: pd.DataFrame | pl.DataFrame,
+    hs4_codes: Sequence[str],
+    *,
+    years: Sequence[int] = ALL_YEARS,
+    effects: PlantedEffects | None = None,
+) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, object]]]:
+    """Generate ``province_panel``, ``province_exports`` and ``national_series``, and the truth.
+
+    ``provinces`` has columns ``province_code`` (any ≥ 5 of the 30 codes of the papers),
+    ``lat``, ``lon`` (capitals, degrees), ``region`` (east/central/west) and ``coastal``, as
+    :func:`vagg.data.geography.provinces` returns; ``hs4_codes`` are the HS4 headings of the
+    manufacturing exports. The economy is always drawn for 2000–2020 (a given ``rng`` state
+    gives the same economy) and then cut to ``years``, a contiguous range inside 2000–2020.
+    Returns the validated polars tables and the truth ``{name: {value, kind, study,
+    definition, table}}``: ``kind`` "estimate" (the estimate's 95 % interval should cover
+    ``value``) or "sign" (``value`` is ±1, the sign the estimate should have).
+    """
+    fx = effects if effects is not None else PlantedEffects()
+    codes, lat, lon, region, coastal = _check_provinces(provinces)
+    hs4 = _check_hs4(hs4_codes)
+    first, last = _check_years(years)
+    a = np.array([_ANCHORS[c] for c in codes], dtype=float)
+    nat = np.array([_NATIONAL[y] for y in ALL_YEARS], dtype=float)
+    n, nt = len(codes), len(ALL_YEARS)
+    t = np.arange(nt, dtype=float)
+    dist = np.asarray(geography.great_circle_km(lat[:, None], lon[:, None], lat, lon))
+    east, west = region == "east", region == "west"
+
+    def walk(sd: float, phi: float = 1.0) -> Array:
+        """Province AR(1) paths (a random walk when phi = 1) that start at 0 in 2000."""
+        shocks = rng.normal(0.0, sd, (n, nt))
+        path = np.zeros((n, nt))
+        for k in range(1, nt):
+            path[:, k] = phi * path[:, k - 1] + shocks[:, k]
+        return path
+
+    # --- population, a primitive income path (not realised GDP), labour, ICT employment
+    pop = a[:, 0, None] * np.exp(np.log(a[:, 1] / a[:, 0])[:, None] * t / 20 + walk(0.003))
+    pc0, pc20 = a[:, 2] * 1e4 / a[:, 0], a[:, 3] * 1e4 / a[:, 1]
+    ln_income = np.log(pc0)[:, None] + np.log(pc20 / pc0)[:, None] * t / 20
+    rel_income = ln_income - ln_income.mean(axis=0)
+    employment = pop * 0.57 * np.exp(rng.normal(0, 0.05, (n, 1)) + walk(0.01, 0.9))
+    urban_share = np.clip(0.16 * np.exp(0.5 * rel_income + rng.normal(0, 0.15, (n, 1))), 0, 0.7)
+    urban_emp = employment * urban_share * 1.42 ** (t / 20)
+    ict_lq = np.exp(np.log(a[:, 7])[:, None] + rng.normal(0, 0.01, (n, 1)) * t + walk(0.04, 0.8))
+    ict_emp = urban_emp * 0.010 * 2.9 ** (t / 20) * ict_lq
+    vag = _virtual_agglomeration(ict_emp, urban_emp, dist)
+
+    # --- social, fiscal and openness ratios (primitives, never functions of realised GDP)
+    logit_urban = -0.575 + 1.2 * (np.log(pc0) - np.log(7858)) + rng.normal(0, 0.2, n)
+    urban = 100 / (1 + np.exp(-(logit_urban[:, None] + 0.0575 * t + walk(0.02, 0.8))))
+    school = 7.6 + 1.5 * rel_income[:, :1] + rng.normal(0, 0.3, (n, 1)) + 0.115 * t
+    school = school + walk(0.05, 0.5)
+    gov = 0.12 * np.exp(-0.5 * rel_income[:, :1] + rng.normal(0, 0.2, (n, 1)) + 0.04 * t)
+    gov = gov * np.exp(walk(0.03, 0.8))
+    tax = 0.07 * np.exp(0.6 * rel_income + rng.normal(0, 0.15, (n, 1)) + walk(0.03, 0.8))
+    tax = tax * np.exp(0.012 * np.minimum(t, 13) - 0.01 * np.maximum(t - 13, 0))
+    cons = 0.38 * np.exp(rng.normal(0, 0.15, (n, 1)) + walk(0.03, 0.85))
+    fdi = np.where(coastal, 0.05, 0.012)[:, None] * np.exp(rng.normal(0, 0.4, (n, 1)))
+    fdi = fdi * np.exp(-0.06 * t + walk(0.15, 0.7))
+    innovation = np.exp(  # R&D / GDP, percent
+        np.log(a[:, 8])[:, None] + np.log(a[:, 9] / a[:, 8])[:, None] * t / 20 + walk(0.04, 0.8)
+    )
+    invest_factor = np.select([east, west], [0.85, 1.25], 1.05) * np.exp(rng.normal(0, 0.1, n))
+    invest_ratio = nat[:, 5] * invest_factor[:, None] * np.exp(walk(0.03, 0.8))
+    deflator = _index_2000(nat[:, 3])
+    prov_deflator = deflator * np.exp(walk(0.008))
+    fai_price = _index_2000(nat[:, 4]) * np.exp(walk(0.008))
+
+    # --- Internet: diffusion earlier in the east and in richer provinces; four indicators
+    mid = np.select([east, west], [2011.5, 2013.0], 2012.5) - 1.5 * rel_income[:, 0]
+    mid = mid + rng.normal(0, 0.5, n)
+    speed = 4.2 * np.exp(rng.normal(0, 0.08, n))
+    diffusion = 1 / (1 + np.exp(-(_YEARS - mid[:, None]) / speed[:, None]))
+    cap = np.clip(0.80 + 0.15 * rel_income[:, :1] + rng.normal(0, 0.03, (n, 1)), 0.6, 0.95)
+    penetration = np.clip(100 * cap * diffusion * np.exp(walk(0.03, 0.7)), 0.1, 99.0)
+    mobile_diffusion = 1 / (1 + np.exp(-(_YEARS - (mid - 5)[:, None]) / 3.0))
+    income = np.exp(ln_income)
+    mobile = pop * 1.7 * mobile_diffusion * (income / income.mean()) ** 0.2
+    mobile = mobile * np.exp(walk(0.04, 0.7))
+    cable = 900 * a[:, 6, None] ** 0.3 * pop**0.6 * (diffusion**1.3 + 0.03)
+    cable = cable * np.exp(walk(0.05, 0.7))
+    postal = 4.5e-4 * pop * (income / 1000) ** 0.9 * np.exp(2.5 * diffusion + walk(0.05, 0.7))
+    broadband = pop * 0.6 * (penetration / 100) ** 1.5
+    inter = _equal_weight_internet_index([postal, penetration, cable, mobile])
+
+    # --- shocks: AR(1) in time, spatial error A = I − λW with W row-standardised contiguity
+    spread = np.linalg.inv(np.eye(n) - fx.spatial_lambda * _contiguity_weights(codes, dist))
+    u_met = spread @ _ar1(rng, n, nt, fx.persistence, fx.met_noise_sd)
+    u_allo = spread @ _ar1(rng, n, nt, 0.5, fx.allo_noise_sd)
+
+    # --- production: TFP (= ALLO up to a province constant), PIM capital, GDP
+    controls = np.stack([urban / 100, gov, school, fdi])  # URBAN, GOV, LAB, OPEN
+    ln_tfp = (
+        np.concatenate([[0.0], np.cumsum(0.6 * _REAL_GROWTH[1:] / 100 - 0.05)])
+        + fx.inter_on_allo * inter
+        + np.tensordot(np.asarray(fx.allo_controls), controls, axes=1)
+        + u_allo
+    )
+    y0 = a[:, 2]
+    k0 = invest_ratio[:, 0] * y0 / (INITIAL_CAPITAL_GROWTH + DEPRECIATION)
+    ln_tfp += (
+        np.log(y0)
+        - CAPITAL_SHARE * np.log(k0)
+        - (1 - CAPITAL_SHARE) * np.log(employment[:, 0])
+        - ln_tfp[:, 0]
+    )[:, None]  # a province constant: 2000 GDP, capital and labour match the anchors
+    real_gdp, capital = _production(y0, k0, ln_tfp, employment, invest_ratio,
+                                    prov_deflator / fai_price)  # fmt: skip
+    gdp = real_gdp * prov_deflator / 100
+    growth_2000 = 1 + _REAL_GROWTH[0] / 100 + rng.normal(0, 0.01, n)
+    gdp_index = 100 * np.column_stack([growth_2000, real_gdp[:, 1:] / real_gdp[:, :-1]])
+    pgdp = gdp * 1e8 / (pop * 1e4)
+    wage = 9371 * 10.39 ** (t / 20) * (pgdp / pgdp.mean(axis=0)) ** 0.5 * np.exp(walk(0.02, 0.8))
+    rate = nat[:, 1]
+
+    # --- 002: province exports whose relative growth carries the planted moderation
+    planted_sl = (
+        fx.vag * vag
+        + fx.innovation * innovation
+        + fx.vag_x_innovation * vag * innovation
+        + fx.pgdp * pgdp / 1e4
+        + fx.tax * tax
+        + fx.consumption * cons
+        + fx.fdi * fdi
+    )
+    exports, national_exports = _province_exports(rng, a, nat, planted_sl, fx.sl_noise_sd)
+    manufacturing = exports * np.clip(0.93 * np.exp(rng.normal(0, 0.04, (n, 1))), 0.7, 0.99)
+
+    # --- 004: planted ln EXPY; province effects absorb the drivers' province means
+    drivers = (
+        fx.inter_on_met_direct * inter
+        + fx.allo_on_met * ln_tfp
+        + np.tensordot(np.asarray(fx.met_controls), controls, axes=1)
+    )
+    level = 0.6 * rel_income[:, 10] + 0.05 * coastal + rng.normal(0, 0.05, n)
+    ln_met = (level - drivers.mean(axis=1))[:, None] + drivers + u_met
+    shares = _solve_baskets(rng, ln_met, pgdp, np.log(a[:, 4]), len(hs4))
+
+    columns = {
+        "gdp": gdp,
+        "gdp_index": gdp_index,
+        "gdp_per_capita": pgdp,
+        "population": pop,
+        "urbanisation_rate": urban,
+        "employment_total": employment,
+        "urban_unit_employment": urban_emp,
+        "ict_employment": ict_emp,
+        "average_wage": wage,
+        "schooling_years": school,
+        "fixed_asset_investment": invest_ratio * gdp,
+        "fai_price_index": fai_price,
+        "capital_stock": capital,
+        "tax_revenue": tax * gdp,
+        "government_expenditure": gov * gdp,
+        "retail_sales": cons * gdp,
+        "exports_usd": exports,
+        "fdi_usd": fdi * gdp * 1e8 / rate,
+        "rd_expenditure": innovation / 100 * gdp,
+        "rd_personnel": innovation / 100 * gdp * 1e8 / (4.5 * wage) / 1e4,
+        "postal_volume": postal,
+        "internet_penetration": penetration,
+        "optical_cable_km": cable,
+        "mobile_switch_capacity": mobile,
+        "broadband_subscribers": broadband,
+    }
+    panel = pd.DataFrame(
+        {"province_code": np.repeat(codes, nt), "year": np.tile(_YEARS, n)}
+        | {name: values.ravel() for name, values in columns.items()}
+    )
+    flows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "province_code": codes[i],
+                    "hs4": hs4[cells],
+                    "year": year,
+                    "export_value_usd": manufacturing[i, k] * shares[k][i, cells],
+                }
+            )
+            for k, year in enumerate(ALL_YEARS)
+            for i in range(n)
+            for cells in [np.flatnonzero(shares[k][i] > 0)]
+        ],
+        ignore_index=True,
+    )
+    national = pd.DataFrame(
+        {
+            "year": _YEARS,
+            "exports_usd": national_exports,
+            "rmb_per_usd": rate,
+            "cpi": _index_2000(nat[:, 2]),
+            "gdp_deflator": deflator,
+            "internet_investment": nat[:, 6],
+        }
+    )
+    tables = {
+        schema.name: validate(frame[frame["year"].between(first, last)].reset_index(drop=True),
+                              schema, allow_extra=False)
+        for schema, frame in ((PROVINCE_PANEL, panel), (PROVINCE_EXPORTS, flows),
+                              (NATIONAL_SERIES, national))
+    }  # fmt: skip
+    in_sl = (_YEARS >= max(first, RESILIENCE_WINDOW[0])) & (_YEARS <= last)
+    innovation_mean = float(innovation[:, in_sl].mean()) if in_sl.any() else float("nan")
+    return tables, _truth(fx, innovation_mean)
+
+
+# ---------------------------------------------------------------------------------------------
+# measures the truth is defined on, computed here from the generated raw series
+
+
+def _virtual_agglomeration(ict: Array, total: Array, dist: Array) -> Array:
+    """002 §3.2.2: Vag_it = Σ_j LQ_jt·w_ij, w_ii = 1, w_ij = 1/d_ij (km).
+
+    LQ_jt = (VS_jt/X_jt)/(VS_t/X_t) with VS ICT and X urban-unit employment; the national
+    totals VS_t, X_t are the sums over the provinces given (methods note §3.1).
+    """
+    lq = (ict / total) / (ict.sum(axis=0) / total.sum(axis=0))
+    off_diagonal = ~np.eye(len(dist), dtype=bool)
+    weights = np.eye(len(dist))
+    weights[off_diagonal] = 1.0 / dist[off_diagonal]
+    return weights @ lq
+
+
+def _equal_weight_internet_index(indicators: list[Array]) -> Array:
+    """004 eq. (14), (15), (19) with a_j = ½: INTER = Σ_j ½·[(x_j − min_j)/(max_j − min_j) + 0.01].
+
+    min_j and max_j are taken over the pooled provinces × 2004–2016 panel; the same affine map
+    applies to the other years (values below 0.02 before 2004 are possible).
+    """
+    window = (_YEARS >= INTERNET_WINDOW[0]) & (_YEARS <= INTERNET_WINDOW[1])
+    index = np.zeros_like(indicators[0])
+    for x in indicators:
+        lo, hi = x[:, window].min(), x[:, window].max()
+        index += 0.5 * ((x - lo) / (hi - lo) + PP_SHIFT)
+    return index
+
+
+def _contiguity_weights(codes: Array, dist: Array) -> Array:
+    """Row-standardised queen contiguity among ``codes``; an isolated one joins its nearest."""
+    c = geography.contiguity_matrix().loc[list(codes), list(codes)].to_numpy(dtype=float)
+    for i in np.flatnonzero(c.sum(axis=1) == 0):
+        j = int(np.argmin(np.where(np.arange(len(codes)) == i, np.inf, dist[i])))
+        c[i, j] = c[j, i] = 1.0
+    return c / c.sum(axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# primitives
+
+
+def _index_2000(growth_percent: Array) -> Array:
+    """A price index with 2000 = 100 from annual growth rates (the 2000 rate is unused)."""
+    return 100 * np.cumprod(np.r_[1.0, 1 + growth_percent[1:] / 100])
+
+
+def _ar1(rng: np.random.Generator, n: int, nt: int, phi: float, sd: float) -> Array:
+    """Stationary-start AR(1) shocks e_t = φ e_{t−1} + η_t, η ~ N(0, sd²), per province."""
+    eta = rng.normal(0.0, sd, (n, nt))
+    e = np.empty((n, nt))
+    e[:, 0] = eta[:, 0] / np.sqrt(1 - phi**2)
+    for k in range(1, nt):
+        e[:, k] = phi * e[:, k - 1] + eta[:, k]
+    return e
+
+
+def _production(
+    y0: Array, k0: Array, ln_tfp: Array, labour: Array, invest_ratio: Array, price_ratio: Array
+) -> tuple[Array, Array]:
+    """Real GDP (2000 prices) and capital: Y = A·K^α·L^(1−α), K_t = (1−δ)K_{t−1} + I_t.
+
+    Real investment I_t = (FAI/GDP)_t·Y_t·P_Y/P_I, so K_t solves a fixed point each year.
+    """
+    real_gdp, capital = np.empty_like(ln_tfp), np.empty_like(ln_tfp)
+    real_gdp[:, 0], capital[:, 0] = y0, k0
+    tfp_labour = np.exp(ln_tfp) * labour ** (1 - CAPITAL_SHARE)
+    for k in range(1, ln_tfp.shape[1]):
+        kk = capital[:, k - 1]
+        for _ in range(40):  # a contraction: s·α·Y/K < 0.2
+            kk = (1 - DEPRECIATION) * capital[:, k - 1] + (
+                invest_ratio[:, k] * price_ratio[:, k] * tfp_labour[:, k] * kk**CAPITAL_SHARE
+            )
+        capital[:, k] = kk
+        real_gdp[:, k] = tfp_labour[:, k] * kk**CAPITAL_SHARE
+    return real_gdp, capital
+
+
+def _province_exports(
+    rng: np.random.Generator, a: Array, nat: Array, planted: Array, sd: float
+) -> tuple[Array, Array]:
+    """Province exports (USD) and the national total.
+
+    Log growth = a year effect (the national export path) + a relative part: the 2000→2008
+    anchors' average growth up to 2008, the planted SL terms from 2009, plus MA(1) shocks
+    ε_t − ½ε_{t−1} (sd ×1.8 in 2009, ×1.5 in 2020). The national total adds ≈0.8 % for
+    Tibet and unallocated exports.
+    """
+    n, nt = planted.shape
+    drift = np.log(a[:, 5] / a[:, 4])[:, None] / 8 * np.ones((1, nt))
+    rel = np.where(_YEARS >= RESILIENCE_WINDOW[0], planted, drift)
+    scale = sd * np.where(_YEARS == 2009, 1.8, np.where(_YEARS == 2020, 1.5, 1.0))
+    shock = rng.normal(0, 1, (n, nt)) * scale
+    rel[:, 1:] += shock[:, 1:] - 0.5 * shock[:, :-1]
+    exports = np.empty((n, nt))
+    exports[:, 0] = a[:, 4] * 1e8 * np.exp(rng.normal(0, 0.05, n))
+    path = nat[:, 0] / nat[0, 0]
+    for k in range(1, nt):
+        step = exports[:, k - 1] * np.exp(rel[:, k])
+        exports[:, k] = step * (exports[:, 0].sum() * path[k] / step.sum())
+    return exports, exports.sum(axis=0) * (1 + 0.008 * np.exp(rng.normal(0, 0.1, nt)))
+
+
+# ---------------------------------------------------------------------------------------------
+# export baskets that reproduce a planted EXPY
+
+
+def _solve_baskets(
+    rng: np.random.Generator, ln_met: Array, pgdp: Array, ln_exports0: Array, n_products: int
+) -> list[Array]:
+    """Export shares s_iht (one provinces × products array per year) with the planted EXPY.
+
+    EXPY (004 eq. (12)–(13); Hausmann, Hwang & Rodrik 2007): RTV_h = Σ_i (s_ih/Σ_k s_kh)·PGDP_i,
+    MET_i = Σ_h s_ih·RTV_h. Since Σ_i MET_i = Σ_i PGDP_i for any shares, only the cross-section
+    is planted: the year's target is ln_met plus the constant that satisfies that identity.
+    Products carry a latent sophistication q_h; province i exports the products it makes
+    (more of them the larger its exports) with shares ∝ exp(affinity_ih − (q_h − m_i)²/2),
+    and the centres m_t solve ln MET(m_t) = target. Should a draw of products make a target
+    unreachable, products are drawn again (at most ``_BASKET_ATTEMPTS`` times).
+    """
+    n, nt = ln_met.shape
+    size = (ln_exports0 - ln_exports0.mean()) / ln_exports0.std()
+    presence = 1 / (1 + np.exp(-(2.0 + 1.2 * size)))
+    for _ in range(_BASKET_ATTEMPTS):
+        q = rng.normal(0, 1.5, n_products)
+        affinity = rng.normal(0, 1, n_products) + rng.normal(0, 0.4, (n, n_products))
+        makes = rng.random((n, n_products)) < presence[:, None]
+        makes[np.argmax(ln_exports0)] = True  # every product has an exporter
+        centres: Array | None = np.zeros(n)
+        out = []
+        for k in range(nt):
+            p = pgdp[:, k]
+            target = ln_met[:, k] + np.log(p.sum()) - np.log(np.exp(ln_met[:, k]).sum())
+            logits = np.where(makes, affinity + rng.normal(0, 0.15, (n, n_products)), -np.inf)
+            centres = _fit_centres(logits, q, p, target, centres)
+            if centres is None:
+                break
+            out.append(_expy(logits, q, centres, p)[0])
+        else:
+            return out
+    raise RuntimeError(
+        f"export baskets could not reproduce the planted EXPY after {_BASKET_ATTEMPTS} draws "
+        "of the products; generate with another seed"
+    )
+
+
+def _expy(logits: Array, q: Array, m: Array, p: Array) -> tuple[Array, Array, Array, Array]:
+    """Shares, product totals Σ_i s_ih, RTV and MET for basket centres ``m``."""
+    x = logits - (q[None, :] - m[:, None]) ** 2 / (2 * _BASKET_WIDTH**2)
+    s = np.exp(x - x.max(axis=1, keepdims=True))
+    s /= s.sum(axis=1, keepdims=True)
+    c = s.sum(axis=0)
+    rtv = s.T @ p / c
+    return s, c, rtv, s @ rtv
+
+
+def _fit_centres(logits: Array, q: Array, p: Array, target: Array, start: Array) -> Array | None:
+    """Centres m with ln MET(m) = target (mean of m fixed at 0), by homotopy + Levenberg–Marquardt.
+
+    The analytic Jacobian: with g_ih = s_ih(q_h − q̄_i)/width², ∂MET_j/∂m_i =
+    δ_ij Σ_h g_ih RTV_h + Σ_h (s_jh/c_h)·g_ih·(PGDP_i − RTV_h). The target is approached from
+    the MET of the best starting point along a straight path, shortening the step where the
+    solver fails; ``None`` when the target cannot be reached.
+    """
+    n = len(p)
+    ln_p = np.log(p)
+    rank = (ln_p - ln_p.mean()) / ln_p.std()
+
+    def residual(m: Array, goal: Array) -> Array:
+        return np.append(np.log(_expy(logits, q, m, p)[3]) - goal, m.mean())
+
+    def jacobian(m: Array, goal: Array) -> Array:
+        s, c, rtv, met = _expy(logits, q, m, p)
+        g = s * (q[None, :] - (s @ q)[:, None]) / _BASKET_WIDTH**2
+        jac = np.diag(g @ rtv) + (s / c) @ (g.T * (p[None, :] - rtv[:, None]))
+        return np.vstack([jac / met[:, None], np.full((1, n), 1 / n)])
+
+    starts = [start] + [c * rank for c in (0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)]
+    m = min(starts, key=lambda mm: float(np.sum(residual(mm, target) ** 2)))
+    origin = np.log(_expy(logits, q, m, p)[3])
+    done, step = 0.0, 1.0
+    while done < 1.0:
+        s_next = min(1.0, done + step)
+        goal = (1 - s_next) * origin + s_next * target
+        goal += np.log(p.sum()) - np.log(np.exp(goal).sum())
+        fit = least_squares(residual, m, jac=jacobian, args=(goal,), method="lm",
+                            xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=200)  # fmt: skip
+        if np.abs(fit.fun).max() < 1e-10:
+            m, done, step = fit.x, s_next, min(2 * step, 0.5)
+        elif step > 1e-3:
+            step /= 4
+        else:
+            return None
+    return m
+
+
+# ---------------------------------------------------------------------------------------------
+# truth
+
+_SL = (
+    "SL_it = Δln exports_usd_it − Δln E_t (002 §3.2.1 with k = 1; E_t the national "
+    "exports_usd of national_series, though any national total gives the same slopes once "
+    "year effects are in)"
+)
+_VAG = (
+    "Vag_it = Σ_j LQ_jt·w_ij, LQ_jt = (ict_employment_jt/urban_unit_employment_jt) / "
+    "(Σ_k ict_employment_kt/Σ_k urban_unit_employment_kt) over the panel's provinces, w_ii = 1, "
+    "w_ij = 1/d_ij with d_ij the great-circle distance between capitals in km (002 §3.2.2)"
+)
+_Z = "innovation Z_it = 100·rd_expenditure_it/gdp_it (R&D intensity, percent)"
+_CTL_002 = (
+    "controls PGDP = gdp_per_capita/1e4, TAX = tax_revenue/gdp, CONS = retail_sales/gdp, "
+    "FDI = fdi_usd·rmb_per_usd/(gdp·1e8)"
+)
+_SPEC_002 = (
+    "OLS of SL on Vag, Z, Vag·Z and the controls with year fixed effects, 30 provinces × "
+    "2009–2020 (N = 360)"
+)
+_MET = (
+    "ln MET_it, MET = EXPY from province_exports: s_iht = e_iht/Σ_h e_iht, PRODY_ht = "
+    "Σ_i (s_iht/Σ_k s_kht)·gdp_per_capita_it over the table's provinces (current RMB), "
+    "MET_it = Σ_h s_iht·PRODY_ht (004 eq. (12)–(13))"
+)
+_INTER = (
+    "INTER_it = Σ_j ½·[(x_jit − min_j)/(max_j − min_j) + 0.01] over postal_volume, "
+    "internet_penetration, optical_cable_km and mobile_switch_capacity, min and max over the "
+    "pooled 30 × 2004–2016 panel (004 eq. (14)–(19) with a_j = ½). The indicators share one "
+    "diffusion, so the projection-pursuit direction with pooled normalisation lies close to "
+    "a_j = ½ and its coefficient close to this value; with year-by-year normalisation only "
+    "the sign carries over"
+)
+_ALLO = (
+    "ALLO_it = ln Y_it − 0.4·ln capital_stock_it − 0.6·ln employment_total_it, Y real GDP "
+    "chained from gdp_index (any base year)"
+)
+_CTL_004 = (
+    "controls URBAN = urbanisation_rate/100, GOV = government_expenditure/gdp, LAB = "
+    "schooling_years, OPEN = fdi_usd·rmb_per_usd/(gdp·1e8)"
+)
+_SPEC_004 = (
+    "OLS with province and year fixed effects, 30 provinces × 2004–2016 (N = 390); the "
+    "paper's group-mean FMOLS with common time effects targets the same homogeneous slope"
+)
+_W = (
+    "W the row-standardised queen contiguity of vagg.data.geography.contiguity_matrix() "
+    "(Hainan–Guangdong linked); two-way fixed effects, 2004–2016"
+)
+
+
+def _truth(fx: PlantedEffects, innovation_mean: float) -> dict[str, dict[str, object]]:
+    """Truth entries, each defined on the measures and regressions that should recover it."""
+    total = fx.inter_on_met_direct + fx.inter_on_allo * fx.allo_on_met
+    sl = f"{_SL}; {_VAG}; {_Z}; {_CTL_002}; {_SPEC_002}"
+    met = f"{_MET}; {_INTER}; {_ALLO}; {_CTL_004}; {_SPEC_004}"
+    spatial = (
+        f"shocks to ln MET and ALLO are u_t = (I − λW)⁻¹e_t, so ln MET = c·INTER + controls + u "
+        f"is a spatial error model (SEM/SAC λ = {fx.spatial_lambda}, SAC ρ = 0) and, written as "
+        f"a spatial Durbin model, has ρ = λ and θ = −λ·β for each regressor; {_W}; {met}"
+    )
+    full = "in ln MET on INTER + ALLO + controls"
+    # fmt: off
+    rows: list[tuple[str, str, str, str, float, str]] = [
+        ("sl_vag", "Table 4 col (2): Vag", "estimate", "γ1, the coefficient of Vag in SL = "
+         "γ1·Vag + γ2·Z + γ3·Vag·Z + controls", fx.vag, sl),
+        ("sl_innovation", "Table 4 col (2): R&D", "estimate", "γ2, the coefficient of Z",
+         fx.innovation, sl),
+        ("sl_vag_x_innovation", "Table 4 col (2): XZ", "estimate", "γ3, the coefficient of "
+         "Vag·Z (< 0: innovation weakens the effect of Vag)", fx.vag_x_innovation, sl),
+        ("sl_vag_centred", "Table 4 col (3): Vag", "estimate", "the coefficient of Vag when the "
+         f"interaction is of mean-centred Vag and Z (XZ_c): γ1 + γ3·Z̄, Z̄ = "
+         f"{innovation_mean:.6f} the sample mean of Z",
+         fx.vag + fx.vag_x_innovation * innovation_mean, sl),
+        ("sl_vag_baseline", "Table 2 col (6): Vag", "sign", "the sign of the Vag coefficient "
+         "without Z and Vag·Z (the average marginal effect γ1 + γ3·Z is positive; the value "
+         "depends on what is omitted)", 1.0, sl),
+        ("sl_pgdp", "Table 2 col (6): GDP", "estimate", "the coefficient of PGDP in the Table 4 "
+         "col (2) regression", fx.pgdp, sl),
+        ("sl_tax", "Table 2 col (6): TAX", "estimate", "the coefficient of TAX, same regression",
+         fx.tax, sl),
+        ("sl_consumption", "Table 2 col (6): CPI", "estimate", "the coefficient of CONS, same "
+         "regression", fx.consumption, sl),
+        ("sl_fdi", "Table 2 col (6): FDI", "estimate", "the coefficient of FDI, same regression",
+         fx.fdi, sl),
+        ("met_inter_total", "Table 1 col (2); Table 2 col (1): INTER", "estimate", "the "
+         "coefficient of INTER in ln MET on INTER + controls: the total effect c' + a·b",
+         total, met),
+        ("allo_inter", "Table 2 col (2): INTER", "estimate", "a, the coefficient of INTER in "
+         "ALLO on INTER + controls", fx.inter_on_allo, met),
+        ("met_allo", "Table 2 col (3): ALLO", "estimate", f"b, the coefficient of ALLO {full}",
+         fx.allo_on_met, met),
+        ("met_inter_direct", "Table 2 col (3): INTER", "estimate", f"c', the coefficient of "
+         f"INTER {full}", fx.inter_on_met_direct, met),
+        ("met_inter_indirect", "Table 2: indirect effect", "estimate", "a·b, the effect of "
+         "INTER through ALLO", fx.inter_on_allo * fx.allo_on_met, met),
+        ("met_inter_pp", "Table 1 col (2): INTER (projection pursuit)", "sign", "the sign of "
+         "the INTER coefficient when INTER is the RAGA projection-pursuit index of the four "
+         "indicators (any normalisation), otherwise as met_inter_total", 1.0, met),
+        ("sdm_rho", "Table 4 col (2): ρ", "estimate", "ρ of the SDM of ln MET on INTER + "
+         "controls and their W-lags", fx.spatial_lambda, spatial),
+        ("sdm_theta_inter", "Table 4 col (2): W×INTER", "estimate", "θ of W·INTER in that SDM: "
+         "−λ·(c' + a·b)", -fx.spatial_lambda * total, spatial),
+        ("sac_lambda", "Table 4 col (1): λ", "estimate", "λ of the SAC (or SEM) of ln MET on "
+         "INTER + controls", fx.spatial_lambda, spatial),
+        ("sac_rho", "Table 4 col (1): ρ", "estimate", "ρ (spatial lag) of that SAC: none is "
+         "planted", 0.0, spatial),
+        ("convergence_alpha1", "Table 6 col (1): α1", "sign", "the sign of α1 in "
+         "ln(MET_i,t+1/MET_it) = α1·ln MET_it + α2·ln INTER_it + α3·ln MET_it·ln INTER_it + "
+         "controls (T = 1, two-way fixed effects, 2004–2015): shocks to ln MET are AR(1) with "
+         f"persistence {fx.persistence}, so EXPY converges to its conditional level (α3 is "
+         "not planted)", -1.0, met),
+    ]
+    for j, name in enumerate(("URBAN", "GOV", "LAB", "OPEN")):
+        rows += [
+            (f"met_{name.lower()}", f"Table 2 col (3): {name}", "estimate",
+             f"the coefficient of {name} {full}", fx.met_controls[j], met),
+            (f"allo_{name.lower()}", f"Table 2 col (2): {name}", "estimate",
+             f"the coefficient of {name} in ALLO on INTER + controls", fx.allo_controls[j], met),
+        ]
+    # fmt: on
+    return {
+        name: {
+            "value": float(value),
+            "kind": kind,
+            "study": "resilience_provinces"
+            if name.startswith("sl_")
+            else "internet_sophistication",
+            "table": table,
+            "definition": f"{what}; {context}",
+        }
+        for name, table, kind, what, value, context in rows
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_provinces(provinces: pd.DataFrame | pl.DataFrame) -> tuple[Array, ...]:
+    df = provinces.to_pandas() if isinstance(provinces, pl.DataFrame) else provinces
+    missing = [c for c in ("province_code", "lat", "lon", "region", "coastal") if c not in df]
+    if missing:
+        raise ValueError(f"argument 'provinces': missing column(s) {missing}")
+    codes = df["province_code"].astype(str).to_numpy()
+    unknown = [i for i, c in enumerate(codes) if c not in _ANCHORS]
+    if unknown:
+        raise ValueError(
+            f"argument 'provinces', column 'province_code': rows {unknown[:5]} hold codes "
+            f"{codes[unknown[:5]].tolist()} outside the 30 provinces of the papers"
+        )
+    if len(set(codes)) != len(codes) or len(codes) < 5:
+        raise ValueError("argument 'provinces': need at least 5 distinct province codes")
+    region = df["region"].astype(str).str.lower().to_numpy()
+    bad = np.flatnonzero(~np.isin(region, _REGIONS))
+    if bad.size:
+        raise ValueError(
+            f"argument 'provinces', column 'region': rows {bad[:5].tolist()} are not one of "
+            f"{_REGIONS}"
+        )
+    lat, lon = df["lat"].to_numpy(dtype=float), df["lon"].to_numpy(dtype=float)
+    return codes, lat, lon, region, df["coastal"].to_numpy(dtype=bool)
+
+
+def _check_hs4(hs4_codes: Sequence[str]) -> Array:
+    codes = list(hs4_codes)
+    bad = [i for i, c in enumerate(codes) if not (isinstance(c, str) and len(c) == 4
+                                                  and c.isdigit())]  # fmt: skip
+    if bad:
+        raise ValueError(
+            f"argument 'hs4_codes': positions {bad[:5]} are not 4-digit strings "
+            f"(e.g. {[codes[i] for i in bad[:3]]!r})"
+        )
+    if len(codes) < 10 or len(set(codes)) != len(codes):
+        raise ValueError("argument 'hs4_codes': need at least 10 distinct HS4 codes")
+    return np.asarray(codes, dtype=object)
+
+
+def _check_years(years: Sequence[int]) -> tuple[int, int]:
+    ys = sorted(int(y) for y in years)
+    if (
+        not ys
+        or ys[0] < ALL_YEARS[0]
+        or ys[-1] > ALL_YEARS[-1]
+        or ys != list(range(ys[0], ys[-1] + 1))
+    ):
+        raise ValueError(
+            f"argument 'years': need a contiguous range inside 2000–2020, got {ys[:4]}…"
+        )
+    return ys[0], ys[-1]

@@ -1,0 +1,482 @@
+"""One year of the micro economy: virtual agglomeration, markups, customs lines, DVAR, CIE rows.
+
+Order within a year (each step uses only what came before):
+1. gross output (a primitive) → platform members' output share by IO sector agg_h, and each
+   firm's vagg_h / vagg_f / vagg_b (paper 000 eq. 7–9);
+2. log markup = m_f + trend + a·g_f·vagg_h + u;
+3. export lines: price = product level × markup × quality^0.5; quantity from CES demand with
+   quality λ (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), destination-year demand and the 2009
+   shock, which members weather better (paper 003);
+4. upstream domestic variety N_kt (distinct HS6 exported by producers of IO sector k) →
+   rpdip_jt = −log(1 + Σ_k w_in[j,k] N_kt);
+5. latent DVAR = regime level + firm effect + trend + b_μ·log markup + b_r·rpdip + size + e;
+   imported intermediates are then *implied* by paper 000 eq. (6): MIA_p = (1 − δ_j − DVAR_p)·EX_p
+   and MIA_o = (1 − δ_j − DVAR_o)·(Y − EX_p), recorded net of the intermediaries' share m_k;
+6. intermediaries import m_k/(1 − m_k) of producers' ordinary imports of k, so the realised
+   share in the data equals m_k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
+from vagg.data.synth.truth import HETEROGENEITY, Planted
+
+BASE_DVAR = {"processing": 0.48, "ordinary": 0.64}
+MIXED_GAP = 0.20
+
+
+@dataclass
+class YearContext:
+    """Everything constant within a year that the generator needs."""
+
+    year: int
+    rmb_per_usd: float
+    w_in: np.ndarray  # IO-sector × IO-sector input weights (rows: buyer)
+    w_out: np.ndarray  # output weights (rows: seller)
+    delta: np.ndarray  # δ_j: imported share of sector j's intermediate inputs
+    sector_of_industry: np.ndarray  # industry index → IO sector index
+    city_vagg: np.ndarray  # vagg_ct by city index
+    partner_codes: np.ndarray
+    partner_weight: np.ndarray
+    partner_demand: np.ndarray  # log demand shifter of each partner this year
+
+
+def heterogeneity_multiplier(firms: pd.DataFrame) -> np.ndarray:
+    """g_f, the markup-effect multiplier (paper 000 Table 4): ownership, processing, west, tech."""
+    g = firms["ownership"].map(HETEROGENEITY["ownership"]).to_numpy(float)
+    g = g * np.where(firms["regime_type"] == "processing", HETEROGENEITY["processing_type"], 1.0)
+    g = g * np.where(firms["west"], HETEROGENEITY["west"], 1.0)
+    return g * np.where(firms["high_tech"], HETEROGENEITY["high_tech"], 1.0)
+
+
+def virtual_agglomeration(
+    sector: np.ndarray, member: np.ndarray, output: np.ndarray, in_cie: np.ndarray, ctx: YearContext
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """agg_h by IO sector (members' share of CIE gross output) and firm vagg_h, vagg_f, vagg_b.
+
+    vagg_f = I_f Σ_{k≠j} w_in[j,k] agg_h[k]; vagg_b = I_f Σ_{m≠j} w_out[j,m] agg_h[m]
+    (weights not renormalised after removing the diagonal).
+    """
+    n_sec = ctx.w_in.shape[0]
+    tot = np.bincount(sector[in_cie], weights=output[in_cie], minlength=n_sec)
+    mem = np.bincount(sector[in_cie], weights=(output * member)[in_cie], minlength=n_sec)
+    agg_h = np.divide(mem, tot, out=np.zeros(n_sec), where=tot > 0)
+    w_in = ctx.w_in.copy()
+    w_out = ctx.w_out.copy()
+    np.fill_diagonal(w_in, 0.0)
+    np.fill_diagonal(w_out, 0.0)
+    up = w_in @ agg_h
+    down = w_out @ agg_h
+    m = member.astype(float)
+    return agg_h, m * agg_h[sector], m * up[sector], m * down[sector]
+
+
+def generate_year(
+    rng: np.random.Generator,
+    universe: FirmUniverse,
+    products: pd.DataFrame,
+    intermediaries: pd.DataFrame,
+    ctx: YearContext,
+    planted: Planted,
+) -> dict[str, pd.DataFrame]:
+    """Generate one year: customs lines, CIE rows and the latent records for the truth."""
+    t = ctx.year
+    firms = universe.firms
+    rows = universe.panel[universe.panel["year"] == t]
+    f = rows["firm"].to_numpy()
+    fr = firms.iloc[f]
+    n = len(f)
+    output = np.exp(rows["log_output"].to_numpy())  # thousand RMB
+    sales = output * np.exp(rng.normal(-0.03, 0.02, n))
+    in_cie = (sales >= cie_threshold(t)) | (fr["ownership"].to_numpy() == "state")
+    member = rows["member"].to_numpy()
+    sector = ctx.sector_of_industry[rows["ind_idx"].to_numpy()]
+
+    agg_h, vagg_h, vagg_f, vagg_b = virtual_agglomeration(sector, member, output, in_cie, ctx)
+    g = heterogeneity_multiplier(fr)
+    log_markup = (
+        fr["markup_fe"].to_numpy()
+        + 0.004 * (t - 2000)
+        + planted.markup_on_vagg_h * g * vagg_h
+        + rng.normal(0, 0.03, n)
+    )
+
+    exports = _export_lines(
+        rng, universe, fr, rows, products, ctx, log_markup, member, sales, planted
+    )
+    ex_by_firm = exports.groupby("firm")["value_usd"].sum()
+    exp_p = exports[exports["regime"] != "10"].groupby("firm")["value_usd"].sum()
+
+    # upstream domestic variety and rpdip (Kee–Tang proxy of the relative domestic input price)
+    prod_sector = ctx.sector_of_industry[exports["ind_idx"].to_numpy()]
+    varieties = (
+        pd.DataFrame({"s": prod_sector, "h": exports["hs6_row"].to_numpy()})
+        .drop_duplicates()
+        .groupby("s")
+        .size()
+    )
+    n_kt = np.zeros(ctx.w_in.shape[0])
+    n_kt[varieties.index.to_numpy()] = varieties.to_numpy()
+    rpdip_sector = -np.log1p(ctx.w_in @ n_kt)
+    rpdip = rpdip_sector[sector]
+    rpdip_centre = rpdip_sector.mean()
+
+    sales_usd = sales * 1000.0 / ctx.rmb_per_usd
+    ex = ex_by_firm.reindex(f, fill_value=0.0).to_numpy()
+    ex_p = exp_p.reindex(f, fill_value=0.0).to_numpy()
+    exporter_cie = in_cie & (ex > 0)
+    latent = (
+        fr["dvar_fe"].to_numpy()
+        + 0.004 * (t - 2000)
+        + planted.dvar_on_log_markup * (log_markup - 0.18)
+        + planted.dvar_on_rpdip * (rpdip - rpdip_centre)
+        + 0.01 * (rows["log_output"].to_numpy() - 10.0)
+    )
+    dvar = latent + rng.normal(0, planted.dvar_noise_sd, n)
+    kappa_p = np.divide(ex_p, ex, out=np.zeros(n), where=ex > 0)
+    dvar_p = BASE_DVAR["processing"] + dvar - MIXED_GAP * (1 - kappa_p) * (kappa_p < 1)
+    dvar_o = BASE_DVAR["ordinary"] + dvar + MIXED_GAP * kappa_p * (kappa_p > 0)
+    delta = ctx.delta[sector]
+    mia_p = np.where(exporter_cie, np.maximum(0.0, 1 - delta - dvar_p) * ex_p, 0.0)
+    mia_o = np.where(exporter_cie, np.maximum(0.0, 1 - delta - dvar_o) * (sales_usd - ex_p), 0.0)
+    # below-scale firms import for their own use (no DVAR is measured for them)
+    small_importer = ~in_cie & (rng.random(n) < 0.3)
+    mia_o = np.where(small_importer, rng.uniform(0.02, 0.15, n) * sales_usd, mia_o)
+
+    imports = _import_lines(rng, f, fr, mia_p, mia_o, products, ctx)
+    inter = _intermediary_lines(rng, imports, exports, intermediaries, products, ctx)
+
+    latent_records = pd.DataFrame(
+        {
+            "firm": f,
+            "year": t,
+            "vagg_h": vagg_h,
+            "vagg_f": vagg_f,
+            "vagg_b": vagg_b,
+            "log_markup": log_markup,
+            "rpdip": rpdip,
+            "dvar_latent": np.where(
+                kappa_p >= 1,
+                BASE_DVAR["processing"] + latent,
+                np.where(
+                    kappa_p > 0,
+                    BASE_DVAR["processing"] * kappa_p
+                    + BASE_DVAR["ordinary"] * (1 - kappa_p)
+                    + latent,
+                    BASE_DVAR["ordinary"] + latent,
+                ),
+            ),
+            "exporter_cie": exporter_cie,
+            "censored": exporter_cie
+            & (((ex_p > 0) & (1 - delta - dvar_p < 0)) | ((ex > ex_p) & (1 - delta - dvar_o < 0))),
+            "in_cie": in_cie,
+            "member": member,
+            "ex_usd": ex,
+        }
+    )
+    cie = _cie_rows(rng, fr, rows, output, sales, in_cie, ex, log_markup, ctx)
+    return {
+        "exports": exports,
+        "imports": imports,
+        "intermediary": inter,
+        "cie": cie,
+        "latent": latent_records,
+        "agg_h": pd.DataFrame({"year": t, "sector_idx": np.arange(len(agg_h)), "agg_h": agg_h}),
+    }
+
+
+def _export_lines(
+    rng: np.random.Generator,
+    universe: FirmUniverse,
+    fr: pd.DataFrame,
+    rows: pd.DataFrame,
+    products: pd.DataFrame,
+    ctx: YearContext,
+    log_markup: np.ndarray,
+    member: np.ndarray,
+    sales: np.ndarray,
+    planted: Planted,
+) -> pd.DataFrame:
+    """Export lines (firm × HS6 × partner) with KSW demand; values in USD."""
+    exporter_pos = np.flatnonzero(fr["exporter"].to_numpy())
+    firm_ids = fr["firm"].to_numpy()
+    chosen_firm, chosen_prod = [], []
+    rate = fr["product_rate"].to_numpy()
+    boost = 1 + planted.varieties_member_boost * member
+    n_prod = 1 + rng.poisson(rate * boost)
+    for at in exporter_pos:
+        pf = universe.portfolios[firm_ids[at]]
+        k = min(len(pf), n_prod[at])
+        chosen_prod.append(rng.choice(pf, size=k, replace=False))
+        chosen_firm.append(np.full(k, at))
+    if not chosen_firm:
+        return _empty_lines()
+    pos = np.concatenate(chosen_firm)
+    prod = np.concatenate(chosen_prod)
+    n_dest = 1 + rng.poisson(1.3, len(pos))
+    pos = np.repeat(pos, n_dest)
+    prod = np.repeat(prod, n_dest)
+    partner = rng.choice(len(ctx.partner_codes), len(pos), p=ctx.partner_weight)
+    # one line per firm × product × partner
+    key = pd.DataFrame({"pos": pos, "prod": prod, "partner": partner}).drop_duplicates()
+    pos, prod, partner = (key[c].to_numpy() for c in ("pos", "prod", "partner"))
+    m = len(pos)
+
+    sigma = products["sigma"].to_numpy()[prod]
+    price_level = products["price_level"].to_numpy()[prod]
+    city = fr["city_idx"].to_numpy()[pos]
+    log_q_lambda = (
+        fr["firm_quality"].to_numpy()[pos]
+        + planted.quality_on_city_vagg * ctx.city_vagg[city]
+        + rng.normal(0, 0.1, m)
+    )
+    log_price = price_level + (log_markup[pos] - 0.18) + 0.5 * log_q_lambda + rng.normal(0, 0.1, m)
+    export_share = fr["export_share"].to_numpy()[pos]
+    lines_per_firm = np.bincount(pos, minlength=len(fr))[pos]
+    target = export_share * sales[pos] * 1000.0 / ctx.rmb_per_usd / lines_per_firm
+    crisis = ctx.year == 2009
+    log_q = (
+        -sigma * log_price
+        + (sigma - 1) * price_level
+        + ctx.partner_demand[partner]
+        + (sigma - 1) * log_q_lambda
+        + np.log(target)
+        + (planted.crisis_member_cushion * member[pos] if crisis else 0.0)
+        + rng.normal(0, 0.2, m)
+    )
+    value = np.exp(log_price + log_q)
+    # cap exports at 95% of sales (a handful of firm-years): scale that firm's lines down
+    sales_usd = sales * 1000.0 / ctx.rmb_per_usd
+    total = np.bincount(pos, weights=value, minlength=len(fr))
+    scale = np.where(total > 0.95 * sales_usd, 0.95 * sales_usd / np.maximum(total, 1e-12), 1.0)
+    value = value * scale[pos]
+    log_q = np.log(value) - log_price
+
+    regime_type = fr["regime_type"].to_numpy()[pos]
+    kappa = fr["kappa_p"].to_numpy()[pos]
+    processing = (regime_type == "processing") | (
+        (regime_type == "mixed") & (rng.random(m) < kappa)
+    )
+    regime = np.where(processing, np.where(rng.random(m) < 0.8, "15", "14"), "10")
+    return pd.DataFrame(
+        {
+            "firm": firm_ids[pos],
+            "pos": pos,
+            "ind_idx": rows["ind_idx"].to_numpy()[pos],
+            "hs6_row": prod,
+            "partner_idx": partner,
+            "regime": regime,
+            "value_usd": value,
+            "quantity": np.exp(log_q),
+            "city_idx": city,
+            "log_quality": log_q_lambda,
+        }
+    )
+
+
+def _empty_lines() -> pd.DataFrame:
+    cols = [
+        "firm",
+        "pos",
+        "ind_idx",
+        "hs6_row",
+        "partner_idx",
+        "regime",
+        "value_usd",
+        "quantity",
+        "city_idx",
+        "log_quality",
+    ]
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+
+
+def _import_lines(
+    rng: np.random.Generator,
+    f: np.ndarray,
+    fr: pd.DataFrame,
+    mia_p: np.ndarray,
+    mia_o: np.ndarray,
+    products: pd.DataFrame,
+    ctx: YearContext,
+) -> pd.DataFrame:
+    """Direct imports of intermediates: value MIA · share · (1 − m_k) per line (eq. 6 inverted),
+    plus capital-goods imports that the DVAR must leave out (BEC end use 'capital')."""
+    inter_rows = np.flatnonzero(products["end_use"].to_numpy() == "intermediate")
+    capital_rows = np.flatnonzero(products["end_use"].to_numpy() == "capital")
+    m_share = products["intermediary_share"].to_numpy()
+    parts = []
+    for amount, regime in ((mia_p, "processing"), (mia_o, "10")):
+        who = np.flatnonzero(amount > 0)
+        if len(who) == 0:
+            continue
+        k = 1 + rng.poisson(2.0, len(who))
+        pos = np.repeat(who, k)
+        prod = inter_rows[rng.integers(0, len(inter_rows), len(pos))]
+        w = rng.gamma(1.0, 1.0, len(pos))
+        w = w / np.bincount(pos, weights=w, minlength=len(f))[pos]
+        value = amount[pos] * w * (1 - m_share[prod])
+        reg = (
+            np.where(rng.random(len(pos)) < 0.8, "15", "14")
+            if regime == "processing"
+            else np.full(len(pos), "10")
+        )
+        parts.append(pd.DataFrame({"pos": pos, "hs6_row": prod, "regime": reg, "value_usd": value}))
+    # capital goods: foreign-invested firms import equipment (regime 20), others ordinary
+    buyers = np.flatnonzero((mia_p + mia_o > 0) & (rng.random(len(f)) < 0.12))
+    if len(buyers) and len(capital_rows):
+        own = fr["ownership"].to_numpy()[buyers]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": buyers,
+                    "hs6_row": capital_rows[rng.integers(0, len(capital_rows), len(buyers))],
+                    "regime": np.where(np.isin(own, ("foreign", "hmt")), "20", "10"),
+                    "value_usd": (mia_p + mia_o)[buyers] * rng.uniform(0.05, 0.3, len(buyers)),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            columns=[
+                "firm",
+                "hs6_row",
+                "regime",
+                "value_usd",
+                "partner_idx",
+                "quantity",
+                "city_idx",
+            ]
+        )
+    lines = pd.concat(parts, ignore_index=True)
+    lines["partner_idx"] = rng.choice(len(ctx.partner_codes), len(lines), p=ctx.partner_weight)
+    lines = lines.groupby(["pos", "hs6_row", "regime", "partner_idx"], as_index=False)[
+        "value_usd"
+    ].sum()
+    lines["firm"] = f[lines["pos"].to_numpy()]
+    unit_price = np.exp(products["price_level"].to_numpy()[lines["hs6_row"].to_numpy()])
+    lines["quantity"] = lines["value_usd"] / (unit_price * rng.lognormal(0, 0.1, len(lines)))
+    lines["city_idx"] = fr["city_idx"].to_numpy()[lines["pos"].to_numpy()]
+    return lines.drop(columns="pos")
+
+
+def _intermediary_lines(
+    rng: np.random.Generator,
+    imports: pd.DataFrame,
+    exports: pd.DataFrame,
+    intermediaries: pd.DataFrame,
+    products: pd.DataFrame,
+    ctx: YearContext,
+) -> pd.DataFrame:
+    """Intermediaries' ordinary imports (m_k/(1 − m_k) of producers' ordinary imports of k)
+    and their exports (about a fifth of producers' export value, on the same products)."""
+    n_int = len(intermediaries)
+    m_share = products["intermediary_share"].to_numpy()
+    ordinary = imports[imports["regime"] == "10"]
+    by_prod = ordinary.groupby("hs6_row")["value_usd"].sum()
+    prod = by_prod.index.to_numpy()
+    amount = by_prod.to_numpy() * m_share[prod] / (1 - m_share[prod])
+    keep = amount > 0
+    prod, amount = prod[keep], amount[keep]
+    k = 1 + rng.poisson(0.8, len(prod))
+    p_rep = np.repeat(prod, k)
+    w = rng.gamma(1.0, 1.0, len(p_rep))
+    w = (
+        w
+        / np.bincount(np.repeat(np.arange(len(prod)), k), weights=w)[
+            np.repeat(np.arange(len(prod)), k)
+        ]
+    )
+    imp = pd.DataFrame(
+        {
+            "intermediary": rng.integers(0, n_int, len(p_rep)),
+            "hs6_row": p_rep,
+            "regime": "10",
+            "flow": "import",
+            "value_usd": np.repeat(amount, k) * w,
+            "partner_idx": rng.choice(len(ctx.partner_codes), len(p_rep), p=ctx.partner_weight),
+        }
+    )
+    sample = exports.sample(frac=0.2, random_state=rng.integers(2**31)) if len(exports) else exports
+    exp = pd.DataFrame(
+        {
+            "intermediary": rng.integers(0, n_int, len(sample)),
+            "hs6_row": sample["hs6_row"].to_numpy(),
+            "regime": "10",
+            "flow": "export",
+            "value_usd": sample["value_usd"].to_numpy() * rng.lognormal(0, 0.3, len(sample)),
+            "partner_idx": sample["partner_idx"].to_numpy(),
+        }
+    )
+    out = pd.concat([imp, exp], ignore_index=True)
+    out = out.groupby(["intermediary", "hs6_row", "regime", "flow", "partner_idx"], as_index=False)[
+        "value_usd"
+    ].sum()
+    out["city_idx"] = intermediaries["city_idx"].to_numpy()[out["intermediary"].to_numpy()]
+    return out
+
+
+def _cie_rows(
+    rng: np.random.Generator,
+    fr: pd.DataFrame,
+    rows: pd.DataFrame,
+    output: np.ndarray,
+    sales: np.ndarray,
+    in_cie: np.ndarray,
+    ex_usd: np.ndarray,
+    log_markup: np.ndarray,
+    ctx: YearContext,
+) -> pd.DataFrame:
+    """CIE firm-year records of the above-scale firms: accounts consistent with the primitives.
+
+    Intermediate inputs = (β_M / markup) · gross output (Cobb–Douglas cost share β_M = 0.85,
+    so the De Loecker–Warzynski markup is β_M over the input share).
+    """
+    n = len(rows)
+    t = ctx.year
+    beta_m = 0.85
+    inter = beta_m / np.exp(log_markup) * output * np.exp(rng.normal(0, 0.02, n))
+    employment = np.maximum(
+        8, np.round(output / (180.0 * 1.08 ** (t - 2000)) * np.exp(rng.normal(0, 0.35, n)))
+    ).astype(np.int64)
+    wage = employment * 12.0 * 1.1 ** (t - 2000) * np.exp(rng.normal(0, 0.2, n))
+    total_assets = output * np.exp(rng.normal(0.0, 0.35, n))
+    fixed = total_assets * rng.beta(4, 6, n)
+    current = (total_assets - fixed) * rng.beta(8, 2, n)
+    liabilities = total_assets * rng.beta(6, 4.5, n)
+    current_liab = liabilities * rng.beta(7, 2.5, n)
+    export_delivery = ex_usd * ctx.rmb_per_usd / 1000.0 * np.exp(rng.normal(0, 0.05, n))
+    value_added = output - inter + output * 0.03
+    paid_in = total_assets * rng.beta(2, 6, n)
+    own = fr["ownership"].to_numpy()
+    major = rng.uniform(0.6, 1.0, n)
+    shares = np.zeros((n, len(OWNERSHIP)))
+    owner_col = pd.Index(OWNERSHIP).get_indexer(own)
+    shares[np.arange(n), owner_col] = major
+    minority = (owner_col + 1 + rng.integers(0, len(OWNERSHIP) - 1, n)) % len(OWNERSHIP)
+    shares[np.arange(n), minority] += 1 - major
+    frame = pd.DataFrame(
+        {
+            "firm": fr["firm"].to_numpy(),
+            "year": t,
+            "ind_idx": rows["ind_idx"].to_numpy(),
+            "gross_output": output,
+            "sales": sales,
+            "export_delivery": export_delivery,
+            "employment": employment,
+            "wage_bill": wage,
+            "total_assets": total_assets,
+            "fixed_assets": fixed,
+            "current_assets": current,
+            "current_liabilities": current_liab,
+            "total_liabilities": liabilities,
+            "intermediate_inputs": np.where(t == 2010, np.nan, inter),
+            "value_added": np.where(t <= 2007, value_added, np.nan),
+            **{f"paid_in_{o}": paid_in * shares[:, i] for i, o in enumerate(OWNERSHIP)},
+        }
+    )
+    return frame[in_cie]
