@@ -191,7 +191,13 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
         return
     for part in sorted(p for p in path.iterdir() if p.is_dir()):
         value = part.name.split("=", 1)[-1]
-        yield value, validate(pl.read_parquet(part / "part-0.parquet"), schema)
+        try:
+            frame = validate(pl.read_parquet(part / "part-0.parquet"), schema)
+        except SchemaError as err:  # rows are numbered within the partition: say which
+            raise SchemaError(
+                f"{table} ({part.name})", err.column, err.problem, err.rows, err.n_bad, err.examples
+            ) from None
+        yield value, frame
 
 
 def read_dataset(dataset: str | Path, tables: list[str] | None = None) -> dict[str, pl.DataFrame]:

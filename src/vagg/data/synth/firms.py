@@ -156,7 +156,7 @@ def make_firms(
             "east": east,
             "west": west,
             "high_tech": high_tech,
-            "product_rate": rng.gamma(2.0, 1.2, n),
+            "product_rate": rng.gamma(2.0, 1.6, n),
         }
     )
     panel = _panel(rng, firms)
@@ -209,7 +209,7 @@ def _portfolios(
         pool = by_cic4.get(code)
         if pool is None or len(pool) == 0:
             pool = by_cic2.get(code[:2], all_rows)
-        size = min(len(pool), 2 + rng.poisson(5))
+        size = min(len(pool), 3 + rng.poisson(8))
         own = rng.choice(pool, size=size, replace=False)
         wider = by_cic2.get(code[:2], all_rows)
         extra = rng.choice(wider, size=min(len(wider), rng.poisson(1.5)), replace=False)

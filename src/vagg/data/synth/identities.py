@@ -44,14 +44,9 @@ def customs_identity(
     phone gains an eighth digit from 2006."""
     n = len(firms)
     city_codes = cities["city_code"].to_numpy()[firms["city_idx"].to_numpy()]
-    serial = rng.choice(90_000, size=n, replace=False) + 10_000
+    serial = rng.choice(900_000, size=n, replace=False) + 100_000
     kind = rng.choice(4, size=n, p=(0.62, 0.25, 0.08, 0.05))
-    party = np.array(
-        [
-            f"{c[:4]}{k}{s:05d}"
-            for c, k, s in zip(city_codes, rng.integers(1, 10, n), serial, strict=True)
-        ]
-    )
+    party = np.array([f"{c[:4]}{s:06d}" for c, s in zip(city_codes, serial, strict=True)])
     # party codes must be unique across firms (serials are unique, so they are)
     names = firms["firm_name"].to_numpy().copy()
     former = unique_brands(rng, n)

@@ -7,7 +7,8 @@ Order within a year (each step uses only what came before):
 3. export lines: price = product level × markup × quality^0.5; quantity from CES demand with
    quality λ (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), destination-year demand and the 2009
    shock, which members weather better (paper 003);
-4. upstream domestic variety N_kt (distinct HS6 exported by producers of IO sector k) →
+4. upstream domestic variety N_kt (distinct firm × HS6 varieties exported by producers of
+   IO sector k) →
    rpdip_jt = −log(1 + Σ_k w_in[j,k] N_kt);
 5. latent DVAR = regime level + firm effect + trend + b_μ·log markup + b_r·rpdip + size + e;
    imported intermediates are then *implied* by paper 000 eq. (6): MIA_p = (1 − δ_j − DVAR_p)·EX_p
@@ -115,7 +116,9 @@ def generate_year(
     # upstream domestic variety and rpdip (Kee–Tang proxy of the relative domestic input price)
     prod_sector = ctx.sector_of_industry[exports["ind_idx"].to_numpy()]
     varieties = (
-        pd.DataFrame({"s": prod_sector, "h": exports["hs6_row"].to_numpy()})
+        pd.DataFrame(
+            {"s": prod_sector, "f": exports["firm"].to_numpy(), "h": exports["hs6_row"].to_numpy()}
+        )
         .drop_duplicates()
         .groupby("s")
         .size()
@@ -218,7 +221,7 @@ def _export_lines(
         return _empty_lines()
     pos = np.concatenate(chosen_firm)
     prod = np.concatenate(chosen_prod)
-    n_dest = 1 + rng.poisson(1.3, len(pos))
+    n_dest = 1 + rng.poisson(2.2, len(pos))
     pos = np.repeat(pos, n_dest)
     prod = np.repeat(prod, n_dest)
     partner = rng.choice(len(ctx.partner_codes), len(pos), p=ctx.partner_weight)
