@@ -55,8 +55,9 @@ def synth(
     if scale not in SCALES:
         console.print(f"[red]unknown scale '{scale}'; choose one of {sorted(SCALES)}[/red]")
         raise typer.Exit(2)
-    ref = reference or (Path(os.environ["VAGG_REFERENCE_DIR"]) if "VAGG_REFERENCE_DIR" in
-                        os.environ else None)
+    ref = reference or (
+        Path(os.environ["VAGG_REFERENCE_DIR"]) if "VAGG_REFERENCE_DIR" in os.environ else None
+    )
     if ref is not None and not ref.is_dir():
         console.print(f"[red]reference folder {ref} does not exist[/red]")
         raise typer.Exit(2)

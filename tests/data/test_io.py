@@ -65,10 +65,21 @@ def test_partitioned_table_written_by_year_and_scanned(tmp_path: Path) -> None:
     for year in (2001, 2002):
         for k in range(3):
             rows.append(
-                {"party_id": f"33011{k:05d}", "firm_name": "甲", "year": year, "flow": "export",
-                 "regime": "10", "hs8": "61091000", "partner": "USA", "quantity": 1.0,
-                 "unit": "piece", "value_usd": 2.0, "city_code": "330100", "zip": None,
-                 "phone": None}
+                {
+                    "party_id": f"33011{k:05d}",
+                    "firm_name": "甲",
+                    "year": year,
+                    "flow": "export",
+                    "regime": "10",
+                    "hs8": "61091000",
+                    "partner": "USA",
+                    "quantity": 1.0,
+                    "unit": "piece",
+                    "value_usd": 2.0,
+                    "city_code": "330100",
+                    "zip": None,
+                    "phone": None,
+                }
             )
     files = write_table(pd.DataFrame(rows), tmp_path / "customs", "customs")
     assert sorted(p.parent.name for p in files) == ["year=2001", "year=2002"]

@@ -1,0 +1,373 @@
+"""A small parser and evaluator for fixest-style regression formulas.
+
+Grammar (whitespace is free)::
+
+    formula  := term "~" rhs [ "|" fixed_effects ]
+    rhs      := ["0" | "1" "+"] term ("+" term)* [ "-" "1" | "+" "0" ]
+    term     := factor (":" factor)*                 x1:x2 is the product x1·x2
+    factor   := NAME
+              | "log" "(" factor ")"                   natural log
+              | "L" "(" factor ["," INT] ")"           lag, Stata L.x / Lk.x
+              | "F" "(" factor ["," INT] ")"           lead, Stata F.x / Fk.x
+              | "D" "(" factor ["," INT] ")"           difference, Stata D.x / Dk.x
+    fixed_effects := fe ("+" fe)*,   fe := NAME ("^" NAME)*   (a^b: one effect per pair)
+
+Names are column names (letters, digits, ``_`` and ``.``). ``L``/``F``/``D`` need
+``panel=(unit, time)`` and follow Stata's gap-aware semantics (:mod:`vagg.estimate.panel_ops`).
+A formula without fixed effects has an intercept unless it says ``0`` or ``- 1``; with fixed
+effects the intercept is absorbed.
+
+Why not formulaic or pyfixest's parser: neither knows gap-aware lags (pyfixest rejects ``L.x``
+and ``l(x, 1)``, see the methods notes), and the sample accounting needs to know *why* each row
+is unusable (missing value, non-positive value inside a log, unavailable lag), which a
+model-matrix builder does not report.
+
+Term labels are canonical: ``x``, ``log(x)``, ``L(x)``, ``L(x, 2)``, ``F(x)``, ``D(x)``,
+``D(x, 2)``, ``x1:x2``; they name the coefficients of a :class:`~vagg.estimate.results.Result`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import EstimationError
+from .panel_ops import PanelIndex
+
+# Why a row cannot be used, in order of precedence (a row missing x and with log(z ≤ 0) is
+# counted once, as missing).
+OK, MISSING, NONPOSITIVE_IN_LOG, MISSING_LAG = 0, 1, 2, 3
+REASON_NAMES = {
+    MISSING: "missing",
+    NONPOSITIVE_IN_LOG: "nonpositive_in_log",
+    MISSING_LAG: "missing_lag",
+}
+
+_FUNCTIONS = ("log", "L", "F", "D")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the table, used as is."""
+
+    name: str
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Log:
+    """Natural log of a term; rows where the argument is ≤ 0 are dropped and counted."""
+
+    arg: Term
+
+    @property
+    def label(self) -> str:
+        return f"log({self.arg.label})"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """Lag (``k > 0``, ``L``) or lead (``k < 0``, ``F``) by ``|k|`` periods."""
+
+    arg: Term
+    k: int
+
+    @property
+    def label(self) -> str:
+        op, n = ("L", self.k) if self.k > 0 else ("F", -self.k)
+        return f"{op}({self.arg.label})" if n == 1 else f"{op}({self.arg.label}, {n})"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """``D(x) = x − L(x)``; ``D(x, 2) = D(D(x))`` (Stata's D2.x)."""
+
+    arg: Term
+    order: int
+
+    @property
+    def label(self) -> str:
+        a = self.arg.label
+        return f"D({a})" if self.order == 1 else f"D({a}, {self.order})"
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """Product of two or more terms (``a:b``)."""
+
+    factors: tuple[Term, ...]
+
+    @property
+    def label(self) -> str:
+        return ":".join(f.label for f in self.factors)
+
+
+Term = Column | Log | Shift | Difference | Interaction
+
+
+def term_columns(term: Term) -> list[str]:
+    """Column names a term reads, in order of first appearance."""
+    if isinstance(term, Column):
+        return [term.name]
+    if isinstance(term, Interaction):
+        out: list[str] = []
+        for f in term.factors:
+            out += [c for c in term_columns(f) if c not in out]
+        return out
+    return term_columns(term.arg)
+
+
+def uses(term: Term, kind: type) -> bool:
+    """Whether ``term`` contains a node of type ``kind`` (e.g. :class:`Log`, :class:`Shift`)."""
+    if isinstance(term, kind):
+        return True
+    if isinstance(term, Column):
+        return False
+    if isinstance(term, Interaction):
+        return any(uses(f, kind) for f in term.factors)
+    return uses(term.arg, kind)
+
+
+@dataclass(frozen=True)
+class ParsedFormula:
+    """A parsed formula: dependent variable, regressors, intercept flag and fixed effects.
+
+    ``fixed_effects`` holds one tuple of column names per effect (``("a", "b")`` for ``a^b``).
+    """
+
+    text: str
+    depvar: Term
+    regressors: tuple[Term, ...]
+    intercept: bool
+    fixed_effects: tuple[tuple[str, ...], ...]
+
+    @property
+    def fe_labels(self) -> tuple[str, ...]:
+        return tuple("^".join(fe) for fe in self.fixed_effects)
+
+    def columns(self) -> list[str]:
+        """Every column the formula reads (dependent, regressors, fixed effects)."""
+        out: list[str] = []
+        for term in (self.depvar, *self.regressors):
+            out += [c for c in term_columns(term) if c not in out]
+        for fe in self.fixed_effects:
+            out += [c for c in fe if c not in out]
+        return out
+
+    def needs_panel(self) -> bool:
+        return any(uses(t, Shift) or uses(t, Difference) for t in (self.depvar, *self.regressors))
+
+    def uses_log(self) -> bool:
+        return any(uses(t, Log) for t in (self.depvar, *self.regressors))
+
+
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<op>[()+,:^~|-]))")
+
+
+def _tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            raise EstimationError(
+                f"formula {text!r}: cannot read {text[pos:].strip()[:20]!r} at character {pos}"
+            )
+        tokens.append(m.group("num") or m.group("name") or m.group("op"))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.i = 0
+
+    def error(self, what: str) -> EstimationError:
+        near = " ".join(self.tokens[self.i : self.i + 3]) or "end of formula"
+        return EstimationError(f"formula {self.text!r}: {what} (near {near!r})")
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (expected is not None and tok != expected):
+            raise self.error(f"expected {expected!r}" if expected else "unexpected end")
+        self.i += 1
+        return tok
+
+    def factor(self) -> Term:
+        tok = self.take()
+        if tok in _FUNCTIONS and self.peek() == "(":
+            self.take("(")
+            arg = self.term()
+            n = 1
+            if self.peek() == ",":
+                if tok == "log":
+                    raise self.error("log() takes one argument")
+                self.take(",")
+                num = self.take()
+                if not num.isdigit():
+                    raise self.error(f"{tok}() needs a whole number of periods")
+                n = int(num)
+            self.take(")")
+            if tok == "log":
+                return Log(arg)
+            if tok == "D":
+                if n < 1:
+                    raise self.error("D(x, k) needs k ≥ 1")
+                return Difference(arg, n)
+            if n == 0:
+                return arg
+            return Shift(arg, n if tok == "L" else -n)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", tok):
+            raise self.error(f"expected a column name, got {tok!r}")
+        return Column(tok)
+
+    def term(self) -> Term:
+        factors = [self.factor()]
+        while self.peek() == ":":
+            self.take(":")
+            factors.append(self.factor())
+        return factors[0] if len(factors) == 1 else Interaction(tuple(factors))
+
+    def rhs(self) -> tuple[list[Term], bool]:
+        terms: list[Term] = []
+        intercept = True
+        sign = "+"
+        while True:
+            tok = self.peek()
+            if tok in ("0", "1"):
+                self.take()
+                if tok == "0" or sign == "-":
+                    intercept = False
+            elif tok is None or tok == "|":
+                raise self.error("expected a regressor")
+            else:
+                if sign == "-":
+                    raise self.error("only '- 1' may be subtracted")
+                terms.append(self.term())
+            nxt = self.peek()
+            if nxt in ("+", "-"):
+                sign = self.take()
+                continue
+            return terms, intercept
+
+    def fixed_effects(self) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = []
+        while True:
+            names = [self.take()]
+            while self.peek() == "^":
+                self.take("^")
+                names.append(self.take())
+            for n in names:
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", n):
+                    raise self.error(f"expected a fixed-effect column name, got {n!r}")
+            out.append(tuple(names))
+            if self.peek() == "+":
+                self.take("+")
+                continue
+            return out
+
+
+def parse_formula(text: str) -> ParsedFormula:
+    """Parse ``"y ~ x1 + L(x2) + log(x3) | fe1 + fe2^fe3"`` (see the module docstring).
+
+    Raises :class:`EstimationError` with the place of the problem for malformed formulas,
+    duplicate terms or a second ``|`` part (IV syntax is not supported here).
+    """
+    if not isinstance(text, str) or "~" not in text:
+        raise EstimationError(f"formula must be a string 'y ~ x1 + x2 | fe'; got {text!r}")
+    p = _Parser(text)
+    depvar = p.term()
+    p.take("~")
+    terms, intercept = p.rhs()
+    fes: list[tuple[str, ...]] = []
+    if p.peek() == "|":
+        p.take("|")
+        fes = p.fixed_effects()
+        if p.peek() == "|":
+            raise p.error("a second '|' part (instrumental variables) is not supported by feols")
+    if p.peek() is not None:
+        raise p.error("unexpected text")
+    labels = [t.label for t in terms]
+    dup = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if dup:
+        raise EstimationError(f"formula {text!r}: term(s) {dup} appear more than once")
+    if depvar.label in labels:
+        raise EstimationError(f"formula {text!r}: {depvar.label!r} is on both sides")
+    fe_labels = ["^".join(f) for f in fes]
+    if len(set(fe_labels)) != len(fe_labels):
+        raise EstimationError(f"formula {text!r}: a fixed effect appears more than once")
+    if fes:
+        intercept = False
+    if not terms and not intercept:
+        raise EstimationError(f"formula {text!r}: no regressors to estimate")
+    return ParsedFormula(text, depvar, tuple(terms), intercept, tuple(fes))
+
+
+def combine_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, the reason that takes precedence (smallest non-zero code)."""
+    both = (a != OK) & (b != OK)
+    return np.where(a == OK, b, np.where(both, np.minimum(a, b), a))
+
+
+def evaluate(
+    term: Term, columns: dict[str, np.ndarray], panel: PanelIndex | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``term`` for every row and, per row, why it is unusable (0 when usable).
+
+    ``columns`` maps column names to float arrays over the full input table (before any row is
+    dropped), so lags see every period. Codes: :data:`MISSING` (a value of this row is NaN),
+    :data:`NONPOSITIVE_IN_LOG` (``log`` of a value ≤ 0 in this row), :data:`MISSING_LAG` (the
+    lagged/led period is not observed, or its value is unusable).
+    """
+    if isinstance(term, Column):
+        values = columns[term.name]
+        return values, np.where(np.isnan(values), MISSING, OK).astype(np.int8)
+    if isinstance(term, Log):
+        values, reason = evaluate(term.arg, columns, panel)
+        bad = (reason == OK) & ~(values > 0)
+        reason = np.where(bad, NONPOSITIVE_IN_LOG, reason).astype(np.int8)
+        out = np.full(len(values), np.nan)
+        ok = reason == OK
+        out[ok] = np.log(values[ok])
+        return out, reason
+    if isinstance(term, Interaction):
+        values, reason = evaluate(term.factors[0], columns, panel)
+        for f in term.factors[1:]:
+            v, r = evaluate(f, columns, panel)
+            values = values * v
+            reason = combine_reasons(reason, r)
+        return values, reason.astype(np.int8)
+    if panel is None:
+        raise EstimationError(
+            f"term {term.label!r} needs panel=(unit, time) to know which row is t−k"
+        )
+    values, reason = evaluate(term.arg, columns, panel)
+    if isinstance(term, Shift):
+        return _shift(panel, values, reason, term.k)
+    for _ in range(term.order):
+        lagged, lag_reason = _shift(panel, values, reason, 1)
+        values = values - lagged
+        reason = combine_reasons(reason, lag_reason)
+    return values, reason.astype(np.int8)
+
+
+def _shift(
+    panel: PanelIndex, values: np.ndarray, reason: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    src = panel.source_rows(k)
+    found = src >= 0
+    safe = np.where(found, src, 0)
+    out = np.where(found, values[safe], np.nan)
+    usable = found & (reason[safe] == OK)
+    return np.where(usable, out, np.nan), np.where(usable, OK, MISSING_LAG).astype(np.int8)

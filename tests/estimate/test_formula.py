@@ -1,0 +1,77 @@
+"""The fixest-style formula parser used by ``feols`` (labels, intercept, fixed effects, errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.formula import (
+    MISSING,
+    MISSING_LAG,
+    NONPOSITIVE_IN_LOG,
+    OK,
+    evaluate,
+    parse_formula,
+)
+
+
+def test_terms_labels_and_fixed_effects() -> None:
+    spec = parse_formula("log(y) ~ x1 + L(x2) + L(x2,2) + F(x3) + D(log(x4), 2) + a:b | f1 + f2^f3")
+    assert spec.depvar.label == "log(y)"
+    assert [t.label for t in spec.regressors] == [
+        "x1",
+        "L(x2)",
+        "L(x2, 2)",
+        "F(x3)",
+        "D(log(x4), 2)",
+        "a:b",
+    ]
+    assert spec.fixed_effects == (("f1",), ("f2", "f3"))
+    assert spec.fe_labels == ("f1", "f2^f3")
+    assert not spec.intercept
+    assert spec.needs_panel() and spec.uses_log()
+    assert spec.columns() == ["y", "x1", "x2", "x3", "x4", "a", "b", "f1", "f2", "f3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intercept"),
+    [
+        ("y ~ x", True),
+        ("y ~ 1 + x", True),
+        ("y ~ x - 1", False),
+        ("y ~ 0 + x", False),
+        ("y ~ x + 0", False),
+    ],
+)
+def test_intercept(text: str, intercept: bool) -> None:
+    assert parse_formula(text).intercept is intercept
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("y ~ x + x", "more than once"),
+        ("y ~ y", "both sides"),
+        ("y ~ x | a | d ~ z", "instrumental"),
+        ("y ~ log(x, 2)", "one argument"),
+        ("y ~ L(x, b)", "whole number"),
+        ("y ~ x * z", "cannot read"),
+        ("y ~ x - z", "only '- 1'"),
+        ("y ~ x | f + f", "more than once"),
+        ("y", "formula must be"),
+    ],
+)
+def test_malformed(text: str, message: str) -> None:
+    with pytest.raises(EstimationError, match=message):
+        parse_formula(text)
+
+
+def test_evaluate_reasons_without_panel() -> None:
+    cols = {"x": np.array([1.0, np.nan, -2.0, np.e]), "z": np.array([2.0, 2.0, 2.0, np.nan])}
+    values, reason = evaluate(parse_formula("y ~ log(x):z").regressors[0], cols, None)
+    assert reason.tolist() == [OK, MISSING, NONPOSITIVE_IN_LOG, MISSING]
+    assert values[0] == 0.0
+    with pytest.raises(EstimationError, match="panel"):
+        evaluate(parse_formula("y ~ L(x)").regressors[0], cols, None)
+    assert MISSING_LAG not in reason
