@@ -249,3 +249,25 @@ def test_small_platform_share_and_dvar_effect_survive_the_formulas(small: Path) 
     planted = truth["dvar_firms.table1.vagg_h"]["value"]
     print(f"vagg_h: estimate {beta:.4f} (SE {se:.4f}), planted {planted:.4f}")
     assert abs(beta - planted) < 1.96 * se
+
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "concordance"
+
+
+def test_real_product_codes_when_reference_files_are_given(tmp_path: Path) -> None:
+    if not REFERENCE.is_dir():
+        pytest.skip(f"public reference files not found at {REFERENCE}")
+    from vagg.data.concordance import read_hs_bec, read_sigma
+
+    generate("tiny", 0, tmp_path, reference_dir=REFERENCE)
+    products = pl.read_parquet(tmp_path / "products.parquet").to_pandas()
+    un = read_hs_bec(REFERENCE / "HS2002_to_BEC_Conversion_and_Correlation_Tables.csv")
+    assert set(products["hs6"]) <= set(un["hs6"])
+    sigma = read_sigma(REFERENCE / "Sigmas73countries_9403_HS3digit.dta", country="China")
+    china = sigma.set_index("hs3")["sigma"]
+    known = products[products["hs3"].isin(china.index)]
+    assert len(known) > 0.8 * len(products)
+    expected = china.reindex(known["hs3"]).clip(1.2, 20.0).to_numpy()
+    assert known["sigma"].to_numpy() == pytest.approx(expected)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "Sigmas73countries_9403_HS3digit.dta" in manifest["reference_files"]

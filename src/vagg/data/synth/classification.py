@@ -84,6 +84,14 @@ def _real_product_pool(reference_dir: Path) -> pd.DataFrame | None:
     if not (bec_file.exists() and sigma_file.exists()):
         return None
     hs = concordance.hs_end_use(concordance.read_hs_bec(bec_file))
+    # one BEC code per product: the first of its codes whose end use is the resolved one
+    hs = hs[hs["end_use"] != "unclassified"]
+
+    def pick(codes: str, use: str) -> str:
+        options = [c for c in codes.split(";") if c.isdigit()]
+        return next((c for c in options if concordance.bec_end_use(c) == use), options[0])
+
+    hs["bec"] = [pick(c, u) for c, u in zip(hs["bec_codes"], hs["end_use"], strict=True)]
     sigma = concordance.read_sigma(sigma_file, country="China")
     pool = hs.assign(hs3=hs["hs6"].str[:3]).merge(sigma[["hs3", "sigma"]], on="hs3", how="left")
     return pool
