@@ -37,13 +37,12 @@ Distances
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vagg.data.concordance import ReferenceDataError
+from vagg.data.shipped import read_resource, to_bool
 
 __all__ = [
     "EARTH_RADIUS_KM",
@@ -61,37 +60,20 @@ _PROVINCES_FILE = "provinces.csv"
 _CONTIGUITY_FILE = "province_contiguity.csv"
 
 
-def _read_resource(name: str) -> pd.DataFrame:
-    path = resources.files("vagg.data").joinpath("resources", name)
-    with path.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
-
-
-def _to_bool(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
-    values = frame[column].str.strip().str.lower()
-    bad = ~values.isin(["true", "false"])
-    if bad.any():
-        rows = list(frame.index[bad][:5])
-        raise ReferenceDataError(
-            f"{table}: column '{column}' must be true/false; offending rows {rows}"
-        )
-    return values == "true"
-
-
 @lru_cache(maxsize=1)
 def _provinces_cached() -> pd.DataFrame:
-    frame = _read_resource(_PROVINCES_FILE)
+    frame = read_resource(_PROVINCES_FILE)
     for column in ("lat", "lon"):
         frame[column] = frame[column].astype(float)
     frame["geonames_id"] = frame["geonames_id"].astype(int)
-    frame["coastal"] = _to_bool(frame, "coastal", _PROVINCES_FILE)
+    frame["coastal"] = to_bool(frame, "coastal", _PROVINCES_FILE)
     return frame
 
 
 @lru_cache(maxsize=1)
 def _contiguity_cached() -> pd.DataFrame:
-    frame = _read_resource(_CONTIGUITY_FILE)
-    frame["by_convention"] = _to_bool(frame, "by_convention", _CONTIGUITY_FILE)
+    frame = read_resource(_CONTIGUITY_FILE)
+    frame["by_convention"] = to_bool(frame, "by_convention", _CONTIGUITY_FILE)
     return frame
 
 

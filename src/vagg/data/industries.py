@@ -43,11 +43,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 
 import pandas as pd
 
 from vagg.data.concordance import ReferenceDataError
+from vagg.data.shipped import read_resource, to_bool
 
 __all__ = [
     "DIGITAL_ICIO_SECTORS",
@@ -69,42 +69,25 @@ ICIO_RELEASE = "OECD ICIO 2018 release (ISIC Rev.4, 36 industries, 2005-2015)"
 IO_TABLE_VINTAGE = "China national input-output table, 42 sectors, 2007"
 
 
-def _read_resource(name: str) -> pd.DataFrame:
-    path = resources.files("vagg.data").joinpath("resources", name)
-    with path.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
-
-
-def _to_bool(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
-    values = frame[column].str.strip().str.lower()
-    bad = ~values.isin(["true", "false"])
-    if bad.any():
-        rows = list(frame.index[bad][:5])
-        raise ReferenceDataError(
-            f"{table}: column '{column}' must be true/false; offending rows {rows}"
-        )
-    return values == "true"
-
-
 @lru_cache(maxsize=1)
 def _cic2_cached() -> pd.DataFrame:
-    frame = _read_resource("cic2.csv")
-    frame["high_tech"] = _to_bool(frame, "high_tech", "cic2.csv")
+    frame = read_resource("cic2.csv")
+    frame["high_tech"] = to_bool(frame, "high_tech", "cic2.csv")
     return frame
 
 
 @lru_cache(maxsize=1)
 def _io_cached() -> pd.DataFrame:
-    frame = _read_resource("io42_sectors.csv")
-    frame["manufacturing"] = _to_bool(frame, "manufacturing", "io42_sectors.csv")
+    frame = read_resource("io42_sectors.csv")
+    frame["manufacturing"] = to_bool(frame, "manufacturing", "io42_sectors.csv")
     return frame
 
 
 @lru_cache(maxsize=1)
 def _icio_cached() -> pd.DataFrame:
-    frame = _read_resource("icio_sectors.csv")
+    frame = read_resource("icio_sectors.csv")
     for column in ("manufacturing", "digital"):
-        frame[column] = _to_bool(frame, column, "icio_sectors.csv")
+        frame[column] = to_bool(frame, column, "icio_sectors.csv")
     return frame
 
 
