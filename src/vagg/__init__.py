@@ -3,8 +3,56 @@
 Measures, estimators and end-to-end replications of five empirical studies of how firms
 clustering on digital platforms changes exports, on a built-in synthetic economy or on a
 user's own firm, customs, platform, input-output and regional data.
+
+The public API is re-exported here and imported on first use, so ``import vagg`` (and the
+command line) stays fast::
+
+    import vagg
+    res = vagg.feols("y ~ x | firm + year", df, vcov={"CRV1": "firm"})
+    vagg.report.regression_table([res]).to_markdown()
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_API: dict[str, str] = {
+    "feols": "vagg.estimate",
+    "iv": "vagg.estimate",
+    "psm": "vagg.estimate",
+    "psm_did": "vagg.estimate",
+    "did_terms": "vagg.estimate",
+    "event_study": "vagg.estimate",
+    "placebo": "vagg.estimate",
+    "mediation": "vagg.estimate",
+    "moderation": "vagg.estimate",
+    "heterogeneity": "vagg.estimate",
+    "Result": "vagg.estimate",
+    "NotAvailable": "vagg.estimate",
+    "regression_table": "vagg.report",
+    "read_table": "vagg.data.io",
+    "write_table": "vagg.data.io",
+    "read_dataset": "vagg.data.io",
+}
+_SUBMODULES = ("data", "estimate", "report", "engine")
+
+__all__ = ["__version__", *sorted(_API), *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"vagg.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'vagg' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
