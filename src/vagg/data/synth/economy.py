@@ -173,7 +173,7 @@ def generate(
     )
     platform = identities.platform_members(
         stream(seed, "platform"),
-        firms.assign(ind_idx=firms["ind_idx"]),
+        firms,
         industries,
         provinces,
         cities,
