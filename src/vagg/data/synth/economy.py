@@ -181,8 +181,11 @@ def generate(
         LAST_YEAR,
     )
     files["platform"] = write_table(
-        validate(platform, SCHEMAS["platform"]), out / "platform.parquet", "platform"
+        validate(platform.drop(columns="firm"), SCHEMAS["platform"]),
+        out / "platform.parquet",
+        "platform",
     )
+    files["truth_links"] = [_write_truth_links(out, firms, platform)]
 
     sector_codes = sorted(io_totals["sector"].unique())
     sector_pos = {c: i for i, c in enumerate(sector_codes)}
@@ -271,6 +274,20 @@ def generate(
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     progress("done", 1.0)
     return manifest
+
+
+def _write_truth_links(out: Path, firms: pd.DataFrame, platform: pd.DataFrame) -> Path:
+    """The true identities behind the records (synthetic data only, for linkage quality):
+    each firm's legal id, its customs code and, for platform members, its listed name."""
+    listed = platform.dropna(subset=["firm"]).astype({"firm": np.int64})
+    links = firms[["firm", "firm_id", "party_id"]].merge(
+        listed[["firm", "member_name"]], on="firm", how="left"
+    )
+    path = out / "truth_links.parquet"
+    pl.from_pandas(links.drop(columns="firm").sort_values("firm_id")).write_parquet(
+        path, statistics=False
+    )
+    return path
 
 
 def _benchmark(io_totals: pd.DataFrame, year: int) -> int:

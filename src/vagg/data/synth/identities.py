@@ -110,7 +110,8 @@ def platform_members(
 ) -> pd.DataFrame:
     """The platform's member list: every adopting firm (names mostly as registered, some
     spelling variants, about 1% renamed beyond recognition) and many members that are not
-    industrial firms (traders, shops) and must not match."""
+    industrial firms (traders, shops) and must not match. Column ``firm`` holds the true firm
+    of each listed member (missing for outsiders); it is not part of the published table."""
     adopters = firms[firms["adoption_year"] <= last_year]
     names = adopters["firm_name"].to_numpy().copy()
     kind = rng.choice(3, size=len(names), p=(0.75, 0.24, 0.01))
@@ -151,6 +152,8 @@ def platform_members(
             ).to_numpy(),
         }
     )
-    members = pd.concat([members, outsiders], ignore_index=True)
+    members = pd.concat(
+        [members.assign(firm=adopters["firm"].to_numpy()), outsiders], ignore_index=True
+    )
     members = members.drop_duplicates("member_name", keep="first")
     return members.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
