@@ -7,7 +7,7 @@ Order within a year (each step uses only what came before):
 3. export lines: price = product level × markup × quality^0.5; quantity from CES demand with
    quality λ (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), destination-year demand and the 2009
    shock, which members weather better (paper 003);
-4. upstream domestic variety N_kt (distinct firm × HS6 varieties exported by producers of
+4. upstream domestic variety N_kt (distinct firm × HS6 varieties exported by CIE firms of
    IO sector k) →
    rpdip_jt = −log(1 + Σ_k w_in[j,k] N_kt);
 5. latent DVAR = regime level + firm effect + trend + b_μ·log markup + b_r·rpdip + size + e;
@@ -114,10 +114,16 @@ def generate_year(
     exp_p = exports[exports["regime"] != "10"].groupby("firm")["value_usd"].sum()
 
     # upstream domestic variety and rpdip (Kee–Tang proxy of the relative domestic input price)
-    prod_sector = ctx.sector_of_industry[exports["ind_idx"].to_numpy()]
+    # counted over CIE exporters only: the measure can place a customs firm in an industry
+    # only through its CIE record
+    cie_lines = exports[in_cie[exports["pos"].to_numpy()]]
     varieties = (
         pd.DataFrame(
-            {"s": prod_sector, "f": exports["firm"].to_numpy(), "h": exports["hs6_row"].to_numpy()}
+            {
+                "s": ctx.sector_of_industry[cie_lines["ind_idx"].to_numpy()],
+                "f": cie_lines["firm"].to_numpy(),
+                "h": cie_lines["hs6_row"].to_numpy(),
+            }
         )
         .drop_duplicates()
         .groupby("s")

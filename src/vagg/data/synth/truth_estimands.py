@@ -113,8 +113,8 @@ def build_truth(
             "table": f"Table 7, rpdip on {v}",
             "kind": "estimand",
             "definition": f"coefficient on {v} in rpdip_jt = −log(1 + Σ_k w_jk N_kt), N_kt the "
-            "number of distinct firm × HS6 export varieties of producers (not intermediaries) of "
-            "IO sector k in year t, w_jk the IO input weights incl. the diagonal; + controls + FE",
+            "number of distinct firm × HS6 export varieties of CIE firms (linked to customs) of "
+            "IO sector k (their CIE industry) in year t, w_jk the IO input weights incl. the diagonal; + controls + FE",
         }
     entries["dvar_firms.dvar_on_log_markup"] = {
         "value": planted.dvar_on_log_markup,
