@@ -1,4 +1,4 @@
-"""The ``vagg`` command line: build the synthetic economy, check data, and (later) replicate."""
+"""The ``vagg`` command line: build the synthetic economy, check data, replicate studies."""
 
 from __future__ import annotations
 
@@ -109,3 +109,113 @@ def data_check(dataset: Annotated[Path, typer.Argument(help="dataset folder")]) 
     if not report.ok:
         raise typer.Exit(1)
     console.print("[green]all tables valid[/green]")
+
+
+@app.command()
+def replicate(
+    study: Annotated[
+        str | None, typer.Argument(help="the study to run (vagg replicate --list names them)")
+    ] = None,
+    run_all: Annotated[bool, typer.Option("--all", help="run every registered study")] = False,
+    scale: Annotated[
+        str | None,
+        typer.Option(help="synthetic economy at this scale: tiny, small or paper (default small)"),
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="your dataset folder (instead of the synthetic economy)")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="output folder; each study writes OUT/STUDY/")] = Path(
+        "results"
+    ),
+    engine: Annotated[str, typer.Option(help="local (processes on this machine) or dask")] = (
+        "local"
+    ),
+    seed: Annotated[int, typer.Option(help="seed of the synthetic economy and of any draws")] = 0,
+    lang: Annotated[
+        str | None, typer.Option(help="zh or en tables and figures (default: the study's)")
+    ] = None,
+    cache_dir: Annotated[
+        Path,
+        typer.Option(
+            help="cache folder: synthetic datasets (SCALE-seedN/) and derived frames (derived/)"
+        ),
+    ] = Path("data"),
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="reuse derived frames cached on disk")
+    ] = True,
+    list_studies: Annotated[
+        bool, typer.Option("--list", help="list the registered studies and exit")
+    ] = False,
+) -> None:
+    """Replicate a study: tables (md, tex, html, docx, xlsx, csv), figures (PNG), manifest.json
+    and, on synthetic data, truth_check.csv in OUT/STUDY/."""
+    from rich.markup import escape
+
+    from vagg.data.synth.config import SCALES
+    from vagg.studies import registry
+    from vagg.studies.base import StudyError
+    from vagg.studies.runner import replicate as run_replication
+
+    if list_studies:
+        studies = registry.all()
+        if not studies:
+            console.print("no studies are registered")
+        for known in studies:
+            console.print(f"{known.name}\t{known.paper}")
+        return
+    if (study is None) == (not run_all):
+        console.print("[red]name one study, or give --all[/red]")
+        raise typer.Exit(2)
+    if scale is not None and data is not None:
+        console.print("[red]give either --scale (synthetic data) or --data DIR, not both[/red]")
+        raise typer.Exit(2)
+    if scale is not None and scale not in SCALES:
+        console.print(f"[red]unknown scale '{scale}'; choose one of {sorted(SCALES)}[/red]")
+        raise typer.Exit(2)
+    if data is not None and not data.is_dir():
+        console.print(f"[red]{data} is not a dataset folder[/red]")
+        raise typer.Exit(2)
+    if engine not in ("local", "dask"):
+        console.print(f"[red]unknown engine '{engine}'; choose local or dask[/red]")
+        raise typer.Exit(2)
+    if lang is not None and lang not in ("zh", "en"):
+        console.print(f"[red]unknown language '{lang}'; choose zh or en[/red]")
+        raise typer.Exit(2)
+    try:
+        names = [study] if study is not None else registry.names()
+        if not names:
+            console.print("no studies are registered; nothing to replicate")
+            return
+        reports = run_replication(
+            names,
+            scale=scale,
+            data=data,
+            out=out,
+            engine=engine,
+            seed=seed,
+            cache_dir=cache_dir,
+            use_cache=cache,
+            lang=lang,  # type: ignore[arg-type]
+            reference_dir=os.environ.get("VAGG_REFERENCE_DIR"),
+            console=console,
+        )
+    except StudyError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        raise typer.Exit(2) from None
+    summary = Table(title="replication")
+    for column in ("study", "entries", "failed", "truth covered", "seconds", "folder"):
+        summary.add_column(column)
+    for report in reports:
+        truth = report.manifest.get("truth_check", {})
+        covered = f"{truth['covered']}/{truth['checked']}" if "checked" in truth else "not checked"
+        summary.add_row(
+            report.study,
+            str(len(report.outcomes)),
+            ", ".join(report.failed) or "none",
+            covered,
+            f"{report.manifest['seconds']:.1f}",
+            str(report.out_dir),
+        )
+    console.print(summary)
+    if not all(report.ok for report in reports):
+        raise typer.Exit(1)

@@ -1,1 +1,48 @@
-"""vagg.studies."""
+"""vagg.studies: each paper as a list of tables and figures, run end to end by ``vagg replicate``.
+
+A study module (one per paper) builds a :class:`Study` of :class:`TableEntry` and
+:class:`FigureEntry` objects — small functions ``(StudyData, Engine) -> list[Result] | Figure``
+with the paper's numbers, headers and notes — declares the planted parameters it checks
+(:class:`TruthCheck`), and registers it with :func:`register`. :func:`replicate` /
+:func:`run_study` run it and write ``results/<study>/``: tables in every export format,
+figures as PNG, ``manifest.json`` and, on synthetic data, ``truth_check.csv``.
+
+The names are imported on first use, so ``import vagg.studies`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_API: dict[str, str] = {
+    "Study": "vagg.studies.base",
+    "TableEntry": "vagg.studies.base",
+    "FigureEntry": "vagg.studies.base",
+    "StudyData": "vagg.studies.base",
+    "StudyError": "vagg.studies.base",
+    "resolve_text": "vagg.studies.base",
+    "TruthCheck": "vagg.studies.truth",
+    "TruthError": "vagg.studies.truth",
+    "truth_check": "vagg.studies.truth",
+    "Registry": "vagg.studies.registry",
+    "register": "vagg.studies.registry",
+    "RunReport": "vagg.studies.runner",
+    "run_study": "vagg.studies.runner",
+    "replicate": "vagg.studies.runner",
+    "synthetic_dataset": "vagg.studies.runner",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vagg.studies' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,588 @@
+"""Run a study and write its folder: tables in every format, figures, manifest, truth check.
+
+:func:`replicate` is what ``vagg replicate`` calls: it finds the data — the synthetic economy
+at a scale, generated once into ``<cache_dir>/<scale>-seed<N>/`` and reused while its
+manifest matches, or the user's dataset folder — and runs each study with :func:`run_study`,
+which writes ``<out>/<study>/``:
+
+* ``table_<k>.{md,tex,html,docx,xlsx,csv}`` for every table entry
+  (:meth:`vagg.report.RegressionTable.save`), ``figure_<k>.png`` for every figure (200 dpi);
+* ``manifest.json``: vagg and dependency versions, the data's content hash, seed, scale,
+  engine, per-entry status and timing, the rows each Result dropped and why, rows excluded by
+  the derivations, derived frames computed or read from the cache, peak memory;
+* ``truth_check.csv`` on synthetic data (:mod:`vagg.studies.truth`).
+
+An entry that raises is recorded in the manifest (type, message, traceback) and the run goes
+on with the next entry; :attr:`RunReport.ok` is then False (the command exits non-zero).
+The manifest is rewritten after every entry, so an interrupted run leaves a true record; its
+derived frames are on disk (:meth:`StudyData.cached`) and the next run resumes from them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vagg import __version__
+from vagg.report.export import FORMATS
+from vagg.report.labels import Lang
+from vagg.studies import registry
+from vagg.studies.base import (
+    FigureEntry,
+    Study,
+    StudyData,
+    StudyError,
+    TableEntry,
+    atomic_write,
+    file_sha256,
+    resolve_text,
+)
+from vagg.studies.truth import truth_check
+
+#: Packages whose versions the manifest records.
+DEPENDENCIES: tuple[str, ...] = tuple(
+    "numpy scipy pandas polars pyarrow statsmodels pyfixest linearmodels matplotlib "
+    "python-docx openpyxl rich typer dask distributed".split()
+)
+#: Output files of a previous run that a new run replaces (other files are left alone).
+_OUTPUT_PATTERNS = (
+    *(f"table_*{suffix}" for suffix in FORMATS.values()),
+    "figure_*.png",
+    "truth_check.csv",
+    "manifest.json",
+)
+
+
+@dataclass
+class EntryOutcome:
+    """What running one entry gave: status ("ok" / "failed"), seconds, files written, the
+    Results (tables) with their column headers, and the manifest record."""
+
+    key: str
+    kind: str
+    status: str
+    seconds: float
+    files: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    """A finished run: where it wrote, its manifest, the outcome of each entry, the truth
+    check (None when not run)."""
+
+    study: str
+    out_dir: Path
+    manifest: dict[str, Any]
+    outcomes: list[EntryOutcome]
+    truth: pd.DataFrame | None
+
+    @property
+    def failed(self) -> list[str]:
+        """Keys of the entries that raised."""
+        return [o.key for o in self.outcomes if o.status != "ok"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every entry ran."""
+        return not self.failed
+
+
+# -- environment and memory ------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    """vagg, Python and platform versions and those of :data:`DEPENDENCIES` (None when a
+    package is not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "vagg": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dependencies": versions,
+    }
+
+
+def peak_memory_mb() -> dict[str, float | None]:
+    """Peak resident memory so far of this process and of its finished child processes
+    (worker pools), in MiB; None where the platform does not say (``resource`` module)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return {"process": None, "children": None}
+    scale = 1 / (1 << 20) if sys.platform == "darwin" else 1 / 1024  # bytes vs KiB
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return {"process": round(own, 1), "children": round(children, 1)}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, content: Mapping[str, Any]) -> None:
+    text = json.dumps(content, indent=2, ensure_ascii=False, default=str)
+    atomic_write(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def _reference_hashes(reference_dir: Path | None) -> dict[str, str]:
+    """SHA-256 of the reference files the generator read (as its manifest records them)."""
+    if reference_dir is None or not reference_dir.exists():
+        return {}
+    return {p.name: file_sha256(p) for p in sorted(reference_dir.iterdir()) if p.is_file()}
+
+
+def _synthetic_manifest(folder: Path) -> dict[str, Any] | None:
+    path = folder / "manifest.json"
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if isinstance(content, dict) and content.get("generator") == "vagg.data.synth":
+        return content
+    return None
+
+
+def synthetic_matches(
+    folder: Path, scale: str, seed: int, reference_dir: Path | None = None
+) -> bool:
+    """Whether ``folder`` holds the synthetic economy this vagg would generate for ``scale``
+    and ``seed``: its manifest names the same generator version, scale, seed and reference
+    files, and every file it lists and ``truth.json`` exist."""
+    manifest = _synthetic_manifest(folder)
+    if manifest is None:
+        return False
+    same = (
+        manifest.get("version") == __version__
+        and manifest.get("scale") == scale
+        and manifest.get("seed") == seed
+        and manifest.get("reference_files", {}) == _reference_hashes(reference_dir)
+    )
+    if not same or not (folder / "truth.json").is_file():
+        return False
+    return all(
+        (folder / name).is_file()
+        for table in manifest.get("tables", {}).values()
+        for name in table.get("files", {})
+    )
+
+
+def synthetic_dataset(
+    scale: str,
+    seed: int,
+    cache_dir: str | Path,
+    *,
+    reference_dir: str | Path | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[Path, bool]:
+    """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``:
+    reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
+    when complete). Returns ``(folder, reused)``.
+
+    A folder of that name that is not a vagg synthetic dataset is never overwritten: that is
+    an error.
+    """
+    from vagg.data.synth.config import get_scale
+    from vagg.data.synth.economy import generate
+
+    get_scale(scale)  # unknown scale: a clear ValueError before anything is written
+    ref = Path(reference_dir) if reference_dir is not None else None
+    folder = Path(cache_dir) / f"{scale}-seed{seed}"
+    if synthetic_matches(folder, scale, seed, ref):
+        return folder, True
+    if folder.exists() and any(folder.iterdir()) and _synthetic_manifest(folder) is None:
+        raise StudyError(
+            f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
+            "another cache folder"
+        )
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        if progress is None:
+            generate(scale, seed, partial, reference_dir=ref)
+        else:
+            generate(scale, seed, partial, reference_dir=ref, progress=progress)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(partial, folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder, False
+
+
+# -- running one study -----------------------------------------------------------------------
+
+
+def _clear_outputs(folder: Path) -> None:
+    for pattern in _OUTPUT_PATTERNS:
+        for path in folder.glob(pattern):
+            if path.is_file():
+                path.unlink()
+
+
+def _table_title(entry: TableEntry, lang: Lang) -> str:
+    title = resolve_text(entry.title, lang)
+    if lang == "zh":
+        return f"表{entry.number}　{title}".rstrip()
+    return f"Table {entry.number}: {title}" if title else f"Table {entry.number}"
+
+
+def _columns(entry: TableEntry, output: Any, lang: Lang) -> tuple[list[str], list[Any]]:
+    from vagg.estimate.results import Result
+
+    if isinstance(output, Result):
+        models: list[Any] = [output]
+        default = ["(1)"]
+    elif isinstance(output, Mapping):
+        models = list(output.values())
+        default = [str(k) for k in output]
+    elif isinstance(output, Sequence) and not isinstance(output, str):
+        models = list(output)
+        default = [f"({i + 1})" for i in range(len(models))]
+    else:
+        raise StudyError(
+            f"{entry.key}: build returned a {type(output).__name__}; return a list of Results, "
+            "a mapping header → Result or a RegressionTable"
+        )
+    if entry.columns is None:
+        return default, models
+    return [resolve_text(c, lang) for c in entry.columns], models
+
+
+def _sample_records(headers: Sequence[str], models: Sequence[Any]) -> list[dict[str, Any]]:
+    records = []
+    for header, model in zip(headers, models, strict=False):
+        sample = model.sample
+        records.append(
+            {
+                "column": header,
+                "depvar": model.depvar,
+                "nobs": int(model.nobs),
+                "n_input": None if sample is None else int(sample.n_input),
+                "n_used": None if sample is None else int(sample.n_used),
+                "dropped": {}
+                if sample is None
+                else {k: int(v) for k, v in sample.dropped.items() if v},
+            }
+        )
+    return records
+
+
+def _run_table(
+    entry: TableEntry,
+    data: StudyData,
+    engine: Any,
+    folder: Path,
+    lang: Lang,
+    formats: Sequence[str],
+    outcome: EntryOutcome,
+) -> None:
+    from vagg.report.tables import RegressionTable, regression_table
+
+    output = entry.build(data, engine)
+    if isinstance(output, RegressionTable):
+        table = output
+    else:
+        headers, models = _columns(entry, output, lang)
+        table = regression_table(
+            models,
+            columns=headers,
+            title=_table_title(entry, lang),
+            notes=[resolve_text(n, lang) for n in entry.notes],
+            rename={k: resolve_text(v, lang) for k, v in entry.rename.items()},
+            lang=lang,
+            **dict(entry.options),
+        )
+        outcome.headers, outcome.results = headers, models
+        outcome.record["results"] = _sample_records(headers, models)
+    written = table.save(folder / entry.key, formats)
+    outcome.files = [p.name for p in written]
+
+
+def _run_figure(
+    entry: FigureEntry, data: StudyData, engine: Any, folder: Path, outcome: EntryOutcome
+) -> None:
+    from matplotlib.figure import Figure
+
+    from vagg.report.figures import figure_metadata, save_figure, set_figure_metadata
+
+    figure = entry.build(data, engine)
+    if not isinstance(figure, Figure):
+        raise StudyError(
+            f"{entry.key}: build returned a {type(figure).__name__}, not a matplotlib Figure"
+        )
+    try:
+        title = resolve_text(entry.title, data.lang)
+        if title:
+            set_figure_metadata(figure, title=title)
+        path = save_figure(figure, folder / f"{entry.key}.png")
+        outcome.files = [path.name]
+        outcome.record["figure"] = figure_metadata(figure)
+    finally:
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close(figure)
+
+
+def _derived_summary(records: Sequence[Any]) -> list[dict[str, Any]]:
+    """One record per derived frame: how it was first obtained (computed / disk), its time and
+    rows, and how many later requests the in-memory copy served."""
+    summary: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.key in summary:
+            summary[record.key]["memory_hits"] += 1
+        else:
+            summary[record.key] = {**asdict(record), "memory_hits": 0}
+    return list(summary.values())
+
+
+def _dropped_totals(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for record in records:
+        for reason, n in record.get("dropped", {}).items():
+            totals[reason] = totals.get(reason, 0) + int(n)
+    return totals
+
+
+def run_study(
+    study: Study,
+    data: StudyData,
+    out: str | Path,
+    *,
+    engine: Any = "local",
+    lang: Lang | None = None,
+    formats: Sequence[str] = tuple(FORMATS),
+    console: Console | None = None,
+    data_info: Mapping[str, Any] | None = None,
+) -> RunReport:
+    """Run every entry of ``study`` on ``data`` and write ``<out>/<study.name>/``.
+
+    ``engine``: "local" (processes on every core), "dask", None (serial) or an engine object
+    (:func:`vagg.engine.resolve_engine`); engines created here are closed at the end. ``lang``
+    overrides the study's language. ``data_info`` is added to the manifest's "data" record
+    (how the data were prepared). Returns a :class:`RunReport`; the run itself never raises
+    for a failing entry.
+    """
+    from vagg.engine import engine_session
+
+    console = console or Console(stderr=True)
+    lang = lang or study.lang
+    folder = Path(out) / study.name
+    folder.mkdir(parents=True, exist_ok=True)
+    _clear_outputs(folder)
+    data.lang = lang
+    start = time.perf_counter()
+    derived_from, excluded_from = len(data.derived), len(data.exclusions)
+    manifest: dict[str, Any] = {
+        "study": study.name,
+        "title": resolve_text(study.title, lang),
+        "paper": study.paper,
+        "status": "running",
+        "started": _now(),
+        **environment(),
+        "data": {
+            "path": str(data.dataset),
+            "synthetic": data.is_synthetic,
+            "hash": data.data_hash,
+            "hash_of": data.data_hash_source,
+            "scale": data.scale,
+            **dict(data_info or {}),
+        },
+        "seed": data.seed,
+        "scale": data.scale,
+        "lang": lang,
+        "formats": list(formats),
+        "entries": [],
+    }
+    outcomes: list[EntryOutcome] = []
+    with engine_session(engine) as runner:
+        manifest["engine"] = {"name": type(runner).__name__, "n_workers": runner.n_workers}
+        _write_json(folder / "manifest.json", manifest)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task = bar.add_task(study.name, total=len(study.entries))
+            for entry in study.entries:
+                bar.update(task, description=f"{study.name}: {entry.key}")
+                outcome = _run_entry(entry, data, runner, folder, lang, formats)
+                outcomes.append(outcome)
+                manifest["entries"].append(outcome.record)
+                _write_json(folder / "manifest.json", manifest)
+                if outcome.status != "ok":
+                    error = outcome.record["error"]
+                    text = f"✗ {study.name} {entry.key}: {error['type']}: {error['message']}"
+                    console.print(f"[red]{escape(text)}[/red]")
+                bar.advance(task)
+    truth_frame = _truth(study, data, outcomes, folder, manifest)
+    failed = [o.key for o in outcomes if o.status != "ok"]
+    manifest.update(
+        status="failed" if failed else "ok",
+        failed_entries=failed,
+        finished=_now(),
+        seconds=round(time.perf_counter() - start, 3),
+        rows_dropped={o.key: _dropped_totals(o.record.get("results", [])) for o in outcomes},
+        exclusions=data.exclusions[excluded_from:],
+        derived=_derived_summary(data.derived[derived_from:]),
+        peak_memory_mb=peak_memory_mb(),
+    )
+    _write_json(folder / "manifest.json", manifest)
+    return RunReport(study.name, folder, manifest, outcomes, truth_frame)
+
+
+def _run_entry(
+    entry: TableEntry | FigureEntry,
+    data: StudyData,
+    engine: Any,
+    folder: Path,
+    lang: Lang,
+    formats: Sequence[str],
+) -> EntryOutcome:
+    outcome = EntryOutcome(entry.key, entry.kind, "ok", 0.0)
+    derived_from, excluded_from = len(data.derived), len(data.exclusions)
+    start = time.perf_counter()
+    try:
+        if isinstance(entry, TableEntry):
+            _run_table(entry, data, engine, folder, lang, formats, outcome)
+        else:
+            _run_figure(entry, data, engine, folder, outcome)
+    except Exception as err:  # recorded, and the other entries still run
+        outcome.status = "failed"
+        outcome.record["error"] = {
+            "type": type(err).__name__,
+            "message": str(err),
+            "traceback": traceback.format_exc(),
+        }
+    outcome.seconds = round(time.perf_counter() - start, 4)
+    outcome.record = {
+        "key": entry.key,
+        "kind": entry.kind,
+        "number": entry.number,
+        "title": resolve_text(entry.title, lang),
+        "notes": [resolve_text(n, lang) for n in entry.notes],
+        "status": outcome.status,
+        "seconds": outcome.seconds,
+        "files": outcome.files,
+        **outcome.record,
+        "exclusions": data.exclusions[excluded_from:],
+        "derived": [asdict(d) for d in data.derived[derived_from:]],
+        "peak_memory_mb": peak_memory_mb(),
+    }
+    return outcome
+
+
+def _truth(
+    study: Study,
+    data: StudyData,
+    outcomes: Sequence[EntryOutcome],
+    folder: Path,
+    manifest: dict[str, Any],
+) -> pd.DataFrame | None:
+    truth = data.truth
+    if truth is None:
+        manifest["truth_check"] = {"skipped": "the dataset has no truth.json (not synthetic)"}
+        return None
+    if not study.checks:
+        manifest["truth_check"] = {"skipped": "the study declares no truth checks"}
+        return None
+    results = {
+        o.key: (o.headers, o.results) if o.status == "ok" and o.results else None
+        for o in outcomes
+        if o.kind == "table"
+    }
+    frame = truth_check(study, truth, results)
+    path = folder / "truth_check.csv"
+    atomic_write(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8"))
+    covered = frame["covered"]
+    manifest["truth_check"] = {
+        "file": path.name,
+        "checked": len(frame),
+        "covered": int(covered.fillna(False).sum()),
+        "not_covered": int((covered == False).fillna(False).sum()),  # noqa: E712
+        "not_computed": int(covered.isna().sum()),
+    }
+    return frame
+
+
+# -- replicate: data + studies -----------------------------------------------------------------
+
+
+def replicate(
+    studies: Sequence[str | Study] | None = None,
+    *,
+    scale: str | None = None,
+    data: str | Path | None = None,
+    out: str | Path = "results",
+    engine: Any = "local",
+    seed: int = 0,
+    cache_dir: str | Path = "data",
+    use_cache: bool = True,
+    lang: Lang | None = None,
+    reference_dir: str | Path | None = None,
+    console: Console | None = None,
+) -> list[RunReport]:
+    """Run ``studies`` (names or Study objects; None: every registered study) and return one
+    :class:`RunReport` each.
+
+    The data: ``data``, a dataset folder, or else the synthetic economy at ``scale``
+    (default "small") and ``seed``, generated once into ``<cache_dir>/<scale>-seed<seed>/``.
+    Derived frames are cached in ``<cache_dir>/derived/`` unless ``use_cache`` is False.
+    The studies share one :class:`StudyData`, so a panel two studies use is built once.
+    """
+    if scale is not None and data is not None:
+        raise StudyError("give either a scale (synthetic data) or a dataset folder, not both")
+    console = console or Console(stderr=True)
+    chosen = [registry.get(s) if isinstance(s, str) else s for s in studies or []]
+    if studies is None:
+        chosen = registry.all()
+    if not chosen:
+        return []
+    cache = Path(cache_dir)
+    started = time.perf_counter()
+    if data is not None:
+        dataset = Path(data)
+        if not dataset.is_dir():
+            raise StudyError(f"data: {dataset} is not a dataset folder")
+        info: dict[str, Any] = {"source": "user"}
+        run_scale = None
+    else:
+        run_scale = scale or "small"
+        console.print(f"synthetic economy '{run_scale}', seed {seed}")
+        dataset, reused = synthetic_dataset(run_scale, seed, cache, reference_dir=reference_dir)
+        info = {"source": "synthetic", "reused": reused}
+    info["prepare_seconds"] = round(time.perf_counter() - started, 3)
+    study_data = StudyData(
+        dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None
+    )
+    return [
+        run_study(study, study_data, out, engine=engine, lang=lang, console=console, data_info=info)
+        for study in chosen
+    ]
