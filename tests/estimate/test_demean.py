@@ -3,7 +3,9 @@
 Reference: residuals of statsmodels OLS/WLS of each column on the full set of fixed-effect
 dummies (``C(firm) + C(industry) + C(year)``), computed here on a small seeded panel in which
 firms switch industries (so the effects are not nested). The exact rank of the dummy matrix is
-numpy's ``matrix_rank`` of the dense dummies.
+numpy's ``matrix_rank`` of the dense dummies. :class:`PreparedDemeaner` (the exact method with
+its factorisation done once, used by ``demean`` and by the placebo batches) is checked against
+the same references.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from vagg.estimate.demean import compact_codes, demean, demean_alternating, demean_within
+from vagg.estimate.demean import (
+    PreparedDemeaner,
+    compact_codes,
+    demean,
+    demean_alternating,
+    demean_within,
+)
 from vagg.estimate.errors import EstimationError
 
 
@@ -140,3 +148,61 @@ def test_compact_codes() -> None:
 def test_bad_input(kwargs: dict, message: str) -> None:
     with pytest.raises(EstimationError, match=message):
         demean(np.ones((3, 1)), **kwargs)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_prepared_batches_equal_the_exact_demeaner_and_the_dummy_regression(
+    weighted: bool,
+) -> None:
+    """One projection per row of a batch (``refine=False``, the placebo draws) already equals
+    the exact demeaner to 1e-12; in sorted and shuffled row order."""
+    fes = ["firm", "year", "industry"]
+    base = small_panel(seed=9)
+    rng = np.random.default_rng(0)
+    for df in (base.sort_values("firm", kind="stable"), base.sample(frac=1.0, random_state=2)):
+        df = df.reset_index(drop=True)
+        columns = rng.normal(size=(3, len(df))) + 5.0
+        weights = df["w"].to_numpy() if weighted else None
+        expected = demean(columns.T, codes(df, fes), weights, method="exact").values.T
+        prepared = PreparedDemeaner(codes(df, fes), weights)
+        batch = columns.copy()
+        prepared.demean_rows(batch, refine=False)
+        np.testing.assert_allclose(batch, expected, rtol=0, atol=1e-12)
+        frame = df.assign(**{f"c{j}": columns[j] for j in range(3)})
+        for j in range(3):
+            ref = dummy_residuals(frame, f"c{j}", fes, "w" if weighted else None)
+            np.testing.assert_allclose(batch[j], ref, rtol=0, atol=1e-10)
+            np.testing.assert_allclose(prepared.demean(columns[j]), ref, rtol=0, atol=1e-10)
+
+
+def test_demean_hands_back_its_prepared_demeaner() -> None:
+    df = small_panel(seed=6)
+    fes = ["firm", "industry", "year"]
+    res = demean(df[["y"]].to_numpy(), codes(df, fes), df["w"].to_numpy(), method="exact")
+    assert res.prepared is not None
+    assert res.prepared.absorbed_rank == res.absorbed_rank
+    again = res.prepared.demean(df[["x1", "x2"]].to_numpy())
+    for j, col in enumerate(["x1", "x2"]):
+        np.testing.assert_allclose(again[:, j], dummy_residuals(df, col, fes, "w"), atol=1e-10)
+    with pytest.raises(EstimationError, match="rows"):
+        res.prepared.demean(np.ones(3))
+    with pytest.raises(EstimationError, match="C-contiguous float64"):
+        res.prepared.demean_rows(np.ones((len(df), 2)))
+    assert demean(df["y"].to_numpy(), codes(df, fes), method="alternating").prepared is None
+
+
+@pytest.mark.filterwarnings("ignore:The design matrix is rank-deficient")
+def test_many_small_effects() -> None:
+    """20 small effects of 16 levels, so 16**20 > 2**63 level combinations. Pairs of rows share
+    the last 16 effects and differ in the first four: a combined key ``Σ code·16^k`` in 64 bits
+    would keep only the last 16 and merge the pairs; the combinations are numbered effect by
+    effect instead."""
+    rng = np.random.default_rng(5)
+    n = 800
+    df = pd.DataFrame({"firm": np.repeat(np.arange(200), 4), "y": rng.normal(size=n)})
+    small = [f"s{j}" for j in range(20)]
+    for j, name in enumerate(small):
+        df[name] = rng.integers(0, 16, n) if j < 4 else np.repeat(rng.integers(0, 16, n // 2), 2)
+    fes = ["firm", *small]
+    res = demean(df["y"].to_numpy(), codes(df, fes), method="exact")
+    np.testing.assert_allclose(res.values, dummy_residuals(df, "y", fes, None), atol=1e-9)

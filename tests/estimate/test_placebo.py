@@ -14,7 +14,6 @@ References (all computed independently of the placebo code path, live in the tes
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import warnings
@@ -27,13 +26,11 @@ import pytest
 import statsmodels.api as sm
 
 from vagg.engine import Local
-from vagg.estimate import feols
+from vagg.estimate import feols, permutation
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.placebo import Placebo, placebo
 
 matplotlib.use("Agg")
-# the module itself (``vagg.estimate.placebo`` is also the name of the exported function)
-placebo_module = importlib.import_module("vagg.estimate.placebo")
 
 FORMULA = "y ~ x + z | firm + year + ind"
 
@@ -157,7 +154,7 @@ def test_permutations_keep_the_values(panel: pd.DataFrame) -> None:
 
     for loop_strata in (1000, 0):  # the shuffle-per-stratum and the sort-by-key paths
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(placebo_module, "LOOP_STRATA", loop_strata)
+            mp.setattr(permutation, "LOOP_STRATA", loop_strata)
             pl = placebo(FORMULA, panel, var="x", reps=4, strata=["year", "region"])
         for r in range(4):
             draw = pl.draw(r)[sample]
@@ -321,22 +318,3 @@ def test_collinear_draws_are_left_out() -> None:
     # the identity draw ties with the estimate (counted); the shifted one is compared by hand
     expected = (1 + (abs(pl.coefs[2]) >= abs(pl.estimate))) / 2
     assert pl.p_value == pytest.approx(expected)
-
-
-@pytest.mark.parametrize("weighted", [False, True])
-def test_batch_projector_equals_the_exact_demeaner(panel: pd.DataFrame, weighted: bool) -> None:
-    from vagg.estimate.demean import compact_codes, demean
-    from vagg.estimate.sandwich import Factor
-
-    order = np.argsort(panel["firm"].to_numpy(), kind="stable")
-    effects = [
-        Factor(name, *compact_codes(panel[name].to_numpy()[order]))
-        for name in ("firm", "year", "ind")
-    ]
-    weights = panel["w"].to_numpy()[order] if weighted else None
-    columns = np.random.default_rng(0).normal(size=(3, len(order))) + 5.0
-    expected = demean(columns.T, [e.codes for e in effects], weights, method="exact").values.T
-    projector = placebo_module._Projector(effects, weights)
-    for row in columns:
-        projector.project(row)
-    np.testing.assert_allclose(columns, expected, rtol=0, atol=1e-12)

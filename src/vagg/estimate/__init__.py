@@ -5,7 +5,8 @@ from .fixed_effects import feols
 from .heterogeneity import Heterogeneity, heterogeneity
 from .iv import iv
 from .matching import Matching, psm
-from .mediation import Mediation, Moderation, SobelTest, mediation, moderation
+from .mediation import Mediation, SobelTest, mediation
+from .moderation import Moderation, moderation
 from .placebo import Placebo, placebo
 from .results import NotAvailable, Result, SampleAccounting
 

@@ -26,11 +26,13 @@ import pandas as pd
 from .results import NotAvailable, Result
 
 if TYPE_CHECKING:
-    from .fixed_effects import _Sample, _Vcov
     from .formula import ParsedFormula
+    from .sample import EstimationSample, VcovSpec
 
 
-def _pyfixest_ssc(ssc: str | dict[str, Any], s: _Sample) -> tuple[dict[str, Any], str | None]:
+def _pyfixest_ssc(
+    ssc: str | dict[str, Any], s: EstimationSample
+) -> tuple[dict[str, Any], str | None]:
     import pyfixest as pf
 
     from .sandwich import nested_in
@@ -55,7 +57,7 @@ def _pyfixest_ssc(ssc: str | dict[str, Any], s: _Sample) -> tuple[dict[str, Any]
 
 
 def fit_with_pyfixest(
-    spec: ParsedFormula, vc: _Vcov, ssc: str | dict[str, Any], s: _Sample
+    spec: ParsedFormula, vc: VcovSpec, ssc: str | dict[str, Any], s: EstimationSample
 ) -> Result:
     """Fit the prepared sample with ``pyfixest.feols`` and wrap the estimates in a Result."""
     import pyfixest as pf

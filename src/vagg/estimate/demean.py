@@ -22,10 +22,13 @@ transformation (subtract weighted group means):
    effects are disconnected or nested in the large one) are pivoted out.
 3. ``x̃ = x̄ − M_B S γ``.
 
-There is no iteration and no tolerance: the result is the projection to machine precision,
-for any number of columns at once. The cost is a few passes over the data plus ``O(L³)``;
-when the data are sorted by the large effect (:func:`demean` sorts them when they are not),
-the group sums and broadcasts are sequential memory passes.
+There is no iteration and no tolerance: the result is the projection to machine precision.
+Everything that depends only on the effects and the weights (the row order, the system and
+its factor) is computed once by :class:`PreparedDemeaner`, which then demeans any number of
+columns with a few sequential passes each (the data are sorted by the large effect, so group
+sums and broadcasts run through contiguous memory) plus two triangular solves of size ``L``;
+:func:`demean` prepares one and applies it with one step of iterative refinement (a second
+projection of the result). The cost is ``O(L³)`` once, then ``O(n + L²)`` per column.
 
 **Iterative method** (``method="alternating"``): the method of alternating projections, with
 pyfixest's compiled implementation (``pyfixest.estimation.demean``; Gaure 2013, Correia 2017),
@@ -42,10 +45,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack, solve_triangular
 
@@ -65,6 +69,8 @@ class DemeanResult:
 
     ``absorbed_rank`` is the exact rank of the fixed-effect dummy matrix (the degrees of freedom
     the effects absorb) when the method computes it (within and exact), else ``None``.
+    ``prepared`` is the :class:`PreparedDemeaner` the exact and within methods used: it demeans
+    further columns by the same effects and weights without factorising again.
     """
 
     values: np.ndarray
@@ -73,6 +79,7 @@ class DemeanResult:
     converged: bool
     seconds: float
     large_effect: int | None = None
+    prepared: PreparedDemeaner | None = field(default=None, repr=False)
 
 
 def compact_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
@@ -104,22 +111,6 @@ def indicator_matrix(
     return sp.csr_matrix((data, indices, indptr), shape=(n_levels, n))
 
 
-class _Groups:
-    """Weighted group sums and means of one effect, via a sparse (G × n) indicator."""
-
-    def __init__(self, codes: np.ndarray, n_levels: int, weights: np.ndarray | None) -> None:
-        self.codes = codes
-        self.n_levels = n_levels
-        self.indicator = indicator_matrix(codes, n_levels, weights)
-        self.total = np.asarray(self.indicator.sum(axis=1)).ravel()
-
-    def means(self, x: np.ndarray) -> np.ndarray:
-        return (self.indicator @ x) / self.total[:, None]
-
-    def within(self, x: np.ndarray) -> np.ndarray:
-        return x - self.means(x)[self.codes]
-
-
 def _as_2d(x: np.ndarray) -> tuple[np.ndarray, bool]:
     arr = np.asarray(x, dtype=float)
     if arr.ndim == 1:
@@ -139,6 +130,15 @@ def _check_codes(fixed_effects: Sequence[np.ndarray], n: int) -> list[tuple[np.n
             raise EstimationError(f"demean: fixed effect {j} must hold non-negative integer codes")
         out.append(compact_codes(c))
     return out
+
+
+def _check_weights(weights: np.ndarray | None, n: int) -> np.ndarray | None:
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (n,) or not np.all(w > 0):
+        raise EstimationError("demean: weights must be positive, one per row")
+    return w
 
 
 class _PsdSolver:
@@ -169,60 +169,166 @@ class _PsdSolver:
         return out
 
 
+class PreparedDemeaner:
+    """``x ↦ M_D x`` for any number of columns, with the exact method prepared once.
+
+    ``PreparedDemeaner(fixed_effects, weights)`` does, once, all the work that depends only on
+    the effects and the weights: the order of the rows by the large effect ``B``, its group
+    sizes and weights, and the small effects' system ``S'W M_B S`` with its pivoted Cholesky
+    factor (module docstring). :meth:`demean` then costs a few sequential passes per column::
+
+        x̄ = x − (N_B⁻¹B'Wx)[B]                 (within the large effect: group sums)
+        γ = (S'W M_B S)⁻ S'W x̄                   (S'W M_B x = S'W x̄; the factor is reused)
+        x̃ = x̄ − Sγ + (N_B⁻¹ B'WSγ)[B]            (= x̄ − M_B Sγ)
+
+    The small effects enter through their observed combinations ("cells"): with ``C`` the
+    ``n × c`` cell indicator and ``E`` the ``c × L`` map from cells to levels, ``S = CE``, so
+    ``S'Wx̄ = E'(C'Wx̄)`` is one ``bincount`` and a small sparse product, and ``Sγ = (Eγ)[cell]``.
+    Columns are processed one at a time on rows that stay in the CPU cache; demeaning a batch
+    of columns as one ``n × p`` matrix streams ``n × p`` temporaries through memory instead and
+    is several times slower (``benchmarks/README.md``).
+
+    ``refine=True`` (the default) projects twice. ``M_D`` is idempotent, so the second pass is
+    one step of iterative refinement: it removes what rounding left of the effects (the
+    cancellation in ``S'Wx̄`` and the conditioning of the system when the effects are weakly
+    connected), leaving group sums of the result near machine precision. ``refine=False``
+    halves the cost, for callers that need the projection only to the accuracy of one solve
+    (e.g. :func:`vagg.estimate.placebo`, whose draws are checked against full refits).
+
+    Parameters
+    ----------
+    fixed_effects:
+        One integer code array of length ``n`` per effect (non-negative codes).
+    weights:
+        Positive observation weights; ``None`` for equal weights.
+
+    Attributes
+    ----------
+    n_rows, large_effect (index of the effect with the most levels), absorbed_rank (exact rank
+    of the dummy matrix ``D``), method (``"within"`` for one effect, else ``"exact"``).
+    """
+
+    def __init__(
+        self, fixed_effects: Sequence[np.ndarray], weights: np.ndarray | None = None
+    ) -> None:
+        if not len(fixed_effects):
+            raise EstimationError("demean: at least one fixed effect is needed")
+        n = len(np.asarray(fixed_effects[0]))
+        self._prepare(_check_codes(fixed_effects, n), _check_weights(weights, n))
+
+    @classmethod
+    def _checked(
+        cls, effects: list[tuple[np.ndarray, int]], weights: np.ndarray | None
+    ) -> PreparedDemeaner:
+        """From codes and weights already validated by :func:`demean`."""
+        self = cls.__new__(cls)
+        self._prepare(effects, weights)
+        return self
+
+    def _prepare(self, effects: list[tuple[np.ndarray, int]], weights: np.ndarray | None) -> None:
+        levels = [g for _, g in effects]
+        large = int(np.argmax(levels))
+        codes = effects[large][0]
+        n = len(codes)
+        self.n_rows = n
+        self.large_effect = large
+        self.method = "within" if len(effects) == 1 else "exact"
+        self._order: np.ndarray | None = None
+        if n > 1 and np.any(codes[1:] < codes[:-1]):
+            self._order = np.argsort(codes, kind="stable")
+            effects = [(c[self._order], g) for c, g in effects]
+            weights = None if weights is None else weights[self._order]
+            codes = effects[large][0]
+        self._weights = weights
+        self._counts = np.bincount(codes, minlength=levels[large])
+        self._starts = np.concatenate([[0], np.cumsum(self._counts)[:-1]])
+        w = np.ones(n) if weights is None else weights
+        self._totals = np.add.reduceat(w, self._starts) if n else np.zeros(0)
+        self._solver: _PsdSolver | None = None
+        self.absorbed_rank = levels[large]
+        small = [e for j, e in enumerate(effects) if j != large]
+        if not small or n == 0:
+            return
+        cells = np.zeros(n, dtype=np.int64)
+        for c, g in small:  # re-numbered after each effect, so the key never overflows
+            cells = pd.factorize(cells * g + c)[0].astype(np.int64)
+        n_cells = int(cells.max()) + 1
+        first = np.empty(n_cells, dtype=np.int64)
+        first[cells[::-1]] = np.arange(n - 1, -1, -1)
+        offsets = np.cumsum([0] + [g for _, g in small])
+        m = len(small)
+        level_of_cell = np.column_stack(
+            [c[first] + off for (c, _), off in zip(small, offsets[:-1], strict=True)]
+        )
+        self._cells = cells
+        self._n_cells = n_cells
+        self._cell_levels = sp.csr_matrix(  # E (c × L)
+            (np.ones(n_cells * m), level_of_cell.ravel(), np.arange(0, n_cells * m + 1, m)),
+            shape=(n_cells, int(offsets[-1])),
+        )
+        self._cell_levels_t = sp.csr_matrix(self._cell_levels.T)
+        cell_weight = np.bincount(cells, weights=w, minlength=n_cells)
+        group_cell = sp.csr_matrix((w, (codes, cells)), shape=(len(self._counts), n_cells))
+        self._cross = sp.csr_matrix(group_cell @ self._cell_levels)  # A = B'WS  (G × L)
+        sws = self._cell_levels_t @ sp.diags(cell_weight) @ self._cell_levels
+        system = (sws - self._cross.T @ sp.diags(1 / self._totals) @ self._cross).toarray()
+        self._solver = _PsdSolver((system + system.T) / 2)
+        self.absorbed_rank += self._solver.rank
+
+    def _project(self, x: np.ndarray) -> None:
+        """``x ← M_D x`` for one contiguous column in the sorted row order."""
+        w = self._weights
+        means = np.add.reduceat(x if w is None else x * w, self._starts) / self._totals
+        x -= np.repeat(means, self._counts)
+        if self._solver is None:
+            return
+        sums = np.bincount(self._cells, weights=x if w is None else x * w, minlength=self._n_cells)
+        gamma = self._solver.solve((self._cell_levels_t @ sums)[:, None])[:, 0]
+        x -= (self._cell_levels @ gamma)[self._cells]
+        x += np.repeat((self._cross @ gamma) / self._totals, self._counts)
+
+    def demean_rows(self, batch: np.ndarray, *, refine: bool = True) -> None:
+        """Demean, in place, each row of ``batch``: a C-contiguous float ``(k, n)`` array whose
+        rows are columns of values in the order of the data (the layout of a batch of draws)."""
+        if (
+            batch.ndim != 2
+            or batch.shape[1] != self.n_rows
+            or batch.dtype != np.float64
+            or not batch.flags.c_contiguous
+        ):
+            raise EstimationError(
+                f"demean: demean_rows needs a C-contiguous float64 array of shape (k, "
+                f"{self.n_rows}); got shape {batch.shape}, dtype {batch.dtype}"
+            )
+        if self.n_rows == 0:
+            return
+        order = self._order
+        for row in batch:
+            if order is not None:
+                row[:] = row[order]
+            self._project(row)
+            if refine:
+                self._project(row)
+            if order is not None:
+                row[order] = row.copy()
+
+    def demean(self, columns: np.ndarray, *, refine: bool = True) -> np.ndarray:
+        """``M_D x`` for an ``(n,)`` or ``(n, p)`` array (a new array of the same shape)."""
+        arr, flat = _as_2d(columns)
+        if arr.shape[0] != self.n_rows:
+            raise EstimationError(
+                f"demean: columns have {arr.shape[0]} rows; the fixed effects have {self.n_rows}"
+            )
+        batch = np.array(arr.T, dtype=float, order="C")
+        self.demean_rows(batch, refine=refine)
+        return batch[0] if flat else batch.T
+
+
 def demean_within(
     x: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
     """One-way within transformation ``x_it − x̄_i`` (weighted means when ``weights`` given)."""
-    arr, flat = _as_2d(x)
-    codes, g = compact_codes(np.asarray(codes))
-    out = _Groups(codes, g, weights).within(arr)
-    return out[:, 0] if flat else out
-
-
-def _exact(
-    x: np.ndarray, effects: list[tuple[np.ndarray, int]], weights: np.ndarray | None, large: int
-) -> tuple[np.ndarray, int]:
-    """The exact method (module docstring), organised to pass over the rows only four times.
-
-    With ``m = N_B⁻¹B'Wx`` (the large groups' means) and ``A = B'WS``:
-    ``S'W M_B x = S'Wx − A'm``, ``M_B Sγ = Sγ − (N_B⁻¹Aγ)[large code]``, hence
-    ``x̃ = x − Sγ − (m − N_B⁻¹Aγ)[large code]``. The small effects are then fitted once more to
-    the result (iterative refinement), which removes the rounding left by the cancellation in
-    ``S'Wx − A'm``.
-    """
-    n = x.shape[0]
-    big_codes, big_levels = effects[large]
-    big = _Groups(big_codes, big_levels, weights)
-    means = big.means(x)
-    small = [e for j, e in enumerate(effects) if j != large]
-    if not small:
-        return x - means[big_codes], big_levels
-    offsets = np.cumsum([0] + [g for _, g in small])
-    n_small = int(offsets[-1])
-    cols = np.column_stack([c + off for (c, _), off in zip(small, offsets[:-1], strict=True)])
-    m = cols.shape[1]
-    s_mat = sp.csr_matrix(
-        (np.ones(n * m), cols.ravel(), np.arange(0, n * m + 1, m)), shape=(n, n_small)
-    )
-    s_weighted = s_mat if weights is None else sp.csr_matrix(s_mat.multiply(weights[:, None]))
-    sws = sp.csr_matrix(s_mat.T @ s_weighted)
-    cross = sp.csr_matrix(big.indicator @ s_mat)  # A = B'WS  (G × L)
-    cross_t = sp.csr_matrix(cross.T)
-    inv_total = 1.0 / big.total
-
-    system = sws.toarray() - (cross_t @ sp.diags(inv_total) @ cross).toarray()
-    solver = _PsdSolver((system + system.T) / 2)
-
-    def project_out(target: np.ndarray, rhs: np.ndarray, group_part: np.ndarray) -> np.ndarray:
-        gamma = solver.solve(rhs)
-        group_part = group_part - inv_total[:, None] * (cross @ gamma)
-        return target - s_mat @ gamma - group_part[big_codes]
-
-    out = project_out(x, s_weighted.T @ x - cross_t @ means, means)
-    # S'W x − A'm cancels large sums; one refinement on the residual itself restores full
-    # precision (its large-group means are zero, so only the small effects are re-fitted)
-    out = project_out(out, s_weighted.T @ out, np.zeros_like(means))
-    return out, big_levels + solver.rank
+    return PreparedDemeaner([np.asarray(codes)], weights).demean(x)
 
 
 def demean_alternating(
@@ -275,10 +381,7 @@ def demean(
     started = time.perf_counter()
     arr, flat = _as_2d(x)
     n = arr.shape[0]
-    if weights is not None:
-        weights = np.asarray(weights, dtype=float)
-        if weights.shape != (n,) or not np.all(weights > 0):
-            raise EstimationError("demean: weights must be positive, one per row")
+    weights = _check_weights(weights, n)
     effects = _check_codes(fixed_effects, n)
     if not effects:
         raise EstimationError("demean: at least one fixed effect is needed")
@@ -296,19 +399,11 @@ def demean(
         raise EstimationError("demean: method='within' takes exactly one fixed effect")
     converged = True
     rank: int | None
+    prepared: PreparedDemeaner | None = None
     if method in ("within", "exact"):
-        order = None
-        big_codes = effects[large][0]
-        if n > 1 and np.any(big_codes[1:] < big_codes[:-1]):
-            order = np.argsort(big_codes, kind="stable")
-            arr = arr[order]
-            effects = [(c[order], g) for c, g in effects]
-            weights = None if weights is None else weights[order]
-        values, rank = _exact(arr, effects, weights, large)
-        if order is not None:
-            restored = np.empty_like(values)
-            restored[order] = values
-            values = restored
+        prepared = PreparedDemeaner._checked(effects, weights)
+        values = prepared.demean(arr)
+        rank = prepared.absorbed_rank
     elif method == "alternating":
         values, converged = demean_alternating(
             arr, [c for c, _ in effects], weights, tol=tol, maxiter=maxiter
@@ -328,4 +423,5 @@ def demean(
         converged=converged,
         seconds=time.perf_counter() - started,
         large_effect=large if method != "alternating" else None,
+        prepared=prepared,
     )

@@ -20,7 +20,6 @@ weighted averages that can mix cohorts, recorded in ``diagnostics["staggered"]``
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -30,9 +29,10 @@ import pandas as pd
 from scipy import stats
 
 from .errors import EstimationError
-from .fixed_effects import _as_pandas, feols
+from .fixed_effects import feols, feols_quietly
+from .formula import control_terms, fe_text, formula_text
+from .inputs import as_pandas, require_columns, rows_text
 from .matching import psm
-from .mediation import fe_text
 from .results import Result, SampleAccounting
 
 __all__ = [
@@ -46,23 +46,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-def _require(frame: pd.DataFrame, where: str, **roles: str | None) -> None:
-    for role, column in roles.items():
-        if column is None:
-            continue
-        if not isinstance(column, str) or column not in frame.columns:
-            raise EstimationError(
-                f"{where}: {role} column {column!r} is not in data "
-                f"(columns: {[str(c) for c in frame.columns][:20]})"
-            )
-
-
-def _rows(index: pd.Index, mask: np.ndarray, n: int = 5) -> str:
-    shown = [repr(r) for r in index[mask][:n]]
-    more = int(mask.sum()) - len(shown)
-    return ", ".join(shown) + (f" (and {more} more)" if more > 0 else "")
-
-
 def _binary(frame: pd.DataFrame, column: str, where: str, role: str) -> np.ndarray:
     series = frame[column]
     if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
@@ -72,7 +55,7 @@ def _binary(frame: pd.DataFrame, column: str, where: str, role: str) -> np.ndarr
     if bad.any():
         raise EstimationError(
             f"{where}: {role} column {column!r} must be 0/1; other values at rows "
-            f"{_rows(frame.index, bad)}"
+            f"{rows_text(frame.index[bad])}"
         )
     present = values[~np.isnan(values)]
     if len(np.unique(present)) < 2:
@@ -85,12 +68,6 @@ def _fresh(frame: pd.DataFrame, name: str) -> str:
     while name in frame.columns:
         name = f"_{name}"
     return name
-
-
-def _quiet(formula: str, frame: pd.DataFrame, **kwargs: Any) -> Result:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="dropped collinear regressors")
-        return feols(formula, frame, **kwargs)
 
 
 # --------------------------------------------------------------------------- did_terms
@@ -114,10 +91,10 @@ def did_terms(data: Any, treat: str, post: str, *triple: str) -> pd.DataFrame:
     values.
     """
     where = "did_terms"
-    frame = _as_pandas(data)
-    _require(frame, where, treat=treat, post=post)
+    frame = as_pandas(data)
+    require_columns(frame, where, treat=treat, post=post)
     for x in triple:
-        _require(frame, where, triple=x)
+        require_columns(frame, where, triple=x)
         if not pd.api.types.is_numeric_dtype(frame[x]):
             raise EstimationError(f"{where}: triple column {x!r} is not numeric")
     d = _binary(frame, treat, where, "treat")
@@ -211,16 +188,16 @@ def psm_did(
     unknown ``weights`` option, or treat varying within a unit in unit mode.
     """
     where = "psm_did"
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     if not frame.index.is_unique:
         frame = frame.reset_index(drop=True)
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
-    _require(frame, where, outcome=outcome, treat=treat, post=post, unit=unit)
+    require_columns(frame, where, outcome=outcome, treat=treat, post=post, unit=unit)
     for c in covs:
-        _require(frame, where, covariate=c)
+        require_columns(frame, where, covariate=c)
     for c in by_cols:
-        _require(frame, where, by=c)
+        require_columns(frame, where, by=c)
     if weights not in ("matched", "matched_sample", "ipw"):
         raise EstimationError(
             f"{where}: weights={weights!r}; use 'matched', 'matched_sample' or 'ipw'"
@@ -279,10 +256,7 @@ def psm_did(
     fe_part = fe_text(fe)
     if not fe_part:
         rhs = [treat, post, *rhs]
-    rhs += [formula_rhs] if isinstance(formula_rhs, str) and formula_rhs.strip() else []
-    if not isinstance(formula_rhs, str):
-        rhs += [str(t) for t in formula_rhs]
-    formula = f"{outcome} ~ {' + '.join(rhs)}" + (f" | {fe_part}" if fe_part else "")
+    formula = formula_text(outcome, [*rhs, *control_terms(formula_rhs)], fe_part)
     matched = work[~lost]
     if len(matched) == 0:
         raise EstimationError(f"{where}: the matched sample is empty (rows lost: {dropped})")
@@ -512,8 +486,8 @@ def event_study(
     treated at the same date, without never-treated controls).
     """
     where = "event_study"
-    frame = _as_pandas(data)
-    _require(frame, where, outcome=outcome, unit=unit, time=time, weights=weights)
+    frame = as_pandas(data)
+    require_columns(frame, where, outcome=outcome, unit=unit, time=time, weights=weights)
     if (event_time is None) == (treatment_start is None):
         raise EstimationError(f"{where}: give exactly one of event_time= and treatment_start=")
     lo, hi = (int(window[0]), int(window[1]))
@@ -526,12 +500,12 @@ def event_study(
     if endpoints not in ("bin", "drop"):
         raise EstimationError(f"{where}: endpoints={endpoints!r}; use 'bin' or 'drop'")
     if event_time is not None:
-        _require(frame, where, event_time=event_time)
+        require_columns(frame, where, event_time=event_time)
         source = event_time
         rel = frame[event_time].to_numpy(dtype=float, na_value=np.nan)
     else:
         assert treatment_start is not None
-        _require(frame, where, treatment_start=treatment_start)
+        require_columns(frame, where, treatment_start=treatment_start)
         source = treatment_start
         if not pd.api.types.is_numeric_dtype(frame[time]):
             raise EstimationError(f"{where}: time column {time!r} must be numeric")
@@ -548,7 +522,7 @@ def event_study(
     if fractional.any():
         raise EstimationError(
             f"{where}: relative time from {source!r} is not a whole number at rows "
-            f"{_rows(frame.index, fractional)}"
+            f"{rows_text(frame.index[fractional])}"
         )
     work = frame.copy()
     treated = np.isfinite(rel)
@@ -573,13 +547,8 @@ def event_study(
         work[name] = dummy.astype(float)
         terms[k] = name
     fe_part = fe_text(fe) or f"{unit} + {time}"
-    rhs = list(terms.values())
-    if isinstance(formula_rhs, str):
-        rhs += [formula_rhs] if formula_rhs.strip() else []
-    else:
-        rhs += [str(t) for t in formula_rhs]
-    formula = f"{outcome} ~ {' + '.join(rhs)} | {fe_part}"
-    result = _quiet(formula, work, vcov=vcov, weights=weights)
+    formula = formula_text(outcome, [*terms.values(), *control_terms(formula_rhs)], fe_part)
+    result = feols_quietly(formula, work, vcov=vcov, weights=weights)
     lost = [t for t in terms.values() if t not in result.params.index]
     if lost:
         raise EstimationError(

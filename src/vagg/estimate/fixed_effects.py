@@ -31,7 +31,9 @@ Choices (and how they compare with Stata reghdfe and R fixest):
   ``missing`` (a value of the row is missing in a used column: variables, fixed effects,
   clusters, weights), ``nonpositive_in_log`` (``log(x)`` with ``x ≤ 0``), ``missing_lag`` (a
   lag/lead/difference needs a period the unit does not have, or whose value is unusable),
-  ``zero_weight``, then ``singleton_fe``.
+  ``zero_weight``, then ``singleton_fe``. The rules live in :mod:`vagg.estimate.sample`:
+  :func:`estimation_sample` (the rows and arrays) and :func:`estimation_rows` (the rows and
+  counts) give the sample of a model without fitting it, :func:`fit_sample` fits it.
 
 References: Correia (2017) reghdfe; Bergé (2018) fixest; Cameron, Gelbach & Miller (2011);
 Cameron & Miller (2015) on small-sample corrections.
@@ -39,35 +41,30 @@ Cameron & Miller (2015) on small-sample corrections.
 
 from __future__ import annotations
 
-import difflib
 import time
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.linalg import cho_factor, cho_solve
 
-from .demean import DemeanMethod, compact_codes, demean
+from .demean import DemeanMethod, demean
 from .errors import EstimationError
-from .formula import (
-    MISSING,
-    MISSING_LAG,
-    NONPOSITIVE_IN_LOG,
-    OK,
-    REASON_NAMES,
-    ParsedFormula,
-    combine_reasons,
-    evaluate,
-    parse_formula,
-    term_columns,
+from .formula import ParsedFormula, parse_formula
+from .inputs import as_pandas
+from .results import NotAvailable, Result
+from .sample import (
+    ZERO_WEIGHT,
+    EstimationSample,
+    VcovSpec,
+    build_sample,
+    estimation_rows,
+    estimation_sample,
+    parse_vcov,
 )
-from .panel_ops import panel_index
-from .results import NotAvailable, Result, SampleAccounting
 from .sandwich import (
-    Factor,
     SmallSample,
     absorbed_df,
     parse_ssc,
@@ -75,282 +72,20 @@ from .sandwich import (
     small_sample,
 )
 
-ZERO_WEIGHT = 4
-_REASONS = {**REASON_NAMES, ZERO_WEIGHT: "zero_weight"}
 #: A regressor whose partialled-out sum of squares is below this share of its raw sum of
 #: squares is collinear with the fixed effects (reghdfe uses a similar relative test).
 COLLINEAR_TOL = 1e-9
-_MAX_SHOWN = 5
 
-
-@dataclass
-class _Vcov:
-    kind: Literal["iid", "hetero", "CRV1"]
-    clusters: tuple[str, ...]
-
-
-@dataclass
-class _Sample:
-    """The estimation sample: arrays over the used rows, sorted by the largest fixed effect."""
-
-    y: np.ndarray
-    x: np.ndarray
-    names: list[str]
-    weights: np.ndarray | None
-    effects: list[Factor]
-    clusters: list[Factor]
-    n_input: int
-    dropped: dict[str, int]
-    rows: np.ndarray  # positions in the input table, in the order of the arrays
-
-
-def _as_pandas(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if hasattr(data, "to_pandas"):
-        return data.to_pandas()
-    raise EstimationError(f"data must be a pandas or polars DataFrame; got {type(data).__name__}")
-
-
-def _rows_text(index: pd.Index, mask: np.ndarray) -> str:
-    rows = list(index[mask][:_MAX_SHOWN])
-    more = int(mask.sum()) - len(rows)
-    return ", ".join(repr(r) for r in rows) + (f" (and {more} more)" if more > 0 else "")
-
-
-def _parse_vcov(vcov: Any, spec: ParsedFormula) -> _Vcov:
-    if vcov is None:
-        if spec.fixed_effects:
-            return _Vcov("CRV1", (spec.fe_labels[0],))
-        return _Vcov("iid", ())
-    if isinstance(vcov, str):
-        key = vcov.lower()
-        if key in ("iid", "hetero", "hc1"):
-            return _Vcov("iid" if key == "iid" else "hetero", ())
-        raise EstimationError(
-            f"vcov={vcov!r} is not supported; use 'iid', 'hetero' (HC1) or {{'CRV1': 'a'}} / "
-            "{'CRV1': 'a+b'}"
-        )
-    if isinstance(vcov, Mapping) and len(vcov) == 1:
-        kind, spec_cl = next(iter(vcov.items()))
-        if str(kind).upper() != "CRV1":
-            raise EstimationError(f"vcov type {kind!r} is not supported; use 'CRV1'")
-        names = spec_cl if isinstance(spec_cl, (list, tuple)) else str(spec_cl).split("+")
-        names = tuple(n.strip() for n in names if n.strip())
-        if not 1 <= len(names) <= 2:
-            raise EstimationError(f"vcov={vcov!r}: one- or two-way clustering only")
-        return _Vcov("CRV1", names)
-    raise EstimationError(
-        f"vcov={vcov!r} is not understood; use 'iid', 'hetero' or {{'CRV1': 'a'}}"
-    )
-
-
-def _check_columns(frame: pd.DataFrame, needed: Sequence[str], what: dict[str, str]) -> None:
-    columns = [str(c) for c in frame.columns]
-    for name in needed:
-        if name not in frame.columns:
-            close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise EstimationError(
-                f"data: column {name!r} ({what.get(name, 'used in the formula')}) is not in the "
-                f"table{hint}"
-            )
-
-
-def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
-    ser = frame[name]
-    if pd.api.types.is_bool_dtype(ser) or pd.api.types.is_numeric_dtype(ser):
-        values = ser.to_numpy(dtype=float, na_value=np.nan)
-    else:
-        raise EstimationError(
-            f"data: column {name!r} is not numeric (dtype {ser.dtype}); encode it as numbers, or "
-            "use it as a fixed effect after '|'"
-        )
-    if ser.isna().all():
-        raise EstimationError(f"data: column {name!r} is missing in every row")
-    inf = np.isinf(values)
-    if inf.any():
-        raise EstimationError(
-            f"data: column {name!r} has infinite values in {int(inf.sum())} rows (index "
-            f"{_rows_text(frame.index, inf)})"
-        )
-    return values
-
-
-def _factor_codes(frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
-    """Codes of the cells of one or more categorical columns (−1 where any is missing)."""
-    codes = None
-    for name in names:
-        c, uniques = pd.factorize(frame[name], sort=False)
-        c = c.astype(np.int64)
-        if codes is None:
-            codes = c
-        else:
-            combined = np.where((codes < 0) | (c < 0), -1, codes * len(uniques) + c)
-            ok = combined >= 0
-            codes = np.full(len(c), -1, dtype=np.int64)
-            codes[ok] = pd.factorize(combined[ok])[0]
-    assert codes is not None
-    return codes
-
-
-def _drop_singletons(codes: list[np.ndarray], keep: np.ndarray) -> np.ndarray:
-    """Remove observations alone in a level of any effect, until none is left (iteratively)."""
-    keep = keep.copy()
-    while True:
-        changed = False
-        for c in codes:
-            counts = np.bincount(c[keep], minlength=int(c.max()) + 1)
-            single = keep & (counts[np.maximum(c, 0)] == 1)
-            if single.any():
-                keep &= ~single
-                changed = True
-        if not changed:
-            return keep
-
-
-def _build_sample(
-    frame: pd.DataFrame,
-    spec: ParsedFormula,
-    vc: _Vcov,
-    weights: str | None,
-    panel: tuple[str, str] | None,
-    drop_singletons: bool,
-) -> _Sample:
-    n_input = len(frame)
-    if n_input == 0:
-        raise EstimationError("data: the table has no rows")
-    var_cols = _term_columns(spec)
-    what = {c: "fixed effect" for fe in spec.fixed_effects for c in fe}
-    cluster_cols = [
-        c for name in vc.clusters if name not in spec.fe_labels for c in name.split("^")
-    ]
-    what.update({c: "cluster variable" for c in cluster_cols})
-    if weights is not None:
-        what[weights] = "weights"
-    needed = [*spec.columns(), *cluster_cols]
-    if weights is not None:
-        needed.append(weights)
-    if panel is not None:
-        needed += list(panel)
-        what.update({panel[0]: "panel unit", panel[1]: "panel time"})
-    _check_columns(frame, needed, what)
-    if spec.needs_panel() and panel is None:
-        raise EstimationError(
-            f"formula {spec.text!r} uses L()/F()/D(); pass panel=(unit, time) so that lags "
-            "follow the time variable"
-        )
-    columns = {c: _numeric(frame, c) for c in var_cols}
-    pidx = panel_index(frame, panel) if (panel is not None and spec.needs_panel()) else None
-
-    y, reason = evaluate(spec.depvar, columns, pidx)
-    if not (reason == OK).any():
-        raise EstimationError(f"dependent variable {spec.depvar.label!r} is unusable in every row")
-    terms = [spec.depvar, *spec.regressors]
-    values = [y]
-    for term in spec.regressors:
-        v, r = evaluate(term, columns, pidx)
-        if not (r == OK).any():
-            why = _REASONS[int(np.bincount(r).argmax())] if len(r) else "missing"
-            raise EstimationError(f"term {term.label!r} is unusable in every row ({why})")
-        values.append(v)
-        reason = combine_reasons(reason, r)
-
-    fe_codes = [_factor_codes(frame, fe) for fe in spec.fixed_effects]
-    cluster_codes = []
-    for name in vc.clusters:
-        if name in spec.fe_labels:
-            cluster_codes.append(fe_codes[spec.fe_labels.index(name)])
-        else:
-            cluster_codes.append(_factor_codes(frame, name.split("^")))
-    labelled = [*zip(spec.fe_labels, fe_codes, strict=True)]
-    labelled += [*zip(vc.clusters, cluster_codes, strict=True)]
-    for label, codes in labelled:
-        if not (codes >= 0).any():
-            raise EstimationError(f"data: {label!r} is missing in every row")
-    for codes in [*fe_codes, *cluster_codes]:
-        reason = combine_reasons(reason, np.where(codes < 0, MISSING, OK).astype(np.int8))
-    w = None
-    if weights is not None:
-        w = _numeric(frame, weights)
-        neg = w < 0
-        if neg.any():
-            raise EstimationError(
-                f"data: weights column {weights!r} is negative in {int(neg.sum())} rows "
-                f"(index {_rows_text(frame.index, neg)})"
-            )
-        reason = combine_reasons(reason, np.where(np.isnan(w), MISSING, OK).astype(np.int8))
-        reason = combine_reasons(reason, np.where(w == 0, ZERO_WEIGHT, OK).astype(np.int8))
-
-    keep = reason == OK
-    dropped = {"missing": int((reason == MISSING).sum())}
-    if spec.uses_log():
-        dropped["nonpositive_in_log"] = int((reason == NONPOSITIVE_IN_LOG).sum())
-    if pidx is not None:
-        dropped["missing_lag"] = int((reason == MISSING_LAG).sum())
-    if weights is not None:
-        dropped["zero_weight"] = int((reason == ZERO_WEIGHT).sum())
-    if not keep.any():
-        counts = {k: v for k, v in dropped.items() if v}
-        raise EstimationError(f"no usable rows: all {n_input} rows dropped ({counts})")
-    if spec.fixed_effects:
-        after = _drop_singletons(fe_codes, keep) if drop_singletons else keep
-        dropped["singleton_fe"] = int(keep.sum() - after.sum())
-        keep = after
-        if not keep.any():
-            raise EstimationError(
-                f"the sample is empty after removing {dropped['singleton_fe']} singleton "
-                "observations (every level of a fixed effect had one observation); check the "
-                "fixed effects or pass drop_singletons=False"
-            )
-
-    rows = np.flatnonzero(keep)
-    effects = [
-        Factor(label, *compact_codes(c[rows]))
-        for label, c in zip(spec.fe_labels, fe_codes, strict=True)
-    ]
-    if effects:
-        big = max(range(len(effects)), key=lambda j: effects[j].n_levels)
-        order = np.argsort(effects[big].codes, kind="stable")
-        rows = rows[order]
-        effects = [Factor(e.name, e.codes[order], e.n_levels) for e in effects]
-    clusters = [
-        Factor(name, *compact_codes(c[rows]))
-        for name, c in zip(vc.clusters, cluster_codes, strict=True)
-    ]
-    for c in clusters:
-        if c.n_levels < 2:
-            raise EstimationError(
-                f"cluster variable {c.name!r} has {c.n_levels} cluster in the sample; "
-                "clustered errors need at least two"
-            )
-    names = [t.label for t in terms[1:]]
-    x = (
-        np.column_stack([v[rows] for v in values[1:]])
-        if len(values) > 1
-        else np.empty((len(rows), 0))
-    )
-    if spec.intercept:
-        x = np.column_stack([np.ones(len(rows)), x])
-        names = ["Intercept", *names]
-    return _Sample(
-        y=values[0][rows],
-        x=np.ascontiguousarray(x),
-        names=names,
-        weights=None if w is None else w[rows],
-        effects=effects,
-        clusters=clusters,
-        n_input=n_input,
-        dropped=dropped,
-        rows=rows,
-    )
-
-
-def _term_columns(spec: ParsedFormula) -> list[str]:
-    out: list[str] = []
-    for t in (spec.depvar, *spec.regressors):
-        out += [c for c in term_columns(t) if c not in out]
-    return out
+__all__ = [
+    "COLLINEAR_TOL",
+    "ZERO_WEIGHT",
+    "EstimationSample",
+    "estimation_rows",
+    "estimation_sample",
+    "feols",
+    "feols_quietly",
+    "fit_sample",
+]
 
 
 def _drop_collinear(
@@ -442,13 +177,13 @@ def feols(
         missing values or singletons), every regressor collinear with the fixed effects.
     """
     started = time.perf_counter()
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     spec = parse_formula(formula)
-    vc = _parse_vcov(vcov, spec)
+    vc = parse_vcov(vcov, spec)
     ssc_opts = parse_ssc(ssc)
     if backend not in ("vagg", "pyfixest"):
         raise EstimationError(f"backend={backend!r}; use 'vagg' or 'pyfixest'")
-    sample = _build_sample(frame, spec, vc, weights, panel, drop_singletons)
+    sample = build_sample(frame, spec, vc, weights, panel, drop_singletons)
     if backend == "pyfixest":
         from ._pyfixest_backend import fit_with_pyfixest
 
@@ -459,11 +194,31 @@ def feols(
     return result
 
 
+def feols_quietly(formula: str, data: Any, **kwargs: Any) -> Result:
+    """:func:`feols` without the "dropped collinear regressors" warning, for estimators that
+    check the terms they need themselves (the dropped ones stay listed in
+    ``result.diagnostics["collinear_dropped"]``); other warnings pass through."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="dropped collinear regressors")
+        return feols(formula, data, **kwargs)
+
+
+def fit_sample(
+    sample: EstimationSample,
+    *,
+    ssc: str | Mapping[str, Any] | None = None,
+    demeaner: DemeanMethod = "auto",
+) -> Result:
+    """:func:`feols` on a sample from :func:`estimation_sample` (the same Result, without
+    building the sample again); ``ssc`` and ``demeaner`` as in :func:`feols`."""
+    return _fit(sample.spec, sample.vcov, parse_ssc(ssc), sample, demeaner)
+
+
 def _fit(
     spec: ParsedFormula,
-    vc: _Vcov,
+    vc: VcovSpec,
     ssc: str | dict[str, Any],
-    s: _Sample,
+    s: EstimationSample,
     demeaner: DemeanMethod,
 ) -> Result:
     n = len(s.y)
@@ -537,8 +292,8 @@ def _fit(
 
 def _result(
     spec: ParsedFormula,
-    vc: _Vcov,
-    s: _Sample,
+    vc: VcovSpec,
+    s: EstimationSample,
     names: list[str],
     beta: np.ndarray,
     vcov: np.ndarray,
@@ -550,7 +305,7 @@ def _result(
     df_resid: float | None = None,
 ) -> Result:
     n = len(s.y)
-    sample = SampleAccounting(n_input=s.n_input, n_used=n, dropped=dict(s.dropped))
+    sample = s.accounting
     diagnostics.setdefault("singletons_dropped", s.dropped.get("singleton_fe", 0))
     return Result(
         params=pd.Series(beta, index=names, dtype=float),

@@ -24,11 +24,15 @@ model-matrix builder does not report.
 
 Term labels are canonical: ``x``, ``log(x)``, ``L(x)``, ``L(x, 2)``, ``F(x)``, ``D(x)``,
 ``D(x, 2)``, ``x1:x2``; they name the coefficients of a :class:`~vagg.estimate.results.Result`.
+
+Estimators that take roles instead of a formula (``outcome=``, ``controls=``, ``fe=``) build
+theirs with :func:`formula_text`, :func:`control_terms` and :func:`fe_text`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -312,6 +316,37 @@ def parse_formula(text: str) -> ParsedFormula:
     if not terms and not intercept:
         raise EstimationError(f"formula {text!r}: no regressors to estimate")
     return ParsedFormula(text, depvar, tuple(terms), intercept, tuple(fes))
+
+
+def fe_text(fe: str | Sequence[str] | None) -> str:
+    """The fixed-effects part of a formula: ``"firm + year"`` from ``["firm", "year"]``."""
+    if fe is None:
+        return ""
+    if isinstance(fe, str):
+        return fe.strip()
+    return " + ".join(str(f).strip() for f in fe)
+
+
+def control_terms(controls: str | Sequence[str]) -> list[str]:
+    """Control terms from a ``controls=`` argument: one string, or a list (blanks dropped)."""
+    if isinstance(controls, str):
+        return [controls.strip()] if controls.strip() else []
+    return [str(c).strip() for c in controls if str(c).strip()]
+
+
+def formula_text(depvar: str, rhs: Sequence[str], fe: str) -> str:
+    """``"depvar ~ a + b | fe"`` (no ``|`` part when ``fe`` is empty)."""
+    text = f"{depvar} ~ {' + '.join(rhs)}"
+    return f"{text} | {fe}" if fe else text
+
+
+def check_controls(controls: Sequence[str], reserved: set[str], where: str) -> None:
+    """Raise when a control term uses a column with another role (outcome, treatment, ...)."""
+    for term in controls:
+        cols = term_columns(parse_formula(f"_y ~ {term}").regressors[0])
+        clash = reserved & set(cols)
+        if clash:
+            raise EstimationError(f"{where}: control {term!r} uses {sorted(clash)}")
 
 
 def combine_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -49,11 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine import run_tasks
 from .errors import EstimationError
-from .fixed_effects import _as_pandas, feols
+from .fixed_effects import estimation_rows, feols, feols_quietly
 from .formula import parse_formula, term_columns
-from .mediation import estimation_rows, run_tasks
+from .inputs import as_pandas, require_columns
 from .results import Result
+from .sample import parse_vcov
 
 __all__ = ["Heterogeneity", "heterogeneity"]
 
@@ -65,22 +67,20 @@ def _label(by: str, key: Hashable) -> str:
     return f"{by}={key}"
 
 
-def _cluster_name(vcov: Any, fe_labels: tuple[str, ...]) -> str | None:
-    """The first clustering variable of a feols ``vcov`` (feols' default: the first FE)."""
-    if vcov is None:
-        return fe_labels[0] if fe_labels else None
-    if isinstance(vcov, Mapping) and len(vcov) == 1:
-        spec = next(iter(vcov.values()))
-        names = spec if isinstance(spec, (list, tuple)) else str(spec).split("+")
-        return str(names[0]).strip()
-    return None
-
-
-def _quiet_fit(formula: str, frame: pd.DataFrame, **kwargs: Any) -> Result:
-    """feols, with the collinearity warning kept in ``diagnostics`` rather than emitted."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="dropped collinear regressors")
-        return feols(formula, frame, **kwargs)
+def _joint_row(
+    term: str, reference: Hashable, statistic: float, p: float, test: str
+) -> dict[str, Any]:
+    """The ``group="joint"`` row of the difference table (no single difference or SE)."""
+    return {
+        "term": term,
+        "group": "joint",
+        "reference": reference,
+        "difference": np.nan,
+        "std_error": np.nan,
+        "statistic": statistic,
+        "p_value": p,
+        "test": test,
+    }
 
 
 # --------------------------------------------------------------------------- permutation
@@ -210,7 +210,7 @@ def heterogeneity(
     ``pooled="full"`` interacts everything, fixed effects included), ``"suest"`` (split-sample
     z with summed variances) or ``"permutation"`` (``reps`` permutations of the group labels
     across clusters, run serially or by ``engine``: ``"local"``, ``"dask"`` or an object with
-    ``map``, see :func:`~vagg.estimate.mediation.run_tasks`). See the module docstring for the
+    ``map``, see :func:`vagg.engine.run_tasks`). See the module docstring for the
     formulas and when each is valid.
 
     Rows where ``by`` is missing belong to no group; they are counted in ``n_missing_group``
@@ -219,12 +219,8 @@ def heterogeneity(
     is ``min_obs``, default the number of coefficients + 2), a key term not estimable within a
     group, or — for the permutation test — a group that varies within a cluster.
     """
-    frame = _as_pandas(data)
-    if not isinstance(by, str) or by not in frame.columns:
-        raise EstimationError(
-            f"heterogeneity: by column {by!r} is not in data "
-            f"(columns: {[str(c) for c in frame.columns][:20]})"
-        )
+    frame = as_pandas(data)
+    require_columns(frame, "heterogeneity", by=by)
     if test not in ("interaction", "suest", "permutation"):
         raise EstimationError(
             f"heterogeneity: test={test!r}; use 'interaction', 'suest' or 'permutation'"
@@ -345,7 +341,7 @@ def _fit_group(
             f"rows (dropped: {dropped or 'none'}); at least {need} are needed (min_obs)"
         )
     try:
-        result = _quiet_fit(formula, part, vcov=vcov, weights=weights)
+        result = feols_quietly(formula, part, vcov=vcov, weights=weights)
     except EstimationError as err:
         raise EstimationError(f"heterogeneity: group {name}: {err}") from err
     for k in keys:
@@ -415,7 +411,7 @@ def _interaction_test(
     text = f"{spec.depvar.label} ~ {' + '.join(rhs)}"
     if fes:
         text += " | " + " + ".join(fes)
-    result = _quiet_fit(text, work, vcov=vcov, weights=weights)
+    result = feols_quietly(text, work, vcov=vcov, weights=weights)
     unexpected = [d for d in result.diagnostics.get("collinear_dropped", []) if d not in dummies]
     if unexpected:
         warnings.warn(
@@ -450,18 +446,7 @@ def _interaction_test(
                 result.vcov.loc[terms, terms].to_numpy(),
                 result.df_resid,
             )
-            rows.append(
-                {
-                    "term": k,
-                    "group": "joint",
-                    "reference": values[0],
-                    "difference": np.nan,
-                    "std_error": np.nan,
-                    "statistic": stat,
-                    "p_value": p,
-                    "test": f"interaction Wald {dist}",
-                }
-            )
+            rows.append(_joint_row(k, values[0], stat, p, f"interaction Wald {dist}"))
     result.extra["group_dummies"] = dict(zip(dummies, values[1:], strict=True))
     return result, pd.DataFrame(rows)
 
@@ -496,18 +481,7 @@ def _suest_test(
         if len(diffs) > 1:
             cov = np.diag(variances) + s0**2
             stat, p, dist = _wald(np.array(diffs), cov, None)
-            rows.append(
-                {
-                    "term": k,
-                    "group": "joint",
-                    "reference": values[0],
-                    "difference": np.nan,
-                    "std_error": np.nan,
-                    "statistic": stat,
-                    "p_value": p,
-                    "test": f"suest Wald {dist}",
-                }
-            )
+            rows.append(_joint_row(k, values[0], stat, p, f"suest Wald {dist}"))
     return pd.DataFrame(rows)
 
 
@@ -528,7 +502,8 @@ def _permutation_test(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     if reps < 1:
         raise EstimationError(f"heterogeneity: reps={reps} must be ≥ 1 for the permutation test")
-    cluster = _cluster_name(vcov, spec.fe_labels)
+    clusters = parse_vcov(vcov, spec).clusters  # feols's default: the first fixed effect
+    cluster = clusters[0] if clusters else None
     if cluster is not None and "^" not in cluster and cluster not in frame.columns:
         raise EstimationError(f"heterogeneity: cluster column {cluster!r} is not in data")
     parts = [] if cluster is None else cluster.split("^")
@@ -579,16 +554,7 @@ def _permutation_test(
             j_obs = float(np.sum((observed[:, kk] - observed[:, kk].mean()) ** 2))
             j_perm = np.sum((draws[:, :, kk] - draws[:, :, kk].mean(axis=1)[:, None]) ** 2, axis=1)
             ok = np.isfinite(j_perm)
-            rows.append(
-                {
-                    "term": k,
-                    "group": "joint",
-                    "reference": values[0],
-                    "difference": np.nan,
-                    "std_error": np.nan,
-                    "statistic": j_obs,
-                    "p_value": float(np.mean(j_perm[ok] >= j_obs)) if ok.any() else np.nan,
-                    "test": f"permutation, sum of squared deviations ({int(ok.sum())} draws)",
-                }
-            )
+            p = float(np.mean(j_perm[ok] >= j_obs)) if ok.any() else np.nan
+            test = f"permutation, sum of squared deviations ({int(ok.sum())} draws)"
+            rows.append(_joint_row(k, values[0], j_obs, p, test))
     return draws, pd.DataFrame(rows)

@@ -1,6 +1,6 @@
-"""Mediation (Baron–Kenny with Sobel and cluster-bootstrap tests) and moderation (mean-centring).
+"""Mediation: Baron–Kenny with Sobel and cluster-bootstrap tests of the indirect effect.
 
-**Mediation** (methods notes §10.1; paper 000 Tables 6–7: virtual agglomeration → markup /
+Methods notes §10.1 (paper 000 Tables 6–7: virtual agglomeration → markup /
 relative price of domestic inputs → DVAR; paper 004 eq. (21)–(23): Internet → allocation
 efficiency → export sophistication). Three regressions on one sample with the same controls and
 fixed effects::
@@ -19,35 +19,35 @@ missing in M only), when the controls or fixed effects differ between equations,
 non-linear models (logit, Poisson), whose coefficients are not linear projections. This is
 why :func:`mediation` drops the rows unusable in *any* equation before fitting all three.
 
-**Moderation** (methods notes §10.2; paper 002: innovation moderates the effect of virtual
-agglomeration on export resilience). Raw ``y = b0 + b1·X + b2·Z + b3·X·Z`` and mean-centred
-``y = c0 + c1·(X−X̄) + c2·(Z−Z̄) + c3·(X−X̄)(Z−Z̄)`` span the same column space, so
-c3 = b3 (same SE), c1 = b1 + b3·Z̄, c2 = b2 + b3·X̄ and the fits (R²) are identical.
+Moderation (interaction models, raw and mean-centred) is in :mod:`vagg.estimate.moderation`.
 
 References: Baron & Kenny (1986); Sobel (1982); MacKinnon, Lockwood & Williams (2004);
-Wen Zhonglin, Chang, Hau & Liu (2004); Wen Zhonglin & Ye Baojuan (2014), 心理科学进展 22(5);
-Aiken & West (1991) on centring.
+Wen Zhonglin, Chang, Hau & Liu (2004); Wen Zhonglin & Ye Baojuan (2014), 心理科学进展 22(5).
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine import run_tasks
 from .errors import EstimationError
-from .fixed_effects import _as_pandas, _build_sample, _parse_vcov, feols
-from .formula import parse_formula, term_columns
+from .fixed_effects import estimation_rows, feols
+from .formula import check_controls, control_terms, fe_text, formula_text, parse_formula
+from .inputs import as_pandas, require_columns
+from .moderation import Moderation, moderation
 from .results import NotAvailable, Result, SampleAccounting
+from .sample import restamp_accounting
 
+# also importable from here: estimation_rows (vagg.estimate.sample), fe_text (.formula),
+# run_tasks (vagg.engine), Moderation and moderation (.moderation)
 __all__ = [
     "Mediation",
     "Moderation",
@@ -63,57 +63,6 @@ _CHUNK = 25  # bootstrap replications per task handed to an engine
 
 
 # --------------------------------------------------------------------------- helpers
-def fe_text(fe: str | Sequence[str] | None) -> str:
-    """The fixed-effects part of a formula: ``"firm + year"`` from ``["firm", "year"]``."""
-    if fe is None:
-        return ""
-    if isinstance(fe, str):
-        return fe.strip()
-    return " + ".join(str(f).strip() for f in fe)
-
-
-def _terms(controls: str | Sequence[str]) -> list[str]:
-    if isinstance(controls, str):
-        return [controls.strip()] if controls.strip() else []
-    return [str(c).strip() for c in controls if str(c).strip()]
-
-
-def _formula(depvar: str, rhs: Sequence[str], fe: str) -> str:
-    text = f"{depvar} ~ {' + '.join(rhs)}"
-    return f"{text} | {fe}" if fe else text
-
-
-def _require(frame: pd.DataFrame, where: str, **roles: str | None) -> None:
-    """Raise naming the argument when a column given for a role is not in the table."""
-    for role, column in roles.items():
-        if column is None:
-            continue
-        if not isinstance(column, str):
-            raise EstimationError(f"{where}: {role} must be a column name; got {column!r}")
-        if column not in frame.columns:
-            raise EstimationError(
-                f"{where}: {role} column {column!r} is not in data "
-                f"(columns: {[str(c) for c in frame.columns][:20]})"
-            )
-
-
-def estimation_rows(
-    formula: str,
-    data: Any,
-    *,
-    vcov: str | Mapping[str, Any] | None = None,
-    weights: str | None = None,
-) -> tuple[np.ndarray, dict[str, int]]:
-    """Row positions (sorted) that ``feols(formula, data, vcov=..., weights=...)`` would use,
-    and the rows it would drop by reason (missing, non-positive in a log, zero weight,
-    singleton fixed effects). Refitting ``feols`` on ``data.iloc[rows]`` drops nothing more:
-    singletons are removed until none is left, so the kept sample is a fixed point."""
-    frame = _as_pandas(data)
-    spec = parse_formula(formula)
-    sample = _build_sample(frame, spec, _parse_vcov(vcov, spec), weights, None, True)
-    return np.sort(sample.rows), {k: v for k, v in sample.dropped.items() if v}
-
-
 def _merge_dropped(*parts: Mapping[str, int]) -> dict[str, int]:
     out: dict[str, int] = {}
     for part in parts:
@@ -121,40 +70,6 @@ def _merge_dropped(*parts: Mapping[str, int]) -> dict[str, int]:
             if value:
                 out[key] = out.get(key, 0) + int(value)
     return out
-
-
-def _restamp(result: Result, sample: SampleAccounting, note: str) -> Result:
-    """Give a Result fitted on a pre-cut subset the accounting of the full input."""
-    result.sample = SampleAccounting(sample.n_input, sample.n_used, dict(sample.dropped))
-    result.diagnostics["sample_note"] = note
-    return result
-
-
-def run_tasks(engine: Any, fn: Any, items: list[Any], shared: Any) -> list[Any]:
-    """``[fn(item, shared) for item in items]``, in order, run by ``engine``.
-
-    ``engine``: None (serially, here), ``"local"`` / ``"dask"`` (:func:`vagg.engine.
-    resolve_engine`; closed afterwards) or any object with ``map(fn, items)``. ``shared`` (the
-    estimation sample) goes through the engine's ``shared=`` when its ``map`` accepts it (sent
-    once per worker), else it is bound to ``fn`` with :func:`functools.partial`. ``fn`` must be
-    a module-level function so that process and Dask engines can pickle it.
-    """
-    if engine is None:
-        return [fn(item, shared) for item in items]
-    owned = isinstance(engine, str)
-    if owned:
-        from vagg.engine import resolve_engine
-
-        engine = resolve_engine(engine)
-    if not callable(getattr(engine, "map", None)):
-        raise EstimationError(f"engine must have a .map(fn, items) method; got {engine!r}")
-    try:
-        if "shared" in inspect.signature(engine.map).parameters:
-            return list(engine.map(fn, items, shared=shared))
-        return list(engine.map(partial(fn, shared=shared), items))
-    finally:
-        if owned:
-            engine.close()
 
 
 def _fit(formula: str, frame: pd.DataFrame, where: str, **kwargs: Any) -> Result:
@@ -438,7 +353,7 @@ def mediation(
     its within-level deviations unchanged. Each resample uses its own seed from
     ``numpy.random.SeedSequence(seed)``, so the draws are the same whatever ``engine`` runs
     them (None: serially here; ``"local"``, ``"dask"`` or an engine object, see
-    :func:`run_tasks`). ``level``: the confidence level of the intervals (default 95%).
+    :func:`vagg.engine.run_tasks`). ``level``: the confidence level of the intervals (default 95%).
 
     ``vcov`` and ``weights`` are passed to ``feols`` (default vcov: clustered by the first fixed
     effect, else iid). Raises :class:`EstimationError` for unknown columns, a mediator that is
@@ -446,8 +361,8 @@ def mediation(
     the sample, or one absorbed by the fixed effects.
     """
     where = "mediation"
-    frame = _as_pandas(data)
-    _require(
+    frame = as_pandas(data)
+    require_columns(
         frame,
         where,
         outcome=outcome,
@@ -463,16 +378,12 @@ def mediation(
         )
     if bootstrap < 0:
         raise EstimationError(f"{where}: bootstrap={bootstrap} must be ≥ 0")
-    rhs = _terms(controls)
-    for term in rhs:
-        cols = term_columns(parse_formula(f"_y ~ {term}").regressors[0])
-        clash = {treatment, mediator, outcome} & set(cols)
-        if clash:
-            raise EstimationError(f"{where}: control {term!r} uses {sorted(clash)}")
+    rhs = control_terms(controls)
+    check_controls(rhs, {treatment, mediator, outcome}, where)
     fe_part = fe_text(fe)
-    f_total = _formula(outcome, [treatment, *rhs], fe_part)
-    f_mediator = _formula(mediator, [treatment, *rhs], fe_part)
-    f_outcome = _formula(outcome, [treatment, mediator, *rhs], fe_part)
+    f_total = formula_text(outcome, [treatment, *rhs], fe_part)
+    f_mediator = formula_text(mediator, [treatment, *rhs], fe_part)
+    f_outcome = formula_text(outcome, [treatment, mediator, *rhs], fe_part)
 
     keep = np.ones(len(frame), dtype=bool)
     dropped: dict[str, int] = {}
@@ -505,9 +416,9 @@ def mediation(
     opts: dict[str, Any] = {"vcov": vcov, "weights": weights}
     note = "fitted on the rows usable in all three mediation equations"
     results = (
-        _restamp(_fit(f_total, sub, "mediation, equation (1)", **opts), sample, note),
-        _restamp(_fit(f_mediator, sub, "mediation, equation (2)", **opts), sample, note),
-        _restamp(_fit(f_outcome, sub, "mediation, equation (3)", **opts), sample, note),
+        restamp_accounting(_fit(f_total, sub, "mediation, equation (1)", **opts), sample, note),
+        restamp_accounting(_fit(f_mediator, sub, "mediation, equation (2)", **opts), sample, note),
+        restamp_accounting(_fit(f_outcome, sub, "mediation, equation (3)", **opts), sample, note),
     )
     checks = [(0, treatment, "treatment"), (1, treatment, "treatment")]
     checks += [(2, mediator, "mediator"), (2, treatment, "treatment")]
@@ -553,162 +464,4 @@ def mediation(
                 - results[1].params[treatment] * results[2].params[mediator]
             ),
         },
-    )
-
-
-# --------------------------------------------------------------------------- moderation
-@dataclass(eq=False)
-class Moderation:
-    """Raw and mean-centred interaction models (see :func:`moderation`).
-
-    ``centered`` uses the same term names as ``raw`` (``x``, ``moderator``, ``x:moderator``)
-    so that the two line up in a table; its ``x`` and ``moderator`` are centred at ``means``
-    (estimation-sample means), recorded in ``centered.extra["centered_at"]``.
-    """
-
-    outcome: str
-    x: str
-    moderator: str
-    interaction: str
-    raw: Result
-    centered: Result | NotAvailable
-    means: dict[str, float]
-    sample: SampleAccounting
-
-    def simple_slopes(self, at: Sequence[float] | None = None, level: float = 0.95) -> pd.DataFrame:
-        """Effect of x at moderator values z (raw model): b1 + b3·z, with
-        Var = V11 + z²·V33 + 2z·V13. Default z: mean − sd, mean, mean + sd of the moderator
-        over the estimation sample (Aiken & West 1991)."""
-        if at is None:
-            mean, sd = self.means[self.moderator], self.means[f"sd({self.moderator})"]
-            at = [mean - sd, mean, mean + sd]
-        v = self.raw.vcov
-        b1, b3 = self.raw.params[self.x], self.raw.params[self.interaction]
-        df = self.raw.df_resid
-        q = stats.norm.isf((1 - level) / 2) if df is None else stats.t.isf((1 - level) / 2, df)
-        rows = []
-        for z in at:
-            est = b1 + b3 * z
-            var = (
-                v.loc[self.x, self.x]
-                + z**2 * v.loc[self.interaction, self.interaction]
-                + 2 * z * v.loc[self.x, self.interaction]
-            )
-            se = math.sqrt(var)
-            t = est / se
-            p = 2 * (stats.norm.sf(abs(t)) if df is None else stats.t.sf(abs(t), df))
-            rows.append(
-                {
-                    self.moderator: z,
-                    "slope": est,
-                    "std_error": se,
-                    "statistic": t,
-                    "p_value": p,
-                    "conf_low": est - q * se,
-                    "conf_high": est + q * se,
-                }
-            )
-        return pd.DataFrame(rows)
-
-    def tidy(self) -> pd.DataFrame:
-        """Both models' coefficient tables, with a ``model`` column (raw / centered)."""
-        parts = [self.raw.tidy().assign(model="raw")]
-        if isinstance(self.centered, Result):
-            parts.append(self.centered.tidy().assign(model="centered"))
-        return pd.concat(parts, ignore_index=True)
-
-    def summary(self) -> str:
-        lines = [
-            f"Moderation of {self.x} by {self.moderator} on {self.outcome}",
-            f"Centred at {self.x} = {self.means[self.x]:.6g}, "
-            f"{self.moderator} = {self.means[self.moderator]:.6g}",
-            self.tidy().to_string(index=False, float_format=lambda v: f"{v:.4f}"),
-        ]
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<Moderation {self.x}×{self.moderator} -> {self.outcome} n={self.raw.nobs}>"
-
-
-def moderation(
-    data: Any,
-    *,
-    outcome: str,
-    x: str,
-    moderator: str,
-    controls: str | Sequence[str] = (),
-    fe: str | Sequence[str] | None = None,
-    vcov: str | Mapping[str, Any] | None = None,
-    center: bool = True,
-) -> Moderation:
-    """Interaction (moderation) model, raw and mean-centred, on the same rows.
-
-    raw: ``outcome ~ x + moderator + x:moderator + controls | fe``  (b1, b2, b3);
-    centred: the same with x − x̄ and z − z̄, the means taken over the raw model's estimation
-    sample (after dropping missing values and singletons). Identities (methods notes §10.2):
-    c3 = b3 with the same SE, c1 = b1 + b3·z̄, c2 = b2 + b3·x̄, equal fitted values and R²
-    (fixed effects do not change them). Implements paper 002's moderated specification
-    (virtual agglomeration × innovation). Centring within groups (x − x̄_i) is a different
-    model and is not done here. ``center=False`` skips the centred model.
-
-    Raises :class:`EstimationError` for unknown columns, x equal to the moderator, controls
-    that use x or the moderator (they would be centred too), and x or the moderator without
-    variation in the sample.
-    """
-    where = "moderation"
-    frame = _as_pandas(data)
-    _require(frame, where, outcome=outcome, x=x, moderator=moderator)
-    if len({outcome, x, moderator}) < 3:
-        raise EstimationError(
-            f"{where}: outcome ({outcome!r}), x ({x!r}) and moderator ({moderator!r}) must be "
-            "three different columns"
-        )
-    rhs = _terms(controls)
-    for term in rhs:
-        cols = term_columns(parse_formula(f"_y ~ {term}").regressors[0])
-        clash = {x, moderator, outcome} & set(cols)
-        if clash:
-            raise EstimationError(f"{where}: control {term!r} uses {sorted(clash)}")
-    interaction = f"{x}:{moderator}"
-    formula = _formula(outcome, [x, moderator, interaction, *rhs], fe_text(fe))
-    rows, dropped = estimation_rows(formula, frame, vcov=vcov)
-    sub = frame.iloc[rows].copy()
-    sample = SampleAccounting(len(frame), len(sub), dropped)
-    for role, col in (("x", x), ("moderator", moderator)):
-        v = sub[col].to_numpy(dtype=float)
-        if np.ptp(v) == 0:
-            raise EstimationError(
-                f"{where}: {role} {col!r} does not vary in the estimation sample "
-                f"({len(sub)} rows, all {v[0]:g})"
-            )
-    note = "fitted on the rows usable in the interaction model"
-    raw = _restamp(feols(formula, sub, vcov=vcov), sample, note)
-    means = {
-        x: float(sub[x].astype(float).mean()),
-        moderator: float(sub[moderator].astype(float).mean()),
-        f"sd({moderator})": float(sub[moderator].astype(float).std(ddof=1)),
-    }
-    centered: Result | NotAvailable = NotAvailable("center=False")
-    if center:
-        shifted = sub.copy()
-        shifted[x] = shifted[x].astype(float) - means[x]
-        shifted[moderator] = shifted[moderator].astype(float) - means[moderator]
-        centered = _restamp(feols(formula, shifted, vcov=vcov), sample, note)
-        centered.formula = f"{formula}   [{x}, {moderator} centred at sample means]"
-        centered.extra["centered_at"] = {x: means[x], moderator: means[moderator]}
-    for res in (raw, centered):
-        if isinstance(res, Result) and interaction not in res.params.index:
-            raise EstimationError(
-                f"{where}: the interaction {interaction!r} is collinear with the other "
-                f"regressors or the fixed effects in {formula!r}"
-            )
-    return Moderation(
-        outcome=outcome,
-        x=x,
-        moderator=moderator,
-        interaction=interaction,
-        raw=raw,
-        centered=centered,
-        means=means,
-        sample=sample,
     )

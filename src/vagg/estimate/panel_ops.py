@@ -19,21 +19,13 @@ Bergé (2018), fixest ``l()``/``f()`` with ``panel.id``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import EstimationError
-
-_MAX_SHOWN = 5
-
-
-def _rows_text(labels: Sequence[object]) -> str:
-    shown = ", ".join(repr(v) for v in list(labels)[:_MAX_SHOWN])
-    more = len(labels) - _MAX_SHOWN
-    return shown + (f" (and {more} more)" if more > 0 else "")
+from .inputs import MAX_SHOWN, rows_text
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data")
         if bad.any():
             raise EstimationError(
                 f"{table}: panel column {col!r} is missing in {int(bad.sum())} rows "
-                f"(index {_rows_text(list(data.index[bad]))}); lags need a unit and a time "
+                f"(index {rows_text(list(data.index[bad]))}); lags need a unit and a time "
                 "for every row"
             )
     if not (pd.api.types.is_numeric_dtype(time) and not pd.api.types.is_bool_dtype(time)):
@@ -105,7 +97,7 @@ def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data")
     if not_int.any():
         raise EstimationError(
             f"{table}: time column {time_col!r} has non-integer values in rows "
-            f"{_rows_text(list(data.index[not_int]))}"
+            f"{rows_text(list(data.index[not_int]))}"
         )
     times = t_float.astype(np.int64)
     unit_codes = pd.factorize(unit, sort=False)[0].astype(np.int64)
@@ -122,12 +114,12 @@ def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data")
         pairs = (
             data.loc[is_dup, [unit_col, time_col]]
             .drop_duplicates()
-            .head(_MAX_SHOWN)
+            .head(MAX_SHOWN)
             .itertuples(index=False, name=None)
         )
         raise EstimationError(
             f"{table}: {len(dup_keys)} duplicate ({unit_col}, {time_col}) pairs, e.g. "
-            f"{', '.join(repr(p) for p in pairs)}; rows {_rows_text(rows)}. "
+            f"{', '.join(repr(p) for p in pairs)}; rows {rows_text(rows)}. "
             "A panel needs one row per unit and period."
         )
     return PanelIndex(unit_codes, times, sorted_keys, order, t_min, span)

@@ -22,27 +22,14 @@ with replacement from the set of distinct observed values, so the count of treat
 the distribution of ``var`` change from draw to draw (for a 0/1 variable every unit is
 treated with probability ½). Its placebo distribution is therefore not comparable.
 
-**Fast path (Frisch–Waugh–Lovell).** Write the model ``y = βx + X_o γ + Dα + ε`` (``D`` the
-fixed-effect dummies, ``X_o`` the other regressors, ``W`` the weights). Once: ``y`` and
-``X_o`` are demeaned by the effects (:func:`vagg.estimate.demean.demean`, on feols's sample)
-and ``ỹ*`` = ``ỹ`` residualised on ``X̃_o``. Per draw, with ``x`` the permuted column:
-``x̃ = M_D x`` (the permuted column must be demeaned again), ``x* = x̃ − X̃_o(X̃_o'WX̃_o)⁻¹X̃_o'Wx̃``,
-``β̂ = x*'Wỹ*/x*'Wx*``, residuals ``e = ỹ* − β̂x*``, and the variance is the ``(x, x)``
-element of feols's sandwich, which by FWL is ``V = c·Σ_g(Σ_{i∈g} wᵢeᵢx*ᵢ)²/(x*'Wx*)²``
-(CRV1; the two-way version sums three such terms), ``c·Σ(wᵢeᵢx*ᵢ)²/(x*'Wx*)²`` (HC1) or
-``c·(Σwᵢeᵢ²/N)/(x*'Wx*)`` (iid), with the small-sample factor ``c`` of the original fit
-(:mod:`vagg.estimate.sandwich`). The results equal re-running :func:`feols` on each permuted
-table (the tests check it to 1e-10).
-
-The permuted columns are processed in batches of ``B`` (a ``B × N`` array; each batch is one
-task of the engine). Demeaning them uses the exact method of :mod:`vagg.estimate.demean`
-(within the largest effect, then the small effects' dense system, whose pivoted Cholesky
-factor is computed **once** and reused for every draw) applied draw by draw on rows that stay
-in the CPU cache; when that method does not apply (too many small-effect levels),
-``demean(method="alternating")`` demeans each batch.
-
-**Seeds.** Draw ``r`` uses its own generator, ``SeedSequence(seed).spawn(reps)[r]``, so the
-draws do not depend on the engine, the number of workers or the batch size.
+**How.** The draws are not refitted one by one: by the Frisch–Waugh–Lovell theorem, ``y`` and
+the other regressors are demeaned and partialled out once, and each permuted column is
+demeaned (with the fixed effects' system factorised once), partialled out and turned into a
+coefficient and a t-statistic in batches (:mod:`vagg.estimate.permutation`, which also holds
+the permutation schemes). The results equal re-running :func:`feols` on each permuted table
+(the tests check it to 1e-10). Draw ``r`` uses its own seed,
+``SeedSequence(seed).spawn(reps)[r]``, so the draws do not depend on the engine, the number of
+workers or the batch size.
 """
 
 from __future__ import annotations
@@ -55,231 +42,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy import stats
 
-from ..engine import Engine, resolve_engine
-from .demean import DemeanMethod, _PsdSolver, demean
+from ..engine import Engine, engine_session, run_tasks
+from .demean import DemeanMethod
 from .errors import EstimationError
-from .fixed_effects import (
-    COLLINEAR_TOL,
-    _as_pandas,
-    _build_sample,
-    _check_columns,
-    _fit,
-    _parse_vcov,
-    _rows_text,
-    _Sample,
-)
+from .fixed_effects import fit_sample
 from .formula import parse_formula, term_columns
+from .inputs import as_pandas, check_columns
+from .permutation import PermutationScheme, permutation_scheme, prepare_batches, run_batch
 from .results import Result
-from .sandwich import Factor, intersect, parse_ssc, small_sample
+from .sample import build_sample, parse_vcov
+from .sandwich import parse_ssc
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 #: Memory for one batch of permuted columns (bytes); sets the default batch size.
 BATCH_BYTES = 2**29
-#: Strata up to this many are shuffled one by one; more are sorted by (stratum, random key).
-LOOP_STRATA = 1000
 #: |placebo| within this relative distance of |estimate| counts as a tie (≥) in p-values.
 TIE_TOL = 1e-10
-
-
-# -- permutations -----------------------------------------------------------------------------
-@dataclass
-class _Scheme:
-    """How draw ``r`` builds the placebo column (in the order of the estimation sample).
-
-    ``values`` holds one value per unit (units are rows when ``unit_codes`` is None);
-    ``strata`` one stratum code per unit; ``user`` a (reps × units) array of permutations, with
-    ``user_map`` mapping them from data order to sample order (rows only).
-    """
-
-    values: np.ndarray
-    unit_codes: np.ndarray | None = None
-    strata: np.ndarray | None = None
-    user: np.ndarray | None = None
-    user_map: tuple[np.ndarray, np.ndarray] | None = None
-    order: np.ndarray = field(init=False, repr=False)
-    bounds: np.ndarray = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.strata is not None:
-            self.order = np.argsort(self.strata, kind="stable")
-            counts = np.bincount(self.strata)
-            self.bounds = np.concatenate([[0], np.cumsum(counts)])
-
-    def sources(self, draw: Any) -> np.ndarray:
-        """For every unit, the unit whose value it takes in this draw."""
-        n = len(self.values)
-        if self.user is not None:
-            perm = self.user[int(draw)]
-            if self.user_map is None:
-                return perm
-            data_order, rank = self.user_map
-            return data_order[perm[rank]]
-        rng = np.random.default_rng(draw)
-        if self.strata is None:
-            return rng.permutation(n)
-        src = np.empty(n, dtype=np.int64)
-        if len(self.bounds) - 1 <= LOOP_STRATA:
-            for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True):
-                targets = self.order[lo:hi]
-                src[targets] = rng.permutation(targets)
-            return src
-        shift = 64 - max(1, int(len(self.bounds) - 2).bit_length())
-        keys = (self.strata.astype(np.uint64) << np.uint64(shift)) | rng.integers(
-            0, 2**shift, n, dtype=np.uint64
-        )
-        src[self.order] = np.argsort(keys, kind="stable")
-        return src
-
-    def fill(self, out: np.ndarray, draw: Any) -> None:
-        """Write the placebo column of ``draw`` (a SeedSequence, or a user row) into ``out``."""
-        if self.unit_codes is None and self.strata is None and self.user is None:
-            out[:] = self.values
-            np.random.default_rng(draw).shuffle(out)
-            return
-        new = self.values[self.sources(draw)]
-        if self.unit_codes is None:
-            out[:] = new
-        else:
-            np.take(new, self.unit_codes, out=out)
-
-
-# -- demeaning permuted columns ---------------------------------------------------------------
-class _Projector:
-    """``x ↦ M_D x`` for many columns, with the exact method of :mod:`vagg.estimate.demean`.
-
-    With ``B`` the largest effect (rows sorted by it) and ``S`` the others:
-    ``x̄ = x − (B-group means)``, ``γ = (S'WM_BS)⁻ S'Wx̄`` (the system factorised once by
-    :class:`~vagg.estimate.demean._PsdSolver`), ``x̃ = x̄ − Sγ + (N_B⁻¹B'WSγ)[B]``. The small
-    effects enter through their observed combinations ("cells"), so one gather and one
-    ``bincount`` serve all of them. Why not :func:`~vagg.estimate.demean.demean` on each batch:
-    it rebuilds and refactorises the system at every call and streams ``N × B`` temporaries
-    through memory; on the benchmark panel it is about 7× slower per column (same numbers to
-    4e-14; ``benchmarks/README.md``).
-    """
-
-    def __init__(self, effects: Sequence[Factor], weights: np.ndarray | None) -> None:
-        big = max(range(len(effects)), key=lambda j: effects[j].n_levels)
-        codes = effects[big].codes
-        if np.any(codes[1:] < codes[:-1]):
-            raise EstimationError("placebo: the sample must be sorted by its largest effect")
-        self.weights = weights
-        self.counts = np.bincount(codes, minlength=effects[big].n_levels)
-        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
-        w = np.ones(len(codes)) if weights is None else weights
-        self.totals = np.add.reduceat(w, self.starts)
-        small = [e for j, e in enumerate(effects) if j != big]
-        self.solver: _PsdSolver | None = None
-        if not small:
-            return
-        key = np.zeros(len(codes), dtype=np.int64)
-        for e in small:
-            key = key * e.n_levels + e.codes
-        self.cells = pd.factorize(key)[0].astype(np.int64)
-        n_cells = int(self.cells.max()) + 1
-        first = _first_per_unit(np.arange(len(key)), self.cells, n_cells)
-        cell_rows = np.column_stack([e.codes[first] for e in small])
-        offsets = np.cumsum([0] + [e.n_levels for e in small])
-        cols = (cell_rows + offsets[:-1]).ravel()
-        m = len(small)
-        self.cell_levels = sp.csr_matrix(
-            (np.ones(n_cells * m), cols, np.arange(0, n_cells * m + 1, m)),
-            shape=(n_cells, int(offsets[-1])),
-        )
-        self.cell_levels_t = sp.csr_matrix(self.cell_levels.T)
-        cell_weight = np.bincount(self.cells, weights=w, minlength=n_cells)
-        firm_cell = sp.csr_matrix((w, (codes, self.cells)), shape=(len(self.counts), n_cells))
-        self.cross = sp.csr_matrix(firm_cell @ self.cell_levels)  # A = B'WS
-        sws = self.cell_levels_t @ sp.diags(cell_weight) @ self.cell_levels
-        system = (sws - self.cross.T @ sp.diags(1 / self.totals) @ self.cross).toarray()
-        self.solver = _PsdSolver((system + system.T) / 2)
-        self.n_cells = n_cells
-
-    def project(self, x: np.ndarray) -> None:
-        """Demean one contiguous column ``x`` in place."""
-        w = self.weights
-        means = np.add.reduceat(x if w is None else x * w, self.starts) / self.totals
-        x -= np.repeat(means, self.counts)
-        if self.solver is None:
-            return
-        sums = np.bincount(self.cells, weights=x if w is None else x * w, minlength=self.n_cells)
-        gamma = self.solver.solve((self.cell_levels_t @ sums)[:, None])[:, 0]
-        x -= (self.cell_levels @ gamma)[self.cells]
-        x += np.repeat((self.cross @ gamma) / self.totals, self.counts)
-
-
-@dataclass
-class _Shared:
-    """Everything a batch needs, sent once to every worker."""
-
-    scheme: _Scheme
-    projector: _Projector | None
-    effect_codes: list[np.ndarray]
-    alternating: bool
-    sqrt_w: np.ndarray | None
-    q: np.ndarray  # orthonormal basis of √w·X̃_o (n × k_o)
-    y_star: np.ndarray  # √w·ỹ residualised on X̃_o
-    vcov_kind: str
-    terms: list[tuple[np.ndarray, int, float]]  # cluster codes, levels, signed scale
-    scale: float
-    n: int
-    raw_sq: float  # Σ x² of the real column (of every row-permuted one; the scale for levels)
-
-
-def _run_batch(item: tuple[int, Sequence[Any]], shared: _Shared) -> dict[str, Any]:
-    """Coefficients and t-statistics of one batch of draws (module docstring)."""
-    _, draws = item
-    s = shared
-    t0 = time.perf_counter()
-    x = np.empty((len(draws), s.n))
-    for b, draw in enumerate(draws):
-        s.scheme.fill(x[b], draw)
-    raw = s.raw_sq if s.sqrt_w is None else np.einsum("ij,ij->i", x, x * s.sqrt_w**2)
-    t1 = time.perf_counter()
-    if s.alternating:
-        weights = None if s.sqrt_w is None else s.sqrt_w**2
-        dm = demean(x.T, s.effect_codes, weights, method="alternating")
-        x[:] = dm.values.T
-    elif s.projector is not None:
-        for row in x:
-            s.projector.project(row)
-    t2 = time.perf_counter()
-    if s.sqrt_w is not None:
-        x *= s.sqrt_w
-    k_o = s.q.shape[1]
-    cross = x @ np.column_stack([s.q, s.y_star])
-    numer, proj = cross[:, k_o], cross[:, :k_o]
-    for lo in range(0, len(x), 16):
-        x[lo : lo + 16] -= proj[lo : lo + 16] @ s.q.T
-    denom = np.einsum("ij,ij->i", x, x)
-    demeaned_sq = denom + np.einsum("ij,ij->i", proj, proj)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        beta = numer / denom
-        if s.vcov_kind == "iid":
-            rss = float(s.y_star @ s.y_star) - beta**2 * denom
-            var = s.scale * rss / s.n / denom
-        else:
-            meat = np.empty(len(x))
-            for b, row in enumerate(x):
-                score = (s.y_star - beta[b] * row) * row
-                if s.vcov_kind == "hetero":
-                    meat[b] = s.scale * (score @ score)
-                else:
-                    meat[b] = sum(
-                        sign_scale * np.sum(np.bincount(codes, score, levels) ** 2)
-                        for codes, levels, sign_scale in s.terms
-                    )
-            var = meat / denom**2
-        tvalues = beta / np.sqrt(var)
-    degenerate = (demeaned_sq <= COLLINEAR_TOL * raw) | (denom <= COLLINEAR_TOL * demeaned_sq)
-    beta[degenerate] = np.nan
-    tvalues[degenerate] = np.nan
-    t3 = time.perf_counter()
-    return {"coefs": beta, "tvalues": tvalues, "seconds": (t1 - t0, t2 - t1, t3 - t2)}
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -471,155 +253,6 @@ class Placebo:
         )
 
 
-# -- setup ------------------------------------------------------------------------------------
-def _first_per_unit(values: np.ndarray, codes: np.ndarray, n_units: int) -> np.ndarray:
-    first = np.empty(n_units, dtype=values.dtype)
-    first[codes[::-1]] = values[::-1]
-    return first
-
-
-def _make_scheme(
-    frame: pd.DataFrame,
-    sample: _Sample,
-    values: np.ndarray,
-    var: str,
-    strata: list[str],
-    level: str | None,
-    permutations: Any,
-) -> tuple[_Scheme, str, int]:
-    """The permutation scheme on the estimation sample, its description and its draw count."""
-    rows = sample.rows
-    index = frame.index[rows]
-    unit_codes: np.ndarray | None = None
-    unit_values = values
-    described = "rows"
-    if level is not None:
-        series = frame[level].iloc[rows]
-        missing = series.isna().to_numpy()
-        if missing.any():
-            raise EstimationError(
-                f"level={level!r} is missing in {int(missing.sum())} rows of the estimation "
-                f"sample (index {_rows_text(index, missing)})"
-            )
-        codes, labels = pd.factorize(series, sort=True)
-        unit_codes = codes.astype(np.int64)
-        unit_values = _first_per_unit(values, unit_codes, len(labels))
-        varies = values != unit_values[unit_codes]
-        if varies.any():
-            bad = np.unique(unit_codes[varies])
-            shown = ", ".join(repr(v) for v in labels[bad[:5]].tolist())
-            raise EstimationError(
-                f"level={level!r}: {var!r} is not constant within {len(bad)} units ({shown}"
-                f"{' and more' if len(bad) > 5 else ''}); a unit-level permutation needs one "
-                "value per unit"
-            )
-        described = f"units of {level!r}"
-    strata_codes: np.ndarray | None = None
-    if strata:
-        sub = frame[strata].iloc[rows]
-        missing = sub.isna().any(axis=1).to_numpy()
-        if missing.any():
-            raise EstimationError(
-                f"strata={strata}: missing in {int(missing.sum())} rows of the estimation "
-                f"sample (index {_rows_text(index, missing)})"
-            )
-        row_strata = sub.groupby(strata, sort=True).ngroup().to_numpy().astype(np.int64)
-        strata_codes = row_strata
-        if unit_codes is not None:
-            strata_codes = _first_per_unit(row_strata, unit_codes, len(unit_values))
-            if np.any(strata_codes[unit_codes] != row_strata):
-                raise EstimationError(
-                    f"strata={strata} vary within units of level={level!r}; units can only be "
-                    "permuted within strata that contain them whole"
-                )
-        spread = pd.Series(unit_values).groupby(strata_codes).nunique()
-        if spread.max() < 2:
-            raise EstimationError(
-                f"strata={strata}: {var!r} takes one value in every stratum, so permuting "
-                "within strata cannot change it"
-            )
-        described += f" within strata {'^'.join(strata)}"
-    n_units = len(unit_values)
-    if permutations is None:
-        return _Scheme(unit_values, unit_codes, strata_codes), described, 0
-    if strata:
-        raise EstimationError("permutations= and strata= cannot be combined")
-    perm = np.asarray(permutations)
-    if perm.ndim != 2 or perm.shape[1] != n_units or not np.issubdtype(perm.dtype, np.integer):
-        what = "units (sorted by level)" if level is not None else "rows of the estimation sample"
-        raise EstimationError(
-            f"permutations must be an integer array of shape (reps, {n_units}) — one "
-            f"permutation of the {n_units} {what} per draw; got shape {perm.shape}, "
-            f"dtype {perm.dtype}"
-        )
-    for r, row in enumerate(perm):
-        if row.min() < 0 or row.max() >= n_units or np.bincount(row, minlength=n_units).max() > 1:
-            raise EstimationError(f"permutations: row {r} is not a permutation of 0..{n_units - 1}")
-    user_map = None
-    if unit_codes is None:
-        data_order = np.argsort(rows, kind="stable")
-        rank = np.empty_like(data_order)
-        rank[data_order] = np.arange(len(rows))
-        user_map = (data_order, rank)
-    scheme = _Scheme(unit_values, unit_codes, None, perm.astype(np.int64), user_map)
-    return scheme, described + " (user permutations)", len(perm)
-
-
-def _prepare(
-    sample: _Sample,
-    result: Result,
-    var: str,
-    scheme: _Scheme,
-    vcov_kind: str,
-    ssc: str | dict[str, Any],
-    demeaner: DemeanMethod,
-) -> _Shared:
-    """Demean y and the other regressors once, partial them out, fix the vcov constants."""
-    kept = list(result.params.index)
-    others = [sample.names.index(c) for c in kept if c != var]
-    xo = sample.x[:, others]
-    weights = sample.weights
-    codes = [e.codes for e in sample.effects]
-    method = None
-    yx = np.column_stack([sample.y, xo])
-    if codes:
-        dm = demean(yx, codes, weights, method=demeaner)
-        yx, method = dm.values, dm.method
-    sqrt_w = None if weights is None else np.sqrt(weights)
-    if sqrt_w is not None:
-        yx = yx * sqrt_w[:, None]
-    n = len(sample.y)
-    q = np.linalg.qr(yx[:, 1:])[0] if others else np.empty((n, 0))
-    y_star = yx[:, 0] - q @ (q.T @ yx[:, 0])
-    small = small_sample(ssc, vcov_kind, n, len(kept), sample.effects, sample.clusters)
-    terms: list[tuple[np.ndarray, int, float]] = []
-    if vcov_kind == "CRV1":
-        factors = list(sample.clusters)
-        signs = [1.0]
-        if len(factors) == 2:
-            factors.append(intersect(factors[0], factors[1]))
-            signs = [1.0, 1.0, -1.0]
-        terms = [
-            (f.codes, f.n_levels, sign * scale)
-            for f, sign, scale in zip(factors, signs, small.scales, strict=True)
-        ]
-    alternating = method == "alternating"
-    return _Shared(
-        scheme=scheme,
-        projector=_Projector(sample.effects, weights) if codes and not alternating else None,
-        effect_codes=codes,
-        alternating=alternating,
-        sqrt_w=sqrt_w,
-        q=np.ascontiguousarray(q),
-        y_star=y_star,
-        vcov_kind=vcov_kind,
-        terms=terms,
-        scale=small.scales[0],
-        n=n,
-        raw_sq=float(np.sum(sample.x[:, sample.names.index(var)] ** 2)),
-    )
-
-
 def placebo(
     formula: str,
     data: Any,
@@ -690,7 +323,7 @@ def placebo(
         everything :func:`feols` rejects.
     """
     started = time.perf_counter()
-    frame = _as_pandas(data)
+    frame = as_pandas(data)
     spec = parse_formula(formula)
     labels = [t.label for t in spec.regressors]
     if var not in labels:
@@ -705,7 +338,7 @@ def placebo(
     extra = {c: "strata" for c in strata_cols}
     if level is not None:
         extra[level] = "level"
-    _check_columns(frame, list(extra), extra)
+    check_columns(frame, list(extra), extra)
     term = spec.regressors[labels.index(var)]
     shared_cols = [
         t.label
@@ -719,41 +352,36 @@ def placebo(
             UserWarning,
             stacklevel=2,
         )
-    vc = _parse_vcov(vcov, spec)
+    vc = parse_vcov(vcov, spec)
     ssc_opts = parse_ssc(ssc)
-    sample = _build_sample(frame, spec, vc, weights, panel, drop_singletons)
+    sample = build_sample(frame, spec, vc, weights, panel, drop_singletons)
     values = sample.x[:, sample.names.index(var)].copy()
     if np.all(values == values[0]):
         raise EstimationError(
             f"var={var!r} takes one value ({values[0]!r}) in all {len(values)} rows of the "
             "estimation sample; permuting it changes nothing"
         )
-    scheme, described, n_user = _make_scheme(
+    scheme, described, n_user = permutation_scheme(
         frame, sample, values, var, strata_cols, level, permutations
     )
-    result = _fit(spec, vc, ssc_opts, sample, demeaner)
+    result = fit_sample(sample, ssc=ssc_opts, demeaner=demeaner)
     if var not in result.params.index:
         why = result.diagnostics["collinear_reasons"].get(var, "collinear")
         raise EstimationError(f"var={var!r} is dropped from the real fit ({why})")
-    shared = _prepare(sample, result, var, scheme, vc.kind, ssc_opts, demeaner)
+    shared = prepare_batches(sample, result, var, scheme, ssc_opts, demeaner)
 
     sequence = np.random.SeedSequence(seed)
     draws: list[Any] = list(range(n_user)) if permutations is not None else sequence.spawn(reps)
     n_draws = len(draws)
-    created = engine is None or isinstance(engine, str)
-    runner = resolve_engine(engine)
-    if batch_size is None:
-        by_memory = max(1, BATCH_BYTES // (8 * len(values)))
-        batch_size = max(1, min(by_memory, -(-n_draws // (2 * runner.n_workers))))
-    items = [(lo, draws[lo : lo + batch_size]) for lo in range(0, n_draws, batch_size)]
-    identity = _Scheme(values, user=np.arange(len(values))[None, :])
-    check = _run_batch((0, [0]), replace(shared, scheme=identity))
-    setup = time.perf_counter() - started
-    try:
-        batches = runner.map(_run_batch, items, shared=shared)
-    finally:
-        if created:
-            runner.close()
+    with engine_session(engine) as runner:
+        if batch_size is None:
+            by_memory = max(1, BATCH_BYTES // (8 * len(values)))
+            batch_size = max(1, min(by_memory, -(-n_draws // (2 * runner.n_workers))))
+        items = [(lo, draws[lo : lo + batch_size]) for lo in range(0, n_draws, batch_size)]
+        identity = PermutationScheme(values, user=np.arange(len(values))[None, :])
+        check = run_batch((0, [0]), replace(shared, scheme=identity))
+        setup = time.perf_counter() - started
+        batches = run_tasks(runner, run_batch, items, shared)
     coefs = np.concatenate([b["coefs"] for b in batches])
     tvalues = np.concatenate([b["tvalues"] for b in batches])
     seconds = np.sum([b["seconds"] for b in batches], axis=0)
