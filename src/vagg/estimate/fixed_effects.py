@@ -18,7 +18,8 @@ Choices (and how they compare with Stata reghdfe and R fixest):
   :mod:`vagg.estimate.sandwich`: for CRV1, ``G/(G−1)·(N−1)/(N−K)`` with ``K`` the slopes plus
   the absorbed levels *not* nested in the cluster variable; for iid ``σ̂² = RSS/(N−K)`` with
   all absorbed levels counted). ``ssc="fixest"`` and ``ssc="linearmodels"`` give those
-  packages' numbers; a ``pyfixest.ssc(...)`` dict is accepted too.
+  packages' numbers, ``ssc="plm"`` R plm's documented within-model corrections; a
+  ``pyfixest.ssc(...)`` dict is accepted too.
 * **Singletons** (groups of one observation in any effect) are dropped, iteratively, before
   estimation, as reghdfe (≥ 5) and fixest do by default: they do not change β̂ but would
   inflate N and the degrees of freedom. ``drop_singletons=False`` keeps them (``xtreg, fe``).
@@ -151,7 +152,8 @@ def feols(
         ``t − k`` of the same unit, missing when that period is absent).
     ssc:
         Small-sample convention: ``"stata"`` (default, reghdfe), ``"fixest"``,
-        ``"linearmodels"``, or a ``pyfixest.ssc(...)`` dict (:mod:`vagg.estimate.sandwich`).
+        ``"linearmodels"``, ``"plm"``, or a ``pyfixest.ssc(...)`` dict
+        (:mod:`vagg.estimate.sandwich`).
     drop_singletons:
         Drop observations alone in a level of a fixed effect (iteratively); default True.
     backend:

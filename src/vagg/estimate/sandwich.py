@@ -38,6 +38,13 @@ G_df="min")`` (fixest's ``fixef.K="nested"``):
     ``K = k + 1 + Σ (levels − 1)``; a single effect nested in every cluster variable is not
     counted (``K = k + 1``). Two-way clusters scale each of the three terms by its own
     ``G/(G − 1)`` (``G_{a∩b}`` = number of non-empty (a, b) cells).
+
+``"plm"`` — R plm's within estimator as its documentation describes it (Croissant & Millo
+2008; ``vcovHC.plm``, ``type="sss"`` for clusters, ``"HC1"`` for hetero): iid counts every
+absorbed level (``σ̂² = RSS/(N − k − Σ levels + n_fe − 1)``, as ``df.residual`` of a within
+model); hetero and CRV1 count the slopes only (``K = k``): HC1 ``N/(N − k)``, CRV1
+``G/(G − 1) · (N − 1)/(N − k)``. Written from the documentation, not checked against R output
+here; one-way clusters only.
 """
 
 from __future__ import annotations
@@ -54,7 +61,7 @@ from scipy.sparse.csgraph import connected_components
 from .demean import indicator_matrix
 from .errors import EstimationError
 
-CONVENTIONS = ("stata", "fixest", "linearmodels")
+CONVENTIONS = ("stata", "fixest", "linearmodels", "plm")
 
 
 @dataclass(frozen=True)
@@ -234,16 +241,24 @@ def small_sample(
         nested_adj = 0
         g_used = g
         name = "linearmodels"
-    elif ssc == "fixest" or isinstance(ssc, dict):
+    elif ssc == "fixest" or ssc == "plm" or isinstance(ssc, dict):
         if isinstance(ssc, dict):
             opts = dict(ssc)
+        elif ssc == "plm":
+            if len(cl) > 1:
+                raise EstimationError(
+                    "ssc='plm' supports one-way clustering only (plm's multi-way vcovDC "
+                    "uses another formula); use ssc='stata' or 'fixest'"
+                )
+            k_fixef = "nonnested" if vcov_type == "iid" else "none"
+            opts = {"k_adj": True, "k_fixef": k_fixef, "G_adj": True, "G_df": "conventional"}
         else:
             opts = {"k_adj": True, "k_fixef": "nonnested", "G_adj": True, "G_df": "min"}
         k_total = _pyfixest_df_k(k, effects, cl, str(opts["k_fixef"]))
         nested_adj = 0
         g_used = [g_min] * len(g) if opts["G_df"] == "min" else g
         details["pyfixest_ssc"] = dict(opts)
-        name = "fixest" if ssc == "fixest" else "pyfixest"
+        name = ssc if ssc in ("fixest", "plm") else "pyfixest"
     else:
         raise EstimationError(f"unknown small-sample convention {ssc!r}")
     if n - k_total - nested_adj <= 0:
