@@ -378,7 +378,7 @@ def test_produc_two_way_matches_plm_panel_via_linearmodels() -> None:
         ("y ~ x1 | firm", {"weights": "neg"}, "negative in 1 rows"),
         ("y ~ x1 | firm", {"vcov": "HC3"}, "not supported"),
         ("y ~ x1 | firm", {"vcov": {"CRV1": "firm+year+industry"}}, "two-way"),
-        ("y ~ x1 | firm", {"ssc": "plm"}, "not a known convention"),
+        ("y ~ x1 | firm", {"ssc": "sas"}, "not a known convention"),
         ("y ~ x1 | firm", {"backend": "R"}, "backend"),
         ("y ~ x1 | firm", {"vcov": {"CRV1": "one"}}, "at least two"),
         ("y x1", {}, "formula must be"),
