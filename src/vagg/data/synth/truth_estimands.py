@@ -103,9 +103,11 @@ def build_truth(
             "study": "dvar_firms",
             "table": f"Table 6, log markup on {v}",
             "kind": "estimand",
-            "definition": f"coefficient on {v} in log markup (De Loecker–Warzynski, Cobb–Douglas "
-            "materials elasticity by industry) = β·vagg + controls + firm, CIC4, year FE; the "
-            "industry elasticity is absorbed by the fixed effects",
+            "definition": f"coefficient on {v} in log markup (De Loecker–Warzynski θ_M·R/M with a "
+            "Cobb–Douglas materials elasticity by industry, *without* the first-stage ε "
+            "correction: the synthetic economy plants markups in the materials share, not in "
+            "a production technology) = β·vagg + controls + firm, CIC4, year FE; the industry "
+            "elasticity is absorbed by the fixed effects",
         }
         entries[f"dvar_firms.table7.rpdip_on_{v}"] = {
             "value": dm.coef("rpdip", [v, *names]),
@@ -114,7 +116,8 @@ def build_truth(
             "kind": "estimand",
             "definition": f"coefficient on {v} in rpdip_jt = −log(1 + Σ_k w_jk N_kt), N_kt the "
             "number of distinct firm × HS6 export varieties of CIE firms (linked to customs) of "
-            "IO sector k (their CIE industry) in year t, w_jk the IO input weights incl. the diagonal; + controls + FE",
+            "IO sector k (their CIE industry) in year t, w_jk the IO input weights incl. the "
+            "diagonal; + controls + FE",
         }
     entries["dvar_firms.dvar_on_log_markup"] = {
         "value": planted.dvar_on_log_markup,
