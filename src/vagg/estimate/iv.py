@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyfixest.estimation import demean
 from scipy import linalg
 
 from vagg.estimate import weak_iv
+from vagg.estimate.demean import demean
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.results import NotAvailable, Result, SampleAccounting
 from vagg.estimate.weak_iv import HypothesisTest
@@ -248,20 +248,20 @@ def _absorb(
     weights: np.ndarray | None = None,
     clusters: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Demean ``columns`` by the fixed effects ``fe`` (weighted alternating projections).
+    """Demean ``columns`` by the fixed effects ``fe`` (weighted).
 
-    Returns the demeaned N x len(columns) array and the absorbed levels df_a counted as
-    reghdfe does (:func:`~vagg.estimate.weak_iv.absorbed_fixed_effect_dof`). The one place that
-    touches the demeaning backend (pyfixest's MAP demeaner), so it is easy to swap.
+    Uses vagg's demeaner (:func:`vagg.estimate.demean.demean`: the large effect swept out
+    exactly, the small ones solved jointly; alternating projections when they are not small),
+    the same one ``feols`` uses. Returns the demeaned N x len(columns) array and the absorbed
+    levels df_a counted as reghdfe does (:func:`~vagg.estimate.weak_iv.absorbed_fixed_effect_dof`).
     """
     codes = _fe_codes(df, fe)
-    w = np.ones(len(df)) if weights is None else np.asarray(weights, dtype=float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     x = np.ascontiguousarray(df[columns].to_numpy(dtype=float))
-    flist = np.column_stack(codes).astype(np.uint64)
-    demeaned, converged = demean(x, flist, w, tol=1e-12, maxiter=100_000)
-    if not converged:
+    result = demean(x, [np.asarray(c) for c in codes], w, tol=1e-12)
+    if not result.converged:
         raise EstimationError(f"fixed effects {fe}: demeaning did not converge")
-    return demeaned, weak_iv.absorbed_fixed_effect_dof(codes, clusters or [])
+    return result.values, weak_iv.absorbed_fixed_effect_dof(codes, clusters or [])
 
 
 # -- linear algebra ------------------------------------------------------------------------------
