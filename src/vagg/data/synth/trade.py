@@ -448,7 +448,7 @@ def _cie_rows(
     n = len(rows)
     t = ctx.year
     beta_m = 0.85
-    inter = beta_m / np.exp(log_markup) * output * np.exp(rng.normal(0, 0.02, n))
+    inter = beta_m / np.exp(log_markup) * output
     employment = np.maximum(
         8, np.round(output / (180.0 * 1.08 ** (t - 2000)) * np.exp(rng.normal(0, 0.35, n)))
     ).astype(np.int64)
