@@ -93,6 +93,11 @@ class TableEntry:
     may be given in both languages; ``options`` are further keyword arguments of
     :func:`vagg.report.regression_table` (``keep``, ``controls``, ``fixed_effects_rows``,
     ``diagnostics``, ``stats``, ``digits``, ``show_depvar`` …).
+
+    ``layout`` replaces :func:`vagg.report.regression_table` as the function that lays the
+    Results out (same arguments, returns a RegressionTable): for tables whose printed layout
+    is not one column per Result — e.g. paper 000 Tables 4–8, one equation per cell — while
+    the Results stay one per equation for the manifest and the truth check.
     """
 
     number: str
@@ -102,6 +107,7 @@ class TableEntry:
     notes: Sequence[Text] = ()
     rename: Mapping[str, Text] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    layout: Callable[..., RegressionTable] | None = None
 
     def __post_init__(self) -> None:
         clash = sorted(set(self.options) & _OWN_TABLE_ARGUMENTS)
@@ -541,7 +547,9 @@ class StudyData:
         try:
             value = fn(self, **params)
         finally:
-            self._recording.remove(recording)
+            # by identity: nested calls push equal (e.g. empty) lists
+            at = next(i for i, r in enumerate(self._recording) if r is recording)
+            del self._recording[at]
         if stem is not None:
             _write_cached(stem, value, recording)
         self._memo[key] = value

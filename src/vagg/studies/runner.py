@@ -309,7 +309,8 @@ def _run_table(
         table = output
     else:
         headers, models = _columns(entry, output, lang)
-        table = regression_table(
+        lay_out = entry.layout if entry.layout is not None else regression_table
+        table = lay_out(
             models,
             columns=headers,
             title=_table_title(entry, lang),

@@ -1,0 +1,553 @@
+"""Study ``dvar_firms``: virtual agglomeration and firms' export DVAR (paper 000).
+
+Ren Wanwan & Liang Qihui (2022), "虚拟集聚与企业出口国内增加值率——基于上下游关联视角",
+《国际贸易问题》2022(11). CIE firm-years 2000–2013 linked to their customs records and to the
+Alibaba 1688.com paid-member list; export DVAR by eq. (6), virtual agglomeration by
+eq. (7)–(9), DVAR on vagg with firm, industry (CIC4) and year fixed effects, errors clustered
+by firm (eq. 5).
+
+Exhibits, in the paper's order (``vagg replicate dvar_firms``):
+
+* Table 0a / 0b — descriptive statistics and the linkage report (the paper's "备索" appendix);
+* Table 1 — baseline, vagg_h / vagg_f / vagg_b without and with controls (6 columns);
+* Table 2 — year-by-year propensity-score matching 1:1 and 1:3, and IPW (9 columns);
+* Table 3 — DID and PSM-DID on industry switchers, treat × post × vagg (eq. 10; 6 columns);
+* Table 4 — heterogeneity by ownership, region, trade regime, high-tech (30 equations);
+  Table 4b (not in the paper) — the differences between those groups' coefficients;
+* Table 5 — vagg by employment and fixed assets, DVAR1–DVAR3 (15 equations);
+* Table 6 — the markup channel: FE, IV-2SLS (lagged vagg), DID, PSM-DID, markup → DVAR,
+  price and productivity (21 equations); Table 6b (not in the paper) — DVAR on the markup
+  and rpdip together, and the marginal-cost channel;
+* Table 7 — the domestic-input price channel rpdip (13 equations);
+* Table 8 — import substitution: import and export margins (15 equations);
+* Figures 1–2 — vagg over 2000–2013, overall and by group (12 panels).
+
+The derived panels are in :mod:`vagg.studies._dvar_panels`, the regressions' helpers in
+:mod:`vagg.studies._dvar_models`, the table layouts in :mod:`vagg.studies._dvar_tables` and the
+descriptive exhibits (Tables 0a–0b, Figures 1–2) in :mod:`vagg.studies._dvar_describe`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pandas as pd
+
+import vagg
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.results import Result
+from vagg.studies._dvar_describe import (
+    figure_groups,
+    figure_timeline,
+    table_descriptive,
+    table_linkage,
+)
+from vagg.studies._dvar_models import (
+    CLUSTER,
+    FIXED_EFFECTS,
+    PSM_COVARIATES,
+    RHS_CONTROLS,
+    SHOWN_CONTROLS,
+    STATS,
+    analysis_frame,
+    attempt,
+    did_frame,
+    did_ols,
+    fe_ols,
+    in_lang,
+    iv_lagged,
+    keep_available,
+    matching_frame,
+    packed,
+    psm_did_ols,
+    quiet_collinearity,
+)
+from vagg.studies._dvar_panels import VAGG
+from vagg.studies._dvar_tables import difference_result, packed_table
+from vagg.studies.base import FigureEntry, Study, StudyData, TableEntry, Text
+from vagg.studies.registry import register
+from vagg.studies.truth import TruthCheck
+
+PAPER = "Ren & Liang (2022), 国际贸易问题 2022(11): 虚拟集聚与企业出口国内增加值率"
+
+_BASE_NOTE: Text = {
+    "zh": "控制了年份、个体及行业（CIC4）固定效应，标准误按企业聚类；控制变量为 age、size、cl、"
+    "debt、herfind 与所有制虚拟变量（age 与个体、年份固定效应共线，回归中自动剔除）。",
+    "en": "Year, firm and industry (CIC4) fixed effects; standard errors clustered by firm. "
+    "Controls: age, size, cl, debt, herfind and ownership dummies (age is collinear with the "
+    "firm and year effects and drops out).",
+}
+_PACKED_NOTE: Text = {
+    "zh": "每个单元格为一个独立方程，行表示对应解释变量的系数；各方程样本量见 CSV。",
+    "en": "Each cell is a separate equation; rows give the coefficient of the regressor "
+    "named; each equation's observations are in the CSV.",
+}
+_VAGG_LABELS = {"vagg_h": "vagg_h", "vagg_f": "vagg_f", "vagg_b": "vagg_b"}
+_DID_LABELS: dict[str, Text] = {
+    "treat_post": {"zh": "treat × post", "en": "treat × post"},
+    **{f"treat_post_{v}": f"treat × post × {v}" for v in VAGG},
+}
+
+
+# ---------------------------------------------------------------------------- Tables 1–3
+
+
+def table_baseline(data: StudyData, engine: Any) -> list[Result]:
+    """Table 1: DVAR on vagg_h, vagg_f, vagg_b, each without and with controls (eq. 5)."""
+    panel = analysis_frame(data)
+    out = []
+    for v in VAGG:
+        out.append(fe_ols("dvar", [v], panel, controls=False))
+        out.append(fe_ols("dvar", [v], panel))
+    return out
+
+
+def table_matching(data: StudyData, engine: Any) -> list[Result]:
+    """Table 2: platform members' firm-years matched year by year to never-members (1:1 and
+    1:3 nearest neighbour on the propensity score), eq. (5) on the matched samples, and
+    eq. (5) weighted by the inverse-probability (ATT) weights of the same score."""
+    panel = analysis_frame(data)
+    candidates = panel[(panel["member"] == 1) | (panel["ever_member"] == 0)]
+    data.note_dropped(
+        "Table 2: firm-years of future members before joining (neither treated nor control)",
+        {"member later": len(panel) - len(candidates)},
+        n_input=len(panel),
+    )
+    usable = matching_frame(data, candidates, "member", "dvar", "Table 2: rows not matched")
+    out: list[Result] = []
+    matchings = [vagg.psm(usable, "member", list(PSM_COVARIATES), by="year", k=k) for k in (1, 3)]
+    for matching in matchings:
+        matched = usable[matching.weights.notna().to_numpy()]
+        out += [fe_ols("dvar", [v], matched) for v in VAGG]
+    weighted = usable.assign(ipw=matchings[0].ipw_weights("att").to_numpy())
+    weighted = weighted[weighted["ipw"].notna()]
+    out += [fe_ols("dvar", [v], weighted, weights="ipw") for v in VAGG]
+    return out
+
+
+def table_did(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 3: eq. (10) by DID on all firm-years and by PSM-DID (industry switchers).
+
+    With firm and industry effects, treat × post is identified only through the industry
+    switches themselves; a column whose equation cannot be estimated (a small dataset, a
+    matched sample without enough switches) is left out and recorded in the manifest."""
+    frame = did_frame(data, analysis_frame(data))
+    fits = [(f"DID ({i})", did_ols(data, "dvar", frame, v)) for i, v in enumerate(VAGG, start=1)]
+    fits += [
+        (f"PSM-DID ({i})", psm_did_ols(data, "dvar", frame, v)) for i, v in enumerate(VAGG, start=4)
+    ]
+    out = {header: fit for header, fit in fits if fit is not None}
+    if not out:
+        raise EstimationError("Table 3: no DID equation could be estimated on this dataset")
+    return out
+
+
+# ---------------------------------------------------------------------------- Tables 4, 4b, 5
+
+#: Table 4's groups: (column, value, label).
+HETEROGENEITY_GROUPS: tuple[tuple[str, Any, Text], ...] = (
+    ("ownership", "state", {"zh": "国有", "en": "State"}),
+    ("ownership", "foreign", {"zh": "外资", "en": "Foreign"}),
+    ("ownership", "private", {"zh": "私营", "en": "Private"}),
+    ("region", "east", {"zh": "东部", "en": "East"}),
+    ("region", "central", {"zh": "中部", "en": "Central"}),
+    ("region", "west", {"zh": "西部", "en": "West"}),
+    ("processing", 1, {"zh": "加工", "en": "Processing"}),
+    ("processing", 0, {"zh": "非加工", "en": "Non-processing"}),
+    ("high_tech", 1, {"zh": "高新", "en": "High-tech"}),
+    ("high_tech", 0, {"zh": "非高新", "en": "Non-high-tech"}),
+)
+
+#: Table 4b's comparisons: (column, group, reference group): group − reference.
+HETEROGENEITY_CONTRASTS: tuple[tuple[str, Any, Any, Text], ...] = (
+    ("ownership", "private", "state", {"zh": "私营 − 国有", "en": "Private − state"}),
+    ("ownership", "private", "foreign", {"zh": "私营 − 外资", "en": "Private − foreign"}),
+    ("region", "east", "west", {"zh": "东部 − 西部", "en": "East − west"}),
+    ("processing", 0, 1, {"zh": "非加工 − 加工", "en": "Non-processing − processing"}),
+    ("high_tech", 0, 1, {"zh": "非高新 − 高新", "en": "Non-high-tech − high-tech"}),
+)
+
+
+def table_heterogeneity(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 4: eq. (5) on each group (ownership, region, trade regime, high-tech) for each
+    vagg measure: 30 equations, rows vagg_h/f/b, columns the groups."""
+    panel = analysis_frame(data)
+    cells = []
+    for i, (column, value, label) in enumerate(HETEROGENEITY_GROUPS, start=1):
+        header = f"({i}) {in_lang(data, label)}"
+        part = panel[panel[column] == value]
+        for v in VAGG:
+            fit = attempt(
+                data, f"Table 4 {header} {v}", functools.partial(fe_ols, "dvar", [v], part)
+            )
+            cells.append((header, v, fit, v))
+    return packed(cells)
+
+
+def table_heterogeneity_tests(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 4b (not in the paper): the difference between two groups' coefficients in
+    Table 4, β_group − β_reference, with the z test of :func:`vagg.heterogeneity`
+    (``test="suest"``: split-sample fits, variances added)."""
+    panel = analysis_frame(data)
+    cells = []
+    for column, group, reference, label in HETEROGENEITY_CONTRASTS:
+        header = in_lang(data, label)
+        part = panel[panel[column].isin([group, reference])]
+        for v in VAGG:
+            formula = f"dvar ~ {' + '.join([v, *RHS_CONTROLS])} | {FIXED_EFFECTS}"
+            try:
+                with quiet_collinearity():
+                    split = vagg.heterogeneity(
+                        formula, part, by=column, key=v, vcov=CLUSTER, test="suest",
+                        reference=reference,
+                    )  # fmt: skip
+            except EstimationError as err:
+                data.note_dropped(f"not estimated: Table 4b {header} {v}: {err}", {})
+                continue
+            row = split.difference[split.difference["group"] == group].iloc[0]
+            result = difference_result({v: (float(row["difference"]), float(row["std_error"]))})
+            cells.append((header, v, result, v))
+    return packed(cells)
+
+
+def table_robustness(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 5: vagg weighted by employment and by fixed assets; DVAR1–DVAR3 (15 equations)."""
+    panel = analysis_frame(data)
+    cells = []
+    for header, suffix in (("(1)", "_emp"), ("(2)", "_fa")):
+        for v in VAGG:
+            cells.append((header, v, fe_ols("dvar", [v + suffix], panel), v + suffix))
+    for i, variant in enumerate(("dvar1", "dvar2", "dvar3"), start=3):
+        for v in VAGG:
+            cells.append((f"({i})", v, fe_ols(variant, [v], panel), v))
+    return packed(cells)
+
+
+# ---------------------------------------------------------------------------- Tables 6, 6b, 7
+
+
+def _mechanism_cells(
+    data: StudyData, outcome: str, panel: pd.DataFrame
+) -> list[tuple[str, str, Result | None, str | None]]:
+    """Columns (1)–(4) of Tables 6–7: FE, IV-2SLS with the lagged vagg, DID, PSM-DID."""
+    cells: list[tuple[str, str, Result | None, str | None]] = []
+    for v in VAGG:
+        cells.append(("(1)", v, fe_ols(outcome, [v], panel), v))
+    for v in VAGG:
+        fit = attempt(data, f"IV {outcome} on {v}", functools.partial(iv_lagged, outcome, v, panel))
+        cells.append(("(2) IV-2SLS", v, fit, v))
+    did = did_frame(data, panel)
+    for v in VAGG:
+        cells.append(("(3) DID", f"{v}1", did_ols(data, outcome, did, v), f"treat_post_{v}"))
+    for v in VAGG:
+        cells.append(
+            ("(4) PSM-DID", f"{v}1", psm_did_ols(data, outcome, did, v), f"treat_post_{v}")
+        )
+    return cells
+
+
+def table_markup(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 6: log markup on vagg by FE, IV-2SLS, DID and PSM-DID; DVAR on the markup;
+    export price and productivity on vagg; the markup on price and on productivity."""
+    panel = analysis_frame(data)
+    cells = _mechanism_cells(data, "log_markup", panel)
+    cells.append(("(5)", "log_markup", fe_ols("dvar", ["log_markup"], panel), "log_markup"))
+    for v in VAGG:
+        cells.append(("(6)", v, fe_ols("log_price", [v], panel), v))
+    for v in VAGG:
+        cells.append(("(7)", v, fe_ols("tfp", [v], panel), v))
+    for channel in ("log_price", "tfp"):
+        cells.append(("(8)", channel, fe_ols("log_markup", [channel], panel), channel))
+    return packed(cells)
+
+
+def table_joint_mechanism(data: StudyData, engine: Any) -> list[Result]:
+    """Table 6b (not in the paper): DVAR on the log markup and rpdip together (the two
+    channels of eq. 1–4 at once), and log marginal cost (ln price − ln markup) on vagg."""
+    panel = analysis_frame(data)
+    out = [fe_ols("dvar", ["log_markup", "rpdip"], panel)]
+    out += [fe_ols("log_mc", [v], panel) for v in VAGG]
+    return out
+
+
+def table_rpdip(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 7: rpdip on vagg by FE, IV-2SLS, DID and PSM-DID; DVAR on rpdip (13 equations)."""
+    panel = analysis_frame(data)
+    cells = _mechanism_cells(data, "rpdip", panel)
+    cells.append(("(5)", "rpdip", fe_ols("dvar", ["rpdip"], panel), "rpdip"))
+    return packed(cells)
+
+
+# ---------------------------------------------------------------------------- Table 8
+
+#: Table 8's outcomes: (header, formula's dependent variable).
+MARGINS: tuple[tuple[str, str], ...] = (
+    ("(1) impinput_var", "log(n_import_hs6)"),
+    ("(2) impinput_val", "log(import_value)"),
+    ("(3) impinput_ratio", "impinput_ratio"),
+    ("(4) exp_var", "log(n_export_hs6)"),
+    ("(5) exp_val", "log(export_value)"),
+)
+
+
+def table_margins(data: StudyData, engine: Any) -> dict[str, Result]:
+    """Table 8: the intermediate-import and export margins on vagg (15 equations)."""
+    panel = analysis_frame(data)
+    cells = []
+    for header, outcome in MARGINS:
+        for v in VAGG:
+            cells.append((header, v, fe_ols(outcome, [v], panel), v))
+    return packed(cells)
+
+
+# ---------------------------------------------------------------------------- the study
+
+
+def _notes(*texts: Text) -> list[Text]:
+    return list(texts)
+
+
+STUDY = register(
+    Study(
+        "dvar_firms",
+        {
+            "zh": "虚拟集聚与企业出口国内增加值率——基于上下游关联视角",
+            "en": "Virtual agglomeration and firms' export DVAR: upstream-downstream linkages",
+        },
+        [
+            TableEntry(
+                "0a",
+                table_descriptive,
+                title={"zh": "描述性统计", "en": "Descriptive statistics"},
+            ),
+            TableEntry(
+                "0b",
+                table_linkage,
+                title={"zh": "数据匹配报告", "en": "Linkage report"},
+            ),
+            TableEntry(
+                "1",
+                table_baseline,
+                title={"zh": "基准估计结果", "en": "Baseline estimates"},
+                notes=_notes(_BASE_NOTE),
+                rename=_VAGG_LABELS,
+                options={"keep": list(VAGG), "controls": SHOWN_CONTROLS, "stats": STATS},
+                layout=keep_available,
+            ),
+            TableEntry(
+                "2",
+                table_matching,
+                title={"zh": "样本选择性偏差修正", "en": "Sample selection: PSM and IPW"},
+                columns=[
+                    *[{"zh": f"1:1匹配 ({i})", "en": f"1:1 NN ({i})"} for i in (1, 2, 3)],
+                    *[{"zh": f"1:3匹配 ({i})", "en": f"1:3 NN ({i})"} for i in (4, 5, 6)],
+                    *[{"zh": f"匹配加权 ({i})", "en": f"IPW ({i})"} for i in (7, 8, 9)],
+                ],
+                notes=_notes(
+                    _BASE_NOTE,
+                    {
+                        "zh": "实验组为平台会员企业-年份，控制组为样本期内从未参与虚拟集群的企业；"
+                        "按年份逐年以 logit 倾向得分最近邻匹配（有放回），在匹配样本上回归；"
+                        "(7)–(9) 以 ATT 逆概率权重 p/(1−p) 加权。",
+                        "en": "Treated: platform members' firm-years; controls: firms never on "
+                        "the platform. Nearest-neighbour matching on a logit score, year by "
+                        "year, with replacement; regressions on the matched samples; (7)–(9) "
+                        "weighted by the ATT inverse-probability weights p/(1−p).",
+                    },
+                ),
+                rename=_VAGG_LABELS,
+                options={"keep": list(VAGG), "controls": SHOWN_CONTROLS, "stats": STATS},
+                layout=keep_available,
+            ),
+            TableEntry(
+                "3",
+                table_did,
+                title={"zh": "DID回归结果", "en": "DID: industry switchers"},
+                notes=_notes(
+                    _BASE_NOTE,
+                    {
+                        "zh": "treat 为样本期内变更一次 CIC4 行业的企业，post 为变更当年及以后；"
+                        "PSM-DID 按年份 1:1 匹配后在匹配样本上回归（式10）。",
+                        "en": "treat: firms that change CIC4 industry once; post: the switch "
+                        "year on. PSM-DID: 1:1 matching year by year, eq. (10) on the matched "
+                        "sample.",
+                    },
+                ),
+                rename=_DID_LABELS,
+                options={
+                    "keep": ["treat_post", *[f"treat_post_{v}" for v in VAGG]],
+                    "controls": SHOWN_CONTROLS,
+                    "stats": STATS,
+                },
+                layout=keep_available,
+            ),
+            TableEntry(
+                "4",
+                table_heterogeneity,
+                title={"zh": "异质性分析", "en": "Heterogeneity"},
+                notes=_notes(_BASE_NOTE, _PACKED_NOTE),
+                rename=_VAGG_LABELS,
+                layout=packed_table,
+            ),
+            TableEntry(
+                "4b",
+                table_heterogeneity_tests,
+                title={
+                    "zh": "异质性差异检验（补充，原文未报告）",
+                    "en": "Heterogeneity: differences between groups (not in the paper)",
+                },
+                notes=_notes(
+                    {
+                        "zh": "单元格为两组系数之差，括号内为标准误（分样本估计，方差相加，"
+                        "正态检验）。",
+                        "en": "Each cell is the difference between two groups' coefficients "
+                        "of Table 4, standard error in parentheses (split samples, variances "
+                        "added, normal test).",
+                    }
+                ),
+                rename=_VAGG_LABELS,
+                layout=packed_table,
+            ),
+            TableEntry(
+                "5",
+                table_robustness,
+                title={"zh": "稳健性检验", "en": "Robustness"},
+                notes=_notes(
+                    _BASE_NOTE,
+                    _PACKED_NOTE,
+                    {
+                        "zh": "(1)(2) 以从业人数、固定资产代替销售产值测算虚拟集聚；(3)–(5) "
+                        "被解释变量为 DVAR1（Upward 等 2013）、DVAR2（Kee 和 Tang 2016）、"
+                        "DVAR3（Koopman 等 2012）。",
+                        "en": "(1)–(2): vagg weighted by employment and by fixed assets; "
+                        "(3)–(5): DVAR1 (Upward et al. 2013), DVAR2 (Kee & Tang 2016), DVAR3 "
+                        "(Koopman et al. 2012).",
+                    },
+                ),
+                rename=_VAGG_LABELS,
+                layout=packed_table,
+            ),
+            TableEntry(
+                "6",
+                table_markup,
+                title={"zh": "企业加成率中间机制检验", "en": "The markup channel"},
+                notes=_notes(
+                    _BASE_NOTE,
+                    _PACKED_NOTE,
+                    {
+                        "zh": "Mrkup 为 De Loecker–Warzynski 加成率的对数（ACF 柯布-道格拉斯生产"
+                        "函数，按两位数行业估计，中间投入为可变投入）；vagg_h1、vagg_f1、vagg_b1 "
+                        "为 DID 与 PSM-DID 中的三重交互项；(2) 以滞后一期的虚拟集聚为工具变量；"
+                        "price 为企业出口产品平均价格（对数单位价值，相对同一 HS6 产品），tfp 为 "
+                        "ACF 生产率。",
+                        "en": "Mrkup: log De Loecker–Warzynski markup (ACF Cobb–Douglas by "
+                        "2-digit industry, materials flexible); vagg_h1, vagg_f1, vagg_b1: the "
+                        "triple interactions of the DID and PSM-DID; (2) instruments vagg by "
+                        "its one-year lag; price: mean log export unit value relative to the "
+                        "same HS6 product; tfp: ACF productivity.",
+                    },
+                ),
+                rename={
+                    **_VAGG_LABELS,
+                    "log_markup": "Mrkup",
+                    "log_price": "price",
+                    "dvar": "DVAR",
+                },
+                options={"diagnostics": ["kp_rk_lm", "kp_rk_wald_f"], "show_depvar": True},
+                layout=packed_table,
+            ),
+            TableEntry(
+                "6b",
+                table_joint_mechanism,
+                title={
+                    "zh": "加成率与国内中间品相对价格的联合检验及边际成本（补充，原文未报告）",
+                    "en": "Markup and rpdip together; marginal cost (not in the paper)",
+                },
+                notes=_notes(
+                    _BASE_NOTE,
+                    {
+                        "zh": "(1) DVAR 同时对加成率对数与 rpdip 回归；(2)–(4) 被解释变量为边际"
+                        "成本对数（出口价格对数减加成率对数，盛丹和刘竹青 2017）。",
+                        "en": "(1): DVAR on the log markup and rpdip together; (2)–(4): log "
+                        "marginal cost (log export price − log markup; Sheng & Liu 2017).",
+                    },
+                ),
+                rename={**_VAGG_LABELS, "log_markup": "Mrkup", "dvar": "DVAR", "log_mc": "mc"},
+                options={
+                    "keep": ["log_markup", "rpdip", *VAGG],
+                    "controls": SHOWN_CONTROLS,
+                    "show_depvar": True,
+                    "stats": STATS,
+                },
+                layout=keep_available,
+            ),
+            TableEntry(
+                "7",
+                table_rpdip,
+                title={
+                    "zh": "国内中间品相对价格机制检验",
+                    "en": "The relative price of domestic inputs (rpdip)",
+                },
+                notes=_notes(
+                    _BASE_NOTE,
+                    _PACKED_NOTE,
+                    {
+                        "zh": "rpdip = −ln(1 + Σ_k w_jk N_kt)，N_kt 为上游行业 k 的国内出口品种数"
+                        "（Kee 和 Tang 2016）。",
+                        "en": "rpdip = −ln(1 + Σ_k w_jk N_kt), N_kt the domestic export "
+                        "varieties of upstream industry k (Kee & Tang 2016).",
+                    },
+                ),
+                rename={**_VAGG_LABELS, "dvar": "DVAR"},
+                options={"diagnostics": ["kp_rk_lm", "kp_rk_wald_f"], "show_depvar": True},
+                layout=packed_table,
+            ),
+            TableEntry(
+                "8",
+                table_margins,
+                title={"zh": "虚拟集聚与中间品进口替代", "en": "Import substitution"},
+                notes=_notes(
+                    _BASE_NOTE,
+                    _PACKED_NOTE,
+                    {
+                        "zh": "impinput_var：进口 HS6 中间品个数的对数；impinput_val：中间品进口额"
+                        "的对数；impinput_ratio：进口中间品占中间投入的比值；exp_var：出口 HS6 "
+                        "产品数的对数；exp_val：出口额的对数。",
+                        "en": "impinput_var: log number of imported HS6 intermediates; "
+                        "impinput_val: log intermediate imports; impinput_ratio: imported "
+                        "intermediates over intermediate inputs; exp_var: log number of "
+                        "exported HS6 products; exp_val: log exports.",
+                    },
+                ),
+                rename=_VAGG_LABELS,
+                layout=packed_table,
+            ),
+            FigureEntry(
+                "1",
+                figure_timeline,
+                title={
+                    "zh": "中国工业企业虚拟集聚发展进程（2000—2013年）",
+                    "en": "Virtual agglomeration of Chinese industrial firms, 2000–2013",
+                },
+            ),
+            FigureEntry(
+                "2",
+                figure_groups,
+                title={
+                    "zh": "中国工业企业虚拟集聚的分布特征",
+                    "en": "Virtual agglomeration by ownership, regime, region and industry",
+                },
+            ),
+        ],
+        truth=[
+            *[TruthCheck(f"dvar_firms.table1.{v}", "1", v, 2 * i + 1) for i, v in enumerate(VAGG)],
+            *[TruthCheck(f"dvar_firms.table6.markup_on_{v}", "6", v, f"(1) {v}") for v in VAGG],
+            *[TruthCheck(f"dvar_firms.table7.rpdip_on_{v}", "7", v, f"(1) {v}") for v in VAGG],
+            TruthCheck("dvar_firms.dvar_on_log_markup", "6b", "log_markup", 0),
+            TruthCheck("dvar_firms.dvar_on_rpdip", "6b", "rpdip", 0),
+        ],
+        paper=PAPER,
+        lang="zh",
+    )
+)
