@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.schemas import check_unique_key
 from vagg.measures.io_weights import (
     _as_polars,
     _like,
@@ -36,20 +37,6 @@ __all__ = ["platform_membership", "vagg_timeline", "virtual_agglomeration"]
 Weight = Literal["gross_output", "sales", "employment", "fixed_assets"]
 WEIGHTS: tuple[str, ...] = ("gross_output", "sales", "employment", "fixed_assets")
 VAGG_COLUMNS = ("vagg_h", "vagg_f", "vagg_b")
-
-
-def _check_keys(frame: pl.DataFrame, table: str, keys: tuple[str, ...]) -> None:
-    indexed = frame.with_row_index("_row")
-    dup = indexed.filter(pl.len().over(keys) > 1)
-    if dup.height:
-        raise SchemaError(
-            table,
-            keys[0],
-            f"duplicate key ({', '.join(keys)})",
-            rows=dup["_row"].to_list(),
-            n_bad=dup.height,
-            examples=dup.select(keys).head(5).rows(),
-        )
 
 
 def platform_membership(firms: Any, platform_links: Any) -> Any:
@@ -84,7 +71,7 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
 def _firm_sectors(cie: pl.DataFrame, industries: Any) -> pl.DataFrame:
     table = _as_polars(industries, "industries")
     _require(table, "industries", ("cic4", "io_sector"))
-    _check_keys(table, "industries", ("cic4",))
+    check_unique_key(table, "industries", ("cic4",))
     mapped = (
         cie.with_row_index("_row")
         .join(table.select("cic4", "io_sector"), on="cic4", how="left")
@@ -151,7 +138,7 @@ def virtual_agglomeration(
         raise ValueError(f"weight: expected one of {WEIGHTS}, got {weight!r}")
     cie = _as_polars(firms, "firms")
     _require(cie, "firms", ("firm_id", "year", "cic4", weight))
-    _check_keys(cie, "firms", ("firm_id", "year"))
+    check_unique_key(cie, "firms", ("firm_id", "year"))
     indexed = cie.with_row_index("_row")
     bad = indexed.filter(pl.col(weight).is_null() | pl.col(weight).is_nan() | (pl.col(weight) < 0))
     if bad.height:
@@ -165,7 +152,7 @@ def virtual_agglomeration(
         )
     member = _as_polars(membership, "membership")
     _require(member, "membership", ("firm_id", "year", "member"))
-    _check_keys(member, "membership", ("firm_id", "year"))
+    check_unique_key(member, "membership", ("firm_id", "year"))
     panel = _firm_sectors(
         cie.select("firm_id", "year", "cic4", pl.col(weight).cast(pl.Float64).alias("_y")),
         industries,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.schemas import check_unique_key
 from vagg.measures.io_weights import _as_polars, _like, _require
 
 __all__ = ["OWNERSHIP_TYPES", "firm_controls", "industry_switchers", "ownership"]
@@ -40,19 +41,6 @@ _PAID_IN = {
     "foreign": ("paid_in_hmt", "paid_in_foreign"),
     "private": ("paid_in_private",),
 }
-
-
-def _check_keys(frame: pl.DataFrame, table: str) -> None:
-    dup = frame.with_row_index("_row").filter(pl.len().over("firm_id", "year") > 1)
-    if dup.height:
-        raise SchemaError(
-            table,
-            "firm_id",
-            "duplicate key (firm_id, year)",
-            rows=dup["_row"].to_list(),
-            n_bad=dup.height,
-            examples=dup.select("firm_id", "year").head(5).rows(),
-        )
 
 
 # (reason, column named in the error, condition on the input row)
@@ -94,7 +82,7 @@ def firm_controls(firms: Any, *, on_invalid: Literal["raise", "null"] = "raise")
         raise ValueError(f"on_invalid: expected 'raise' or 'null', got {on_invalid!r}")
     cie = _as_polars(firms, "firms")
     _require(cie, "firms", _CONTROL_INPUTS)
-    _check_keys(cie, "firms")
+    check_unique_key(cie, "firms", ("firm_id", "year"))
     frame = cie.select(_CONTROL_INPUTS).with_row_index("_row")
     if on_invalid == "raise":
         for reason, column, condition in _INVALID:
@@ -209,7 +197,7 @@ def ownership(firms: Any, rule: Literal["zhang2013"] = "zhang2013") -> Any:
     cie = _as_polars(firms, "firms")
     columns = [c for cols in _PAID_IN.values() for c in cols]
     _require(cie, "firms", ("firm_id", "year", *columns))
-    _check_keys(cie, "firms")
+    check_unique_key(cie, "firms", ("firm_id", "year"))
     indexed = cie.with_row_index("_row")
     for column in columns:
         bad = indexed.filter(pl.col(column) < 0)
@@ -279,7 +267,7 @@ def industry_switchers(
         raise ValueError(f"level: expected 'cic4' or 'io_sector', got {level!r}")
     cie = _as_polars(firms, "firms")
     _require(cie, "firms", ("firm_id", "year", "cic4"))
-    _check_keys(cie, "firms")
+    check_unique_key(cie, "firms", ("firm_id", "year"))
     missing = cie.with_row_index("_row").filter(pl.col("cic4").is_null())
     if missing.height:
         raise SchemaError("firms", "cic4", "missing industry code", rows=missing["_row"].to_list())

@@ -28,6 +28,7 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.schemas import check_unique_key
 from vagg.measures.io_weights import _like, _require
 
 __all__ = [
@@ -180,25 +181,11 @@ def _require_lazy(frame: pl.LazyFrame, table: str, columns: Sequence[str]) -> No
         raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
 
 
-def _unique_keys(frame: pl.DataFrame, table: str, keys: Sequence[str]) -> None:
-    indexed = frame.with_row_index("_row")
-    dup = indexed.filter(pl.len().over(keys) > 1)
-    if dup.height:
-        raise SchemaError(
-            table,
-            keys[0],
-            f"duplicate key ({', '.join(keys)})",
-            rows=dup["_row"].to_list(),
-            n_bad=dup.height,
-            examples=dup.select(keys).head(5).rows(),
-        )
-
-
 def _cie_identities(firms: Any) -> pl.DataFrame:
     cie = _lazy(firms, "firms")
     _require_lazy(cie, "firms", _FIRM_ID_COLUMNS)
     frame = cie.select(_FIRM_ID_COLUMNS).collect()
-    _unique_keys(frame, "firms", ("firm_id", "year"))
+    check_unique_key(frame, "firms", ("firm_id", "year"))
     return frame.with_columns(
         normalize_name_expr(pl.col("firm_name")).alias("norm"),
         _phone_tail(pl.col("phone")).alias("tail"),

@@ -19,13 +19,13 @@ from typing import Any
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.schemas import check_unique_key
 from vagg.measures.production import (
     INPUT_COLUMNS,
     Output,
     ProductionFunction,
     ProductionFunctionError,
     _as_polars,
-    _check_unique_keys,
     _like,
     _require,
 )
@@ -66,7 +66,7 @@ def cie_production_panel(
         raise ValueError(f"output must be 'gross_output' or 'value_added'; got {output!r}")
     df = _as_polars(firms, "firms")
     _require(df, "firms", ["firm_id", "year", "cic4", output, *_CIE_LEVELS.values()])
-    _check_unique_keys(df, "firms", ["firm_id", "year"])
+    check_unique_key(df, "firms", ["firm_id", "year"])
     if industries is not None:
         ind = _as_polars(industries, "industries")
         _require(ind, "industries", ["cic4", "cic2"])
@@ -133,7 +133,7 @@ def _elasticity_frame(
     fy = _as_polars(production, "production")
     cols = [firm, year, f"theta_{letter}"] + (["epsilon"] if correct else [])
     _require(fy, "production", cols)
-    _check_unique_keys(fy, "production", [firm, year])
+    check_unique_key(fy, "production", [firm, year])
     if not correct:
         fy = fy.with_columns(pl.lit(0.0).alias("epsilon"))
     return fy.select(firm, year, f"theta_{letter}", "epsilon"), None
@@ -178,7 +178,7 @@ def dlw_markups(
         expenditure = EXPENDITURE_COLUMNS[input]
     df = _as_polars(panel, "panel")
     _require(df, "panel", [firm, year, revenue, expenditure])
-    _check_unique_keys(df, "panel", [firm, year])
+    check_unique_key(df, "panel", [firm, year])
     el, by = _elasticity_frame(production, input, letter, firm, year, correct)
     if by in df.columns:
         el = el.drop(by)
@@ -314,8 +314,8 @@ def marginal_cost(
     mk = _as_polars(markups, "markups")
     _require(pr, "prices", [firm, year, "log_price"])
     _require(mk, "markups", [firm, year, "log_markup"])
-    _check_unique_keys(pr, "prices", [firm, year])
-    _check_unique_keys(mk, "markups", [firm, year])
+    check_unique_key(pr, "prices", [firm, year])
+    check_unique_key(mk, "markups", [firm, year])
     out = pr.select(firm, year, "log_price").join(
         mk.select(firm, year, "log_markup"), on=[firm, year], how="inner"
     )

@@ -68,6 +68,7 @@ import polars as pl
 from scipy import linalg, optimize, stats
 
 from vagg.data.errors import SchemaError
+from vagg.data.schemas import check_unique_key
 
 __all__ = [
     "INPUT_COLUMNS",
@@ -156,18 +157,6 @@ def _require(frame: pl.DataFrame, table: str, columns: list[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
-
-
-def _check_unique_keys(frame: pl.DataFrame, table: str, keys: list[str]) -> None:
-    dup = frame.with_row_index("_row").filter(pl.struct(keys).is_duplicated())
-    if dup.height:
-        raise SchemaError(
-            table,
-            None,
-            f"duplicate ({', '.join(keys)}) pairs; a panel needs one row per firm and year",
-            rows=dup["_row"].to_list(),
-            examples=dup.select(keys).head(5).rows(),
-        )
 
 
 # ---------------------------------------------------------------------------- design pieces
@@ -606,7 +595,7 @@ def acf(
     for key in keys:
         if n_null := df[key].null_count():
             raise SchemaError("panel", key, "missing key values", n_bad=n_null)
-    _check_unique_keys(df, "panel", [firm, year])
+    check_unique_key(df, "panel", [firm, year])
     work, excluded = _usable_rows(df, keys)
     group_col = by if by else "_group"
     if not by:
