@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
+from vagg.data.schemas import check_unique_key, raise_if_rows
 from vagg.measures.io_weights import (
     _as_polars,
     _like,
@@ -139,17 +139,13 @@ def virtual_agglomeration(
     cie = _as_polars(firms, "firms")
     _require(cie, "firms", ("firm_id", "year", "cic4", weight))
     check_unique_key(cie, "firms", ("firm_id", "year"))
-    indexed = cie.with_row_index("_row")
-    bad = indexed.filter(pl.col(weight).is_null() | pl.col(weight).is_nan() | (pl.col(weight) < 0))
-    if bad.height:
-        raise SchemaError(
-            "firms",
-            weight,
-            "agglomeration weight must be non-negative and not missing",
-            rows=bad["_row"].to_list(),
-            n_bad=bad.height,
-            examples=bad[weight].to_list(),
-        )
+    raise_if_rows(
+        cie,
+        "firms",
+        weight,
+        pl.col(weight).is_null() | pl.col(weight).is_nan() | (pl.col(weight) < 0),
+        "agglomeration weight must be non-negative and not missing",
+    )
     member = _as_polars(membership, "membership")
     _require(member, "membership", ("firm_id", "year", "member"))
     check_unique_key(member, "membership", ("firm_id", "year"))

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
+from vagg.data.schemas import check_unique_key, raise_if_rows
 from vagg.measures.io_weights import _as_polars, _like, _require
 
 __all__ = ["OWNERSHIP_TYPES", "firm_controls", "industry_switchers", "ownership"]
@@ -198,18 +198,8 @@ def ownership(firms: Any, rule: Literal["zhang2013"] = "zhang2013") -> Any:
     columns = [c for cols in _PAID_IN.values() for c in cols]
     _require(cie, "firms", ("firm_id", "year", *columns))
     check_unique_key(cie, "firms", ("firm_id", "year"))
-    indexed = cie.with_row_index("_row")
     for column in columns:
-        bad = indexed.filter(pl.col(column) < 0)
-        if bad.height:
-            raise SchemaError(
-                "firms",
-                column,
-                "negative paid-in capital",
-                rows=bad["_row"].to_list(),
-                n_bad=bad.height,
-                examples=bad[column].to_list(),
-            )
+        raise_if_rows(cie, "firms", column, pl.col(column) < 0, "negative paid-in capital")
     capital = cie.select(
         "firm_id",
         "year",

@@ -6,7 +6,13 @@
 
 from __future__ import annotations
 
-from vagg.data.schemas.base import Column, TableSchema, check_unique_key, validate
+from vagg.data.schemas.base import (
+    Column,
+    TableSchema,
+    check_unique_key,
+    raise_if_rows,
+    validate,
+)
 from vagg.data.schemas.micro import CUSTOMS, FIRMS, PLATFORM, QUANTITY_UNITS, REGIMES
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.schemas.reference import (
@@ -63,6 +69,7 @@ __all__ = [
     "TableSchema",
     "check_unique_key",
     "get_schema",
+    "raise_if_rows",
     "schema_markdown",
     "validate",
 ]

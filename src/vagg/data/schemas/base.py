@@ -171,9 +171,9 @@ def validate(
         name = col.name
         c = pl.col(name)
         if not col.nullable:
-            _raise_if(frame, table, name, c.is_null(), "missing values are not allowed")
+            raise_if_rows(frame, table, name, c.is_null(), "missing values are not allowed")
         if col.allowed is not None:
-            _raise_if(
+            raise_if_rows(
                 frame,
                 table,
                 name,
@@ -181,11 +181,11 @@ def validate(
                 f"unknown values (allowed: {list(col.allowed)})",
             )
         if col.ge is not None:
-            _raise_if(frame, table, name, c < col.ge, f"values must be >= {col.ge}")
+            raise_if_rows(frame, table, name, c < col.ge, f"values must be >= {col.ge}")
         if col.le is not None:
-            _raise_if(frame, table, name, c > col.le, f"values must be <= {col.le}")
+            raise_if_rows(frame, table, name, c > col.le, f"values must be <= {col.le}")
         if col.pattern is not None:
-            _raise_if(
+            raise_if_rows(
                 frame,
                 table,
                 name,
@@ -196,7 +196,11 @@ def validate(
     return frame
 
 
-def _raise_if(frame: pl.DataFrame, table: str, column: str, mask: pl.Expr, problem: str) -> None:
+def raise_if_rows(
+    frame: pl.DataFrame, table: str, column: str, mask: pl.Expr, problem: str
+) -> None:
+    """Raise :class:`SchemaError` naming the first rows where ``mask`` is true (nulls count as
+    false), with their values of ``column`` as examples."""
     mask = mask.fill_null(False)
     if frame.select(mask.any()).item():
         rows, n, ex = _bad_rows(frame, mask, column)
