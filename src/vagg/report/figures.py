@@ -36,7 +36,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from vagg import __version__
-from vagg.report.labels import LANGUAGES, Lang
+from vagg.report.labels import LANGUAGES, Lang, localized
 
 #: A label in one language (``str``) or in several (``{"zh": ..., "en": ...}``).
 Label = str | Mapping[str, str]
@@ -177,16 +177,10 @@ def figure_language(lang: Lang = "zh") -> FigureLanguage:
 
 def label_text(label: Label | None, lang: Lang) -> str:
     """The text of ``label`` in ``lang``; a label without that language gives its other one."""
-    if label is None:
-        return ""
-    if isinstance(label, str):
-        return label
-    if lang in label:
-        return str(label[lang])
-    for other in LANGUAGES:
-        if other in label:
-            return str(label[other])
-    raise FigureError(f"label {dict(label)!r} has no text in any of {list(LANGUAGES)}")
+    text = localized(label, lang)
+    if text is None:
+        raise FigureError(f"label {label!r} has no text in any of {list(LANGUAGES)}")
+    return text
 
 
 # -- drawing ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ esttab / fixest ``etable`` conventions (Constant, Observations, Controls, Yes/No
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 Lang = Literal["en", "zh"]
@@ -147,3 +147,16 @@ def _join_en(items: Sequence[str]) -> str:
     if len(items) == 2:
         return f"{items[0]} and {items[1]}"
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def localized(text: str | Mapping[str, str] | None, lang: Lang) -> str | None:
+    """``text`` in ``lang``: a plain string as is, a ``{"zh": ..., "en": ...}`` mapping's entry
+    for ``lang`` or else its other language; ``None`` (the caller raises) when it has neither."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    for key in (lang, *LANGUAGES):
+        if key in text:
+            return str(text[key])
+    return None

@@ -35,7 +35,7 @@ import polars as pl
 
 import vagg
 from vagg import __version__
-from vagg.report.labels import LANGUAGES, Lang
+from vagg.report.labels import LANGUAGES, Lang, localized
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -67,16 +67,10 @@ class StudyError(ValueError):
 
 def resolve_text(text: Text | None, lang: Lang) -> str:
     """``text`` in ``lang``; a text without that language gives its other one."""
-    if text is None:
-        return ""
-    if isinstance(text, str):
-        return text
-    if lang in text:
-        return str(text[lang])
-    for other in LANGUAGES:
-        if other in text:
-            return str(text[other])
-    raise StudyError(f"text {dict(text)!r} has no version in any of {list(LANGUAGES)}")
+    resolved = localized(text, lang)
+    if resolved is None:
+        raise StudyError(f"text {text!r} has no version in any of {list(LANGUAGES)}")
+    return resolved
 
 
 # -- entries and studies ---------------------------------------------------------------------
