@@ -110,7 +110,7 @@ def main() -> None:
             f"(setup {t['setup']:.1f} s; summed over batches: permutation "
             f"{t['permutation']:.1f} s, demeaning {t['demeaning']:.1f} s, rest "
             f"{t['rest']:.1f} s; batch size {pl.diagnostics['batch_size']}); "
-            f"p = {pl.p_value:.3f}",
+            f"p = {pl.pvalue:.3f}",
             flush=True,
         )
     first = next(iter(runs.values()))[0]

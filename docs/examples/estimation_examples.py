@@ -463,9 +463,9 @@ def example_placebo_in_space() -> None:
         text_block(
             f"California: {test.estimate:.4f} (clustered SE {test.std_error:.4f}, "
             f"t {test.tvalue:.2f})\n"
-            f"Placebo states as extreme or more: {round(test.p_value * test.reps)} of "
-            f"{test.reps}; p = {test.p_value:.4f}, (count + 1)/(R + 1) = "
-            f"{test.pvalue(plus_one=True):.4f}; randomisation-t p = {test.p_value_t:.4f}"
+            f"Placebo states as extreme or more: {round(test.pvalue * test.reps)} of "
+            f"{test.reps}; p = {test.pvalue:.4f}, (count + 1)/(R + 1) = "
+            f"{test.permutation_pvalue(plus_one=True):.4f}; randomisation-t p = {test.pvalue_t:.4f}"
         )
     )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _API: dict[str, str] = {
     "feols": "vagg.estimate",
@@ -32,6 +32,8 @@ _API: dict[str, str] = {
     "heterogeneity": "vagg.estimate",
     "Result": "vagg.estimate",
     "NotAvailable": "vagg.estimate",
+    "HypothesisTest": "vagg.estimate",
+    "VaggError": "vagg.errors",
     "regression_table": "vagg.report",
     "read_table": "vagg.data.io",
     "write_table": "vagg.data.io",

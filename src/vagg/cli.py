@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from vagg import __version__
+from vagg._version import __version__
 
 app = typer.Typer(add_completion=False, help="Virtual agglomeration and exports.")
 data_app = typer.Typer(add_completion=False, help="Check and describe datasets.")

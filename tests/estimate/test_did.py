@@ -82,7 +82,7 @@ def test_event_study_recovers_known_path_and_matches_statsmodels() -> None:
     assert bool(coef.loc[-1, "reference"]) and coef.loc[-1, "estimate"] == 0.0
     assert bool(coef.loc[-4, "binned"]) and bool(coef.loc[4, "binned"])
     test = es.pretrend_test()
-    assert test.p_value > 0.05 and test.df == (3, 79)  # three leads; 80 clusters − 1
+    assert test.pvalue > 0.05 and test.df == (3, 79)  # three leads; 80 clusters − 1
     assert es.diagnostics["staggered"] is False and es.diagnostics["treated_units"] == 40
     # independent dummy regression
     sm_data = d.copy()
@@ -96,13 +96,13 @@ def test_event_study_recovers_known_path_and_matches_statsmodels() -> None:
     )
     f = fit.f_test(", ".join(f"{n} = 0" for n in names[:3]))
     assert es_iid.pretrend_test().statistic == pytest.approx(float(f.fvalue), rel=1e-8)
-    assert es_iid.pretrend_test().p_value == pytest.approx(float(f.pvalue), rel=1e-7)
+    assert es_iid.pretrend_test().pvalue == pytest.approx(float(f.pvalue), rel=1e-7)
 
 
 def test_planted_pretrend_is_rejected() -> None:
     d = event_panel(pretrend=0.3)
     es = event_study("", d, outcome="y", unit="unit", time="time", treatment_start="start")
-    assert es.pretrend_test().p_value < 0.01
+    assert es.pretrend_test().pvalue < 0.01
     # the leads follow the planted slope: β_{-3} = 0.3·(−3 − (−1)) = −0.6
     coef = es.coefficients().set_index("rel_time")
     assert coef.loc[-3, "conf_low"] <= -0.6 <= coef.loc[-3, "conf_high"]

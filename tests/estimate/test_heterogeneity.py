@@ -64,7 +64,7 @@ def test_groups_equal_statsmodels_on_subsets(wage1: pd.DataFrame) -> None:
     assert row["difference"] == pytest.approx(d, abs=1e-12)
     assert row["std_error"] == pytest.approx(se, rel=1e-9)
     assert row["statistic"] == pytest.approx(d / se, rel=1e-9)
-    assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(d / se)), rel=1e-8)
+    assert row["pvalue"] == pytest.approx(2 * stats.norm.sf(abs(d / se)), rel=1e-8)
     tidy = h.tidy()
     assert list(tidy.columns[:2]) == ["group", "term"] and set(tidy["group"]) == {0, 1}
 
@@ -81,7 +81,7 @@ def test_interaction_t_equals_statsmodels_pooled(wage1: pd.DataFrame) -> None:
     assert h_iid.difference.iloc[0]["statistic"] == pytest.approx(
         fit.tvalues["educ:female"], rel=1e-9
     )
-    assert h_iid.difference.iloc[0]["p_value"] == pytest.approx(fit.pvalues["educ:female"])
+    assert h_iid.difference.iloc[0]["pvalue"] == pytest.approx(fit.pvalues["educ:female"])
     d = wage1.assign(cell=wage1["numdep"] * 10 + wage1["smsa"])
     h_cl = heterogeneity(FORMULA, d, by="female", vcov={"CRV1": "cell"})
     fit = smf.ols(pooled, d).fit(cov_type="cluster", cov_kwds={"groups": d["cell"]})
@@ -104,7 +104,7 @@ def test_three_or_more_groups_joint_wald_equals_statsmodels(wage1: pd.DataFrame)
         assert diff.loc[g, "statistic"] == pytest.approx(fit.tvalues[f"educ:g{j}"], rel=1e-9)
     joint = fit.f_test("educ:g1 = 0, educ:g2 = 0, educ:g3 = 0")
     assert diff.loc["joint", "statistic"] == pytest.approx(float(joint.fvalue), rel=1e-9)
-    assert diff.loc["joint", "p_value"] == pytest.approx(float(joint.pvalue), rel=1e-8)
+    assert diff.loc["joint", "pvalue"] == pytest.approx(float(joint.pvalue), rel=1e-8)
 
 
 def test_fully_interacted_pool_reproduces_group_coefficients(firms: pd.DataFrame) -> None:
@@ -131,7 +131,7 @@ def test_suest_joint_test_by_hand(wage1: pd.DataFrame) -> None:
     chi2 = float(d @ np.linalg.solve(cov, d))
     joint = h.difference.set_index("group").loc["joint"]
     assert joint["statistic"] == pytest.approx(chi2, rel=1e-9)
-    assert joint["p_value"] == pytest.approx(stats.chi2.sf(chi2, 3), rel=1e-8)
+    assert joint["pvalue"] == pytest.approx(stats.chi2.sf(chi2, 3), rel=1e-8)
 
 
 def test_permutation_at_cluster_level(firms: pd.DataFrame) -> None:
@@ -147,7 +147,7 @@ def test_permutation_at_cluster_level(firms: pd.DataFrame) -> None:
     assert row["difference"] == pytest.approx(
         h.groups[1].params["x"] - h.groups[0].params["x"], abs=1e-12
     )
-    assert row["p_value"] < 0.05  # the planted difference of 0.5 is found
+    assert row["pvalue"] < 0.05  # the planted difference of 0.5 is found
     # hand replication of permutation 0: firm-level labels permuted, statsmodels per group
     rng = np.random.default_rng(np.random.SeedSequence(4).spawn(60)[0])
     codes = pd.factorize(firms["firm"])[0]
@@ -162,7 +162,7 @@ def test_permutation_at_cluster_level(firms: pd.DataFrame) -> None:
     noise = rng.normal(size=60)[firms["firm"]] + rng.normal(size=300)
     no_effect = firms.assign(y=0.5 * firms["x"] + 0.2 * firms["year"] + noise)
     h0 = heterogeneity("y ~ x | year", no_effect, **kwargs)
-    assert h0.difference.iloc[0]["p_value"] > 0.05
+    assert h0.difference.iloc[0]["pvalue"] > 0.05
 
 
 def test_bad_input(wage1: pd.DataFrame, firms: pd.DataFrame) -> None:

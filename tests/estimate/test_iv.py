@@ -94,18 +94,20 @@ def test_card_matches_stata_ivreg2_small(card, vcov, key):
 def test_card_diagnostics_match_stata_ivreg2(card, vcov, case):
     ref = STATA["card_overid"][case]
     diag = iv(CARD, card, vcov=vcov).diagnostics
-    assert diag["kp_rk_lm"].stat == pytest.approx(ref["idstat"], rel=1e-9)
+    assert diag["kp_rk_lm"].statistic == pytest.approx(ref["idstat"], rel=1e-9)
     assert diag["kp_rk_lm"].df == (2,)
     assert diag["cragg_donald_f"] == pytest.approx(ref["cdf"], rel=1e-9)
     assert diag["kp_rk_wald_f"] == pytest.approx(ref["widstat"], rel=1e-9)
-    assert diag["anderson_rubin"].f.stat == pytest.approx(ref["arf"], rel=1e-6)
-    assert diag["anderson_rubin"].chi2.stat == pytest.approx(ref["archi2"], rel=1e-6)
+    assert diag["anderson_rubin"].f.statistic == pytest.approx(ref["arf"], rel=1e-6)
+    assert diag["anderson_rubin"].chi2.statistic == pytest.approx(ref["archi2"], rel=1e-6)
     first = diag["first_stage"]["educ"]
     assert first.partial_r2 == pytest.approx(0.0129392617745009, rel=1e-9)  # Stata e(first) pr2
     assert list(first.coefficients.index) == ["nearc2", "nearc4"]
     assert diag["stock_yogo"].iv_size[0.10] == 19.93
     if case == "iid":
-        assert first.f.stat == pytest.approx(STATA["card_overid"]["first_stage_iid"]["F"], rel=1e-9)
+        assert first.f.statistic == pytest.approx(
+            STATA["card_overid"]["first_stage_iid"]["F"], rel=1e-9
+        )
 
 
 @pytest.mark.parametrize("vcov", [None, "hetero", {"CRV1": "age"}])
@@ -130,12 +132,12 @@ def test_mroz_helpfile_diagnostics_match_stata_ivreg2(mroz, vcov, key):
     result = iv("lwage ~ exper + expersq | educ ~ age + kidslt6 + kidsge6", mroz, vcov=vcov)
     diag = result.diagnostics
     assert result.nobs == 428
-    assert diag["kp_rk_lm"].stat == pytest.approx(ref["idstat"], rel=1e-9)
+    assert diag["kp_rk_lm"].statistic == pytest.approx(ref["idstat"], rel=1e-9)
     assert diag["cragg_donald_f"] == pytest.approx(ref["cdf"], rel=1e-9)
     assert diag["stock_yogo"].relative_bias == {0.05: 13.91, 0.10: 9.08, 0.20: 6.46, 0.30: 5.39}
     if key == "H54":
         assert diag["kp_rk_wald_f"] == pytest.approx(ref["widstat"], rel=1e-9)
-        assert diag["anderson_rubin"].f.stat == pytest.approx(ref["arf"], rel=1e-6)
+        assert diag["anderson_rubin"].f.statistic == pytest.approx(ref["arf"], rel=1e-6)
         assert diag["anderson_rubin"].f.df == (3, 422)
 
 
@@ -223,7 +225,7 @@ def test_fixed_effects_match_linearmodels_with_dummies(jtrain, vcov, fe):
     assert result.diagnostics["cragg_donald_f"] == pytest.approx(
         lm_common.cragg_donald_f(endog, instr, x), rel=1e-8
     )
-    assert result.diagnostics["kp_rk_lm"].stat == pytest.approx(
+    assert result.diagnostics["kp_rk_lm"].statistic == pytest.approx(
         lm_common.kleibergen_paap(endog, instr, x, cov_type=cov).stat, rel=1e-8
     )
     assert result.diagnostics["kp_rk_wald_f"] == pytest.approx(

@@ -49,9 +49,9 @@ def test_wage1_matches_pinned_statsmodels(wage1: pd.DataFrame) -> None:
     assert m.a == pytest.approx(ref["a"], abs=1e-12)
     assert m.b == pytest.approx(ref["b"], abs=1e-12)
     assert m.direct == pytest.approx(ref["c_prime"], abs=1e-12)
-    assert m.sobel.se == pytest.approx(ref["sobel_se"], rel=1e-10)
-    assert m.sobel.z == pytest.approx(ref["sobel_z"], rel=1e-10)
-    assert m.sobel.p_value == pytest.approx(2 * stats.norm.sf(ref["sobel_z"]), rel=1e-10)
+    assert m.indirect_se == pytest.approx(ref["sobel_se"], rel=1e-10)
+    assert m.sobel.statistic == pytest.approx(ref["sobel_z"], rel=1e-10)
+    assert m.sobel.pvalue == pytest.approx(2 * stats.norm.sf(ref["sobel_z"]), rel=1e-10)
     # the identity c = c' + ab, on the independent numbers and on ours
     assert ref["c"] - ref["c_prime"] - ref["a"] * ref["b"] == pytest.approx(0, abs=1e-12)
     assert m.total - m.direct - m.indirect == pytest.approx(0, abs=1e-12)
@@ -73,7 +73,7 @@ def test_hetero_sobel_is_hand_computation_from_statsmodels(wage1: pd.DataFrame) 
     fb = smf.ols("lwage ~ educ + tenure + exper + female", wage1).fit(cov_type="HC1")
     a, b = fa.params["educ"], fb.params["tenure"]
     se = math.sqrt(b**2 * fa.bse["educ"] ** 2 + a**2 * fb.bse["tenure"] ** 2)
-    assert m.sobel.z == pytest.approx(a * b / se, rel=1e-9)
+    assert m.sobel.statistic == pytest.approx(a * b / se, rel=1e-9)
     assert m.results[1].bse["educ"] == pytest.approx(fa.bse["educ"], rel=1e-9)
 
 

@@ -82,7 +82,7 @@ def test_simple_slopes_match_statsmodels_linear_combination(wage1: pd.DataFrame)
         test = fit.t_test(f"educ + {z} * educ:exper = 0")
         assert row.slope == pytest.approx(float(test.effect[0]), abs=1e-12)
         assert row.std_error == pytest.approx(float(test.sd[0, 0]), rel=1e-9)
-        assert row.p_value == pytest.approx(float(test.pvalue), rel=1e-6)
+        assert row.pvalue == pytest.approx(float(test.pvalue), rel=1e-6)
     assert len(mo.simple_slopes()) == 3
 
 

@@ -136,7 +136,7 @@ def test_exact_permutation_distribution_against_statsmodels() -> None:
     np.testing.assert_allclose(pl.tvalues, ref[:, 1], atol=1e-9)
     real = sm.OLS(data["y"], exog).fit().params["x"]
     exact = np.mean(np.abs(ref[:, 0]) >= abs(real) * (1 - 1e-10))
-    assert pl.p_value == pytest.approx(exact)
+    assert pl.pvalue == pytest.approx(exact)
     assert pl.reps == math.factorial(6)
 
 
@@ -239,19 +239,19 @@ def test_p_values_against_a_hand_count(panel: pd.DataFrame) -> None:
         seed=0,
     )
     # |c| ≥ 2: -3, 2, 2.5 of 5 valid draws; c ≥ 2: 2, 2.5; c ≤ 2: four; |t| ≥ 4: 4, -5
-    assert made.p_value == pytest.approx(3 / 5)
-    assert made.pvalue(plus_one=True) == pytest.approx(4 / 6)
-    assert made.pvalue(alternative="greater") == pytest.approx(2 / 5)
-    assert made.pvalue(alternative="less") == pytest.approx(4 / 5)
-    assert made.p_value_t == pytest.approx(2 / 5)
+    assert made.pvalue == pytest.approx(3 / 5)
+    assert made.permutation_pvalue(plus_one=True) == pytest.approx(4 / 6)
+    assert made.permutation_pvalue(alternative="greater") == pytest.approx(2 / 5)
+    assert made.permutation_pvalue(alternative="less") == pytest.approx(4 / 5)
+    assert made.pvalue_t == pytest.approx(2 / 5)
     lo, hi = made.pvalue_ci()
     assert (lo, hi) == pytest.approx((0.6 - 1.959964 * math.sqrt(0.24 / 5), 1.0))
 
     pl = placebo(FORMULA, panel, var="x", reps=200, seed=5, vcov="iid")
     hand = np.mean(np.abs(pl.coefs) >= abs(feols(FORMULA, panel, vcov="iid").params["x"]))
-    assert pl.p_value == pytest.approx(hand)
+    assert pl.pvalue == pytest.approx(hand)
     table = pl.tidy()
-    assert table.loc[0, "p_value"] == pl.p_value
+    assert table.loc[0, "pvalue"] == pl.pvalue
     assert table.loc[0, "placebo_mean"] == pytest.approx(pl.coefs.mean())
     assert "p-value" in pl.summary()
 
@@ -317,4 +317,4 @@ def test_collinear_draws_are_left_out() -> None:
     assert pl.n_valid == 2
     # the identity draw ties with the estimate (counted); the shifted one is compared by hand
     expected = (1 + (abs(pl.coefs[2]) >= abs(pl.estimate))) / 2
-    assert pl.p_value == pytest.approx(expected)
+    assert pl.pvalue == pytest.approx(expected)

@@ -68,15 +68,15 @@ def test_card_statistics_match_stata_ivreg2(card, case, instruments, vcov):
     x, (y, endog, instr) = _partialled(card, CARD_EXOG, ["lwage"], ["educ"], instruments)
     kw = {"n_partialled": x.shape[1], "vcov": vcov}
     kp = weak_iv.kleibergen_paap_rk(endog, instr, **kw)
-    assert kp.lm.stat == pytest.approx(ref["idstat"], rel=1e-9)
+    assert kp.lm.statistic == pytest.approx(ref["idstat"], rel=1e-9)
     assert kp.wald_f == pytest.approx(ref["widstat"], rel=1e-9)
     cd = weak_iv.cragg_donald_f(endog, instr, n_partialled=x.shape[1])
     assert cd == pytest.approx(ref["cdf"], rel=1e-9)
     # lwage enters the AR statistic; the Stata copy of the data differs from the PyPI copy in the
     # 7th significant digit (float storage), hence the looser tolerance for it.
     ar = weak_iv.anderson_rubin(y, endog, instr, **kw)
-    assert ar.f.stat == pytest.approx(ref["arf"], rel=1e-6)
-    assert ar.chi2.stat == pytest.approx(ref["archi2"], rel=1e-6)
+    assert ar.f.statistic == pytest.approx(ref["arf"], rel=1e-6)
+    assert ar.chi2.statistic == pytest.approx(ref["archi2"], rel=1e-6)
     if "idp" in ref:
         assert kp.lm.pvalue == pytest.approx(ref["idp"], rel=1e-6)
         assert ar.f.pvalue == pytest.approx(ref["arfp"], rel=1e-4)
@@ -89,11 +89,11 @@ def test_card_first_stage_matches_stata_ivreg2(card_overid):
     ref = REF["card_overid"]["first_stage_iid"]
     x, _, endog, instr = card_overid
     (fs,) = weak_iv.first_stage_f(endog, instr, n_partialled=x.shape[1], vcov="iid")
-    assert fs.f.stat == pytest.approx(ref["F"], rel=1e-9)
+    assert fs.f.statistic == pytest.approx(ref["F"], rel=1e-9)
     assert fs.f.df == (ref["df"], ref["df_r"])
     assert fs.f.pvalue == pytest.approx(ref["pvalue"], rel=1e-6)
     assert fs.partial_r2 == pytest.approx(ref["pr2"], rel=1e-9)
-    assert fs.sw_f.stat == pytest.approx(ref["SWF"], rel=1e-9)  # one endogenous: SW F = F
+    assert fs.sw_f.statistic == pytest.approx(ref["SWF"], rel=1e-9)  # one endogenous: SW F = F
 
 
 @pytest.mark.parametrize("vcov, key", [("iid", "H31"), ("robust", "H54")])
@@ -104,7 +104,7 @@ def test_mroz_helpfile_examples_match_stata_ivreg2(mroz, vcov, key):
     )
     kw = {"n_partialled": x.shape[1], "vcov": vcov}
     kp = weak_iv.kleibergen_paap_rk(endog, instr, **kw)
-    assert kp.lm.stat == pytest.approx(ref["idstat"], rel=1e-9)
+    assert kp.lm.statistic == pytest.approx(ref["idstat"], rel=1e-9)
     assert kp.lm.pvalue == pytest.approx(ref["idp"], rel=1e-6)
     assert kp.lm.df == (3,)
     assert weak_iv.cragg_donald_f(endog, instr, n_partialled=3) == pytest.approx(
@@ -113,10 +113,10 @@ def test_mroz_helpfile_examples_match_stata_ivreg2(mroz, vcov, key):
     if key == "H54":
         assert kp.wald_f == pytest.approx(ref["widstat"], rel=1e-9)
         ar = weak_iv.anderson_rubin(y, endog, instr, **kw)  # lwage: float storage, see above
-        assert ar.f.stat == pytest.approx(ref["arf"], rel=1e-6)
+        assert ar.f.statistic == pytest.approx(ref["arf"], rel=1e-6)
         assert ar.f.pvalue == pytest.approx(ref["arfp"], rel=1e-6)
         assert ar.f.df == (ref["ardf"], ref["ardf_r"])
-        assert ar.chi2.stat == pytest.approx(ref["archi2"], rel=1e-6)
+        assert ar.chi2.statistic == pytest.approx(ref["archi2"], rel=1e-6)
         assert ar.chi2.pvalue == pytest.approx(ref["archi2p"], rel=1e-6)
 
 
@@ -153,7 +153,7 @@ def test_rank_statistics_match_linearmodels(card, mroz, dataset, vcov, lm_cov):
     kp = weak_iv.kleibergen_paap_rk(
         endog, instr, n_partialled=x.shape[1], vcov=vcov, clusters=clusters
     )
-    assert kp.lm.stat == pytest.approx(expected_lm.stat, rel=1e-8)
+    assert kp.lm.statistic == pytest.approx(expected_lm.stat, rel=1e-8)
     assert kp.lm.df == (expected_lm.df,)
     assert kp.wald_f == pytest.approx(expected_f, rel=1e-8)
     assert weak_iv.cragg_donald_f(endog, instr, n_partialled=x.shape[1]) == pytest.approx(
@@ -172,7 +172,7 @@ def test_two_endogenous_rank_statistics_match_linearmodels(card):
     ]
     for vcov, lm_cov in [("iid", "unadjusted"), ("robust", "robust")]:
         kp = weak_iv.kleibergen_paap_rk(endog, instr, n_partialled=3, vcov=vcov)
-        assert kp.lm.stat == pytest.approx(
+        assert kp.lm.statistic == pytest.approx(
             lm_common.kleibergen_paap(*raw, x, cov_type=lm_cov).stat, rel=1e-8
         )
         assert kp.lm.df == (2,)
@@ -191,8 +191,8 @@ def test_iid_statistics_equal_canonical_correlation_forms(card_overid):
     n, l1 = instr.shape
     r2 = np.cos(linalg.subspace_angles(endog, instr).max()) ** 2
     kp = weak_iv.kleibergen_paap_rk(endog, instr, n_partialled=x.shape[1], vcov="iid")
-    assert kp.lm.stat == pytest.approx(n * r2, rel=1e-10)
-    assert kp.wald.stat == pytest.approx(n * r2 / (1 - r2), rel=1e-10)
+    assert kp.lm.statistic == pytest.approx(n * r2, rel=1e-10)
+    assert kp.wald.statistic == pytest.approx(n * r2 / (1 - r2), rel=1e-10)
     cd = weak_iv.cragg_donald_f(endog, instr, n_partialled=x.shape[1])
     assert cd == pytest.approx((n - l1 - x.shape[1]) / l1 * r2 / (1 - r2), rel=1e-10)
     assert kp.wald_f == pytest.approx(cd, rel=1e-10)
@@ -226,12 +226,12 @@ def test_one_endogenous_wald_forms_equal_first_stage_wald_tests(card, card_overi
     kp = weak_iv.kleibergen_paap_rk(endog, instr, n_partialled=5, vcov=vcov, clusters=clusters)
     (fs,) = weak_iv.first_stage_f(endog, instr, n_partialled=5, vcov=vcov, clusters=clusters)
     assert kp.wald_f == pytest.approx(wald_small / 2, rel=1e-9)
-    assert fs.f.stat == pytest.approx(wald_small / 2, rel=1e-9)
+    assert fs.f.statistic == pytest.approx(wald_small / 2, rel=1e-9)
     if vcov != "iid":
         wald_raw = float(
             np.squeeze(raw_fit.wald_test(restriction, use_f=False, scalar=True).statistic)
         )
-        assert kp.wald.stat == pytest.approx(wald_raw, rel=1e-9)
+        assert kp.wald.statistic == pytest.approx(wald_raw, rel=1e-9)
     if vcov == "cluster":
         assert fs.f.df == (2, 8)  # G - 1 with 9 regions
     assert fs.partial_r2 == pytest.approx(
@@ -250,7 +250,7 @@ def test_anderson_rubin_equals_reduced_form_wald_test(card, card_overid, beta0, 
     restriction[0, 1] = restriction[1, 2] = 1
     wald = float(np.squeeze(fit.wald_test(restriction, use_f=False, scalar=True).statistic))
     ar = weak_iv.anderson_rubin(y, endog, instr, beta0=[beta0], n_partialled=5, vcov=vcov)
-    assert ar.f.stat == pytest.approx(wald / 2, rel=1e-9)
+    assert ar.f.statistic == pytest.approx(wald / 2, rel=1e-9)
     assert ar.beta0 == (beta0,)
 
 
@@ -274,7 +274,7 @@ def test_sanderson_windmeijer_f_matches_two_step_construction(card, vcov):
         )
         restriction = np.eye(z.shape[1])[1:5]
         wald = float(np.squeeze(fit.wald_test(restriction, use_f=False, scalar=True).statistic))
-        assert fs[j].sw_f.stat == pytest.approx(wald / 2, rel=1e-8)
+        assert fs[j].sw_f.statistic == pytest.approx(wald / 2, rel=1e-8)
         assert fs[j].sw_f.df == (2, len(card) - 7)
 
 
@@ -374,6 +374,6 @@ def test_two_way_clustering_with_singleton_second_dimension_equals_one_way(card)
     two = np.column_stack([one, np.arange(len(card))])
     a = weak_iv.kleibergen_paap_rk(endog, instr, n_partialled=5, vcov="cluster", clusters=one)
     b = weak_iv.kleibergen_paap_rk(endog, instr, n_partialled=5, vcov="cluster", clusters=two)
-    assert b.lm.stat == pytest.approx(a.lm.stat, rel=1e-10)
+    assert b.lm.statistic == pytest.approx(a.lm.statistic, rel=1e-10)
     assert b.wald_f == pytest.approx(a.wald_f, rel=1e-10)
     assert weak_iv.n_clusters(two) == 9

@@ -71,7 +71,7 @@ def test_csv_numbers_equal_statsmodels(fits, table, tmp_path):
     path = table.to_csv(tmp_path / "t.csv")
     frame = pd.read_csv(path)
     assert list(frame.columns) == [
-        "column", "term", "estimate", "std_error", "statistic", "p_value", "stars", "nobs", "r2",
+        "column", "term", "estimate", "std_error", "statistic", "pvalue", "stars", "nobs", "r2",
     ]  # fmt: skip
     assert len(frame) == sum(len(f.params) for f in fits)  # every term of every column
     for header, fit in zip(["(1)", "(2)"], fits, strict=True):
@@ -79,7 +79,7 @@ def test_csv_numbers_equal_statsmodels(fits, table, tmp_path):
         np.testing.assert_allclose(part["estimate"], fit.params, rtol=0, atol=1e-12)
         np.testing.assert_allclose(part["std_error"], fit.bse, rtol=0, atol=1e-12)
         np.testing.assert_allclose(part["statistic"], fit.tvalues, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(part["p_value"], fit.pvalues, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(part["pvalue"], fit.pvalues, rtol=1e-10, atol=1e-15)
         hand = [(p < 0.1) + (p < 0.05) + (p < 0.01) for p in fit.pvalues]
         assert part["stars"].tolist() == hand
         assert (part["nobs"] == 526).all()

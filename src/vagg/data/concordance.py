@@ -32,6 +32,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from vagg.errors import VaggError
+
 __all__ = [
     "BEC_END_USE",
     "DEFAULT_SIGMA_CAP",
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 
-class ReferenceDataError(ValueError):
+class ReferenceDataError(VaggError):
     """A reference file or table does not have the expected layout or content.
 
     The message names the file (or table/argument), the column and the offending rows.

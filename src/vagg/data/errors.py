@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from vagg.errors import VaggError
+
 _MAX_ROWS_SHOWN = 5
 
 
-class SchemaError(ValueError):
+class SchemaError(VaggError):
     """A table does not satisfy its canonical schema.
 
     Attributes

@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from vagg.errors import VaggError
 
-class EngineError(ValueError):
+
+class EngineError(VaggError):
     """An engine was configured or called with arguments it cannot use."""
 
 

@@ -26,18 +26,16 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import EstimationError
 from .fixed_effects import feols, feols_quietly
 from .formula import control_terms, fe_text, formula_text
 from .inputs import as_pandas, require_columns, rows_text
 from .matching import psm
-from .results import Result, SampleAccounting
+from .results import HypothesisTest, Result, SampleAccounting
 
 __all__ = [
     "EventStudy",
-    "WaldTest",
     "did_term_names",
     "did_terms",
     "event_study",
@@ -288,22 +286,6 @@ def psm_did(
 
 
 # --------------------------------------------------------------------------- event study
-@dataclass(frozen=True)
-class WaldTest:
-    """A joint Wald test that ``terms`` are all zero: F = b'V⁻¹b/q on (q, df) (t-based
-    Results, as Stata's ``test``), or χ²(q) = b'V⁻¹b for normal-based ones."""
-
-    statistic: float
-    p_value: float
-    df: tuple[float, ...]
-    distribution: str
-    terms: tuple[str, ...]
-
-    def __str__(self) -> str:
-        dfs = ", ".join(f"{d:g}" for d in self.df)
-        return f"{self.distribution}({dfs}) = {self.statistic:.4f}, p = {self.p_value:.4g}"
-
-
 def _event_name(k: int) -> str:
     return f"event_m{-k}" if k < 0 else f"event_p{k}"
 
@@ -335,7 +317,7 @@ class EventStudy:
                         "term": None,
                         "estimate": 0.0,
                         "std_error": np.nan,
-                        "p_value": np.nan,
+                        "pvalue": np.nan,
                         "conf_low": np.nan,
                         "conf_high": np.nan,
                         "reference": True,
@@ -350,7 +332,7 @@ class EventStudy:
                     "term": t,
                     "estimate": float(self.result.params[t]),
                     "std_error": float(self.result.bse[t]),
-                    "p_value": float(self.result.pvalues[t]),
+                    "pvalue": float(self.result.pvalues[t]),
                     "conf_low": float(ci.loc[t, "lower"]),
                     "conf_high": float(ci.loc[t, "upper"]),
                     "reference": False,
@@ -362,7 +344,7 @@ class EventStudy:
     def tidy(self) -> pd.DataFrame:
         return self.coefficients()
 
-    def pretrend_test(self, include_endpoint: bool = True) -> WaldTest:
+    def pretrend_test(self, include_endpoint: bool = True) -> HypothesisTest:
         """Joint Wald test that all leads (relative periods < 0 other than the reference) are
         zero, with the Result's vcov: F = b'V⁻¹b/q on (q, df_resid) — for clustered errors
         df_resid = G − 1 as in Stata's ``test`` after ``reghdfe`` — or χ²(q) without df.
@@ -383,9 +365,10 @@ class EventStudy:
         w = float(b @ np.linalg.solve(v, b))
         q = len(leads)
         df = self.result.df_resid
+        null = " = ".join(leads) + " = 0"
         if df is None:
-            return WaldTest(w, float(stats.chi2.sf(w, q)), (q,), "chi2", tuple(leads))
-        return WaldTest(w / q, float(stats.f.sf(w / q, q, df)), (q, df), "F", tuple(leads))
+            return HypothesisTest.chi2("pre-trend Wald", w, q, null, tuple(leads))
+        return HypothesisTest.f("pre-trend Wald", w / q, q, df, null, tuple(leads))
 
     def plot(self, ax: Any = None, level: float = 0.95, title: str | None = None) -> Any:
         """Coefficients with ``level`` confidence intervals against relative time; the reference

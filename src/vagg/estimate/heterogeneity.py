@@ -78,7 +78,7 @@ def _joint_row(
         "difference": np.nan,
         "std_error": np.nan,
         "statistic": statistic,
-        "p_value": p,
+        "pvalue": p,
         "test": test,
     }
 
@@ -139,7 +139,7 @@ class Heterogeneity:
 
     ``groups`` maps each group value to its :class:`Result`; ``difference`` has one row per
     key term and non-reference group (``group``) with ``difference`` (β_g − β_ref or the
-    interaction coefficient), ``std_error``, ``statistic``, ``p_value``, ``test``, plus a
+    interaction coefficient), ``std_error``, ``statistic``, ``pvalue``, ``test``, plus a
     ``group="joint"`` row per key term when there are more than two groups (for the
     permutation test, ``statistic`` is the difference itself and ``std_error`` the standard
     deviation of the permuted differences; the joint statistic is Σ_g (β̂_g − β̄)²). ``pooled`` is
@@ -436,7 +436,7 @@ def _interaction_test(
                     "difference": float(result.params[term]),
                     "std_error": float(result.bse[term]),
                     "statistic": float(result.tvalues[term]),
-                    "p_value": float(result.pvalues[term]),
+                    "pvalue": float(result.pvalues[term]),
                     "test": "interaction t" if result.df_resid is not None else "interaction z",
                 }
             )
@@ -474,7 +474,7 @@ def _suest_test(
                     "difference": d,
                     "std_error": se,
                     "statistic": z,
-                    "p_value": float(2 * stats.norm.sf(abs(z))),
+                    "pvalue": float(2 * stats.norm.sf(abs(z))),
                     "test": "suest z",
                 }
             )
@@ -544,7 +544,7 @@ def _permutation_test(
                     "difference": float(t_obs[g]),
                     "std_error": float(np.std(t_perm[ok, g], ddof=1)) if ok.sum() > 1 else np.nan,
                     "statistic": float(t_obs[g]),
-                    "p_value": float(np.mean(np.abs(t_perm[ok, g]) >= abs(t_obs[g])))
+                    "pvalue": float(np.mean(np.abs(t_perm[ok, g]) >= abs(t_obs[g])))
                     if ok.any()
                     else np.nan,
                     "test": f"permutation ({int(ok.sum())} draws)",

@@ -39,8 +39,7 @@ from scipy import linalg
 from vagg.estimate import weak_iv
 from vagg.estimate.demean import demean
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.results import NotAvailable, Result, SampleAccounting
-from vagg.estimate.weak_iv import HypothesisTest
+from vagg.estimate.results import HypothesisTest, NotAvailable, Result, SampleAccounting
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _RANK_TOL = 1e-9

@@ -43,7 +43,7 @@ from .fixed_effects import estimation_rows, feols
 from .formula import check_controls, control_terms, fe_text, formula_text, parse_formula
 from .inputs import as_pandas, require_columns
 from .moderation import Moderation, moderation
-from .results import NotAvailable, Result, SampleAccounting
+from .results import HypothesisTest, NotAvailable, Result, SampleAccounting
 from .sample import restamp_accounting
 
 # also importable from here: estimation_rows (vagg.estimate.sample), fe_text (.formula),
@@ -51,7 +51,6 @@ from .sample import restamp_accounting
 __all__ = [
     "Mediation",
     "Moderation",
-    "SobelTest",
     "estimation_rows",
     "fe_text",
     "mediation",
@@ -94,20 +93,6 @@ def _need_term(result: Result, term: str, role: str) -> None:
 
 
 # --------------------------------------------------------------------------- mediation
-@dataclass(frozen=True)
-class SobelTest:
-    """Sobel's first-order test of a·b = 0: ``se = sqrt(b²·se_a² + a²·se_b²)``, ``z = ab/se``,
-    two-sided normal ``p_value``."""
-
-    z: float
-    p_value: float
-    se: float
-
-    @property
-    def p(self) -> float:
-        return self.p_value
-
-
 @dataclass(frozen=True)
 class _BootstrapTask:
     frame: pd.DataFrame
@@ -189,13 +174,18 @@ class Mediation:
         return self.a * self.b
 
     @property
-    def sobel(self) -> SobelTest:
-        """Sobel (1982) first-order test: se(ab) = sqrt(b²·se_a² + a²·se_b²), z = ab/se."""
+    def indirect_se(self) -> float:
+        """Sobel's (1982) first-order standard error of a·b: sqrt(b²·se_a² + a²·se_b²)."""
         se_a = float(self.results[1].bse[self.treatment])
         se_b = float(self.results[2].bse[self.mediator])
-        se = math.sqrt(self.b**2 * se_a**2 + self.a**2 * se_b**2)
+        return math.sqrt(self.b**2 * se_a**2 + self.a**2 * se_b**2)
+
+    @property
+    def sobel(self) -> HypothesisTest:
+        """Sobel (1982) test of a·b = 0: z = ab / :attr:`indirect_se`, two-sided normal p."""
+        se = self.indirect_se
         z = self.indirect / se if se > 0 else float("nan")
-        return SobelTest(z=z, p_value=float(2 * stats.norm.sf(abs(z))), se=se)
+        return HypothesisTest.normal("Sobel z", z, "a*b = 0")
 
     @property
     def bootstrap_ci(self) -> tuple[float, float] | NotAvailable:
@@ -248,8 +238,8 @@ class Mediation:
         else:
             ci = self.bootstrap_interval(1 - alpha)
             if isinstance(ci, NotAvailable):
-                significant = self.sobel.p_value < alpha
-                how = f"Sobel p = {self.sobel.p_value:.3g}"
+                significant = self.sobel.pvalue < alpha
+                how = f"Sobel p = {self.sobel.pvalue:.3g}"
             else:
                 significant = not (ci[0] <= 0 <= ci[1])
                 how = f"bootstrap {1 - alpha:.0%} interval [{ci[0]:.4g}, {ci[1]:.4g}]"
@@ -281,11 +271,12 @@ class Mediation:
         boot = self.bootstrap_ci
         if isinstance(boot, NotAvailable):
             q = stats.norm.isf((1 - self.level) / 2)
-            low, high, how = self.indirect - q * sobel.se, self.indirect + q * sobel.se, "sobel"
+            se = self.indirect_se
+            low, high, how = self.indirect - q * se, self.indirect + q * se, "sobel"
         else:
             (low, high), how = boot, "bootstrap percentile"
-        keys = ["estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
-        values = [self.indirect, sobel.se, sobel.z, sobel.p_value, low, high]
+        keys = ["estimate", "std_error", "statistic", "pvalue", "conf_low", "conf_high"]
+        values = [self.indirect, self.indirect_se, sobel.statistic, sobel.pvalue, low, high]
         rows.append({"effect": "indirect", **dict(zip(keys, values, strict=True)), "interval": how})
         return pd.DataFrame(rows)
 

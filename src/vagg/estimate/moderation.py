@@ -75,7 +75,7 @@ class Moderation:
                     "slope": est,
                     "std_error": se,
                     "statistic": t,
-                    "p_value": p,
+                    "pvalue": p,
                     "conf_low": est - q * se,
                     "conf_high": est + q * se,
                 }

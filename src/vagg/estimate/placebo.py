@@ -102,7 +102,7 @@ class Placebo:
         """Draws with a finite coefficient (the denominator of the p-values)."""
         return int(np.isfinite(self.coefs).sum())
 
-    def pvalue(
+    def permutation_pvalue(
         self,
         statistic: Literal["coef", "t"] = "coef",
         alternative: Literal["two-sided", "greater", "less"] = "two-sided",
@@ -137,18 +137,18 @@ class Placebo:
         return count / len(draws)
 
     @property
-    def p_value(self) -> float:
+    def pvalue(self) -> float:
         """Two-sided randomisation-c p-value ``#{|β̂_r| ≥ |β̂|}/R``."""
-        return self.pvalue()
+        return self.permutation_pvalue()
 
     @property
-    def p_value_t(self) -> float:
+    def pvalue_t(self) -> float:
         """Two-sided randomisation-t p-value ``#{|t_r| ≥ |t|}/R``."""
-        return self.pvalue("t")
+        return self.permutation_pvalue("t")
 
     def pvalue_ci(self, level: float = 0.95) -> tuple[float, float]:
-        """Monte-Carlo interval of :attr:`p_value`: ``p ± z·√(p(1 − p)/R)``, clipped to [0, 1]."""
-        p, r = self.p_value, self.n_valid
+        """Monte-Carlo interval of :attr:`pvalue`: ``p ± z·√(p(1 − p)/R)``, clipped to [0, 1]."""
+        p, r = self.pvalue, self.n_valid
         half = stats.norm.isf((1 - level) / 2) * np.sqrt(p * (1 - p) / max(r, 1))
         return max(0.0, p - half), min(1.0, p + half)
 
@@ -163,8 +163,8 @@ class Placebo:
                 "estimate": [self.estimate],
                 "std_error": [self.std_error],
                 "statistic": [self.tvalue],
-                "p_value": [self.p_value],
-                "p_value_t": [self.p_value_t],
+                "pvalue": [self.pvalue],
+                "pvalue_t": [self.pvalue_t],
                 "p_value_ci_low": [lo],
                 "p_value_ci_high": [hi],
                 "reps": [self.reps],
@@ -189,10 +189,10 @@ class Placebo:
             f"Estimate: {self.estimate:.6g} (SE {self.std_error:.6g}, t {self.tvalue:.4f})",
             f"Placebo coefficients: mean {row['placebo_mean']:.6g}, sd {row['placebo_sd']:.6g}; "
             f"mean t {row['placebo_t_mean']:.4f}",
-            f"p-value (|coef| ≥ |estimate|): {self.p_value:.4f} "
+            f"p-value (|coef| ≥ |estimate|): {self.pvalue:.4f} "
             f"[Monte-Carlo 95% interval {lo:.4f}, {hi:.4f}]; (c+1)/(R+1): "
-            f"{self.pvalue(plus_one=True):.4f}",
-            f"p-value (|t| ≥ |t_estimate|): {self.p_value_t:.4f}",
+            f"{self.permutation_pvalue(plus_one=True):.4f}",
+            f"p-value (|t| ≥ |t_estimate|): {self.pvalue_t:.4f}",
         ]
         if self.n_valid < self.reps:
             lines.append(f"Draws left out (collinear): {self.reps - self.n_valid}")
@@ -242,14 +242,16 @@ class Placebo:
         ax.axvline(real, color="C3", linestyle="--", label=f"estimate {real:.4g}")
         ax.set_xlabel(f"placebo {what} of {self.var}")
         ax.set_ylabel("density")
-        ax.set_title(f"Placebo test ({self.reps} permutations, p = {self.pvalue(statistic):.3f})")
+        ax.set_title(
+            f"Placebo test ({self.reps} permutations, p = {self.permutation_pvalue(statistic):.3f})"
+        )
         ax.legend(frameon=False)
         return fig
 
     def __repr__(self) -> str:
         return (
             f"<Placebo {self.var}: estimate {self.estimate:.4g}, {self.reps} draws, "
-            f"p = {self.p_value:.4f}>"
+            f"p = {self.pvalue:.4f}>"
         )
 
 
@@ -311,7 +313,7 @@ def placebo(
     Returns
     -------
     Placebo
-        ``coefs``, ``tvalues``, ``estimate``, ``p_value``, ``summary()``, ``tidy()``,
+        ``coefs``, ``tvalues``, ``estimate``, ``pvalue``, ``summary()``, ``tidy()``,
         ``plot()``, ``draw(r)``.
 
     Raises

@@ -12,7 +12,7 @@ values that say why, so a table prints "n/a" and a user reading ``result.r2`` le
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,70 @@ class NotAvailable:
 
 
 Stat = float | NotAvailable
+
+Distribution = Literal["chi2", "F", "normal", "t", "permutation", "bootstrap"]
+
+
+@dataclass(frozen=True)
+class HypothesisTest:
+    """One test statistic with its reference distribution and p-value.
+
+    The one test type of vagg: Wald tests of joint restrictions, the weak-IV statistics,
+    Sobel's test, Dumitrescu–Hurlin's Z, LR tests of spatial models all return it.
+    ``df`` holds the distribution's degrees of freedom (``(q,)`` for χ², ``(q, d)`` for F,
+    ``()`` for the normal); ``pvalue`` is the upper-tail probability of ``statistic``
+    (two-sided for ``normal`` and ``t``). Build one with :meth:`chi2`, :meth:`f`,
+    :meth:`normal` or :meth:`t`, which compute the p-value, or pass ``pvalue`` directly for
+    resampling tests. ``null`` states the hypothesis in words or symbols; ``terms`` names
+    the coefficients a Wald test restricts.
+    """
+
+    name: str
+    statistic: float
+    df: tuple[float, ...]
+    pvalue: float
+    distribution: Distribution
+    null: str = ""
+    terms: tuple[str, ...] = ()
+
+    @classmethod
+    def chi2(
+        cls, name: str, statistic: float, df: float, null: str = "", terms: tuple[str, ...] = ()
+    ) -> HypothesisTest:
+        """``statistic ~ χ²(df)`` under the null; p = P(χ²(df) ≥ statistic)."""
+        p = float(stats.chi2.sf(statistic, df))
+        return cls(name, float(statistic), (df,), p, "chi2", null, terms)
+
+    @classmethod
+    def f(
+        cls,
+        name: str,
+        statistic: float,
+        df1: float,
+        df2: float,
+        null: str = "",
+        terms: tuple[str, ...] = (),
+    ) -> HypothesisTest:
+        """``statistic ~ F(df1, df2)`` under the null; p = P(F ≥ statistic)."""
+        p = float(stats.f.sf(statistic, df1, df2))
+        return cls(name, float(statistic), (df1, df2), p, "F", null, terms)
+
+    @classmethod
+    def normal(cls, name: str, statistic: float, null: str = "") -> HypothesisTest:
+        """``statistic ~ N(0, 1)`` under the null; two-sided p = 2·P(Z ≥ |statistic|)."""
+        p = float(2 * stats.norm.sf(abs(statistic)))
+        return cls(name, float(statistic), (), p, "normal", null)
+
+    @classmethod
+    def t(cls, name: str, statistic: float, df: float, null: str = "") -> HypothesisTest:
+        """``statistic ~ t(df)`` under the null; two-sided p = 2·P(T ≥ |statistic|)."""
+        p = float(2 * stats.t.sf(abs(statistic), df))
+        return cls(name, float(statistic), (df,), p, "t", null)
+
+    def __str__(self) -> str:
+        dfs = ", ".join(f"{d:g}" for d in self.df)
+        dist = f"{self.distribution}({dfs})" if dfs else self.distribution
+        return f"{self.name} = {self.statistic:.4f} ~ {dist}, p = {self.pvalue:.4g}"
 
 
 @dataclass
@@ -130,7 +194,7 @@ class Result:
 
     # -- presentation --------------------------------------------------------------
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per term: estimate, std_error, statistic, p_value, conf_low, conf_high."""
+        """One row per term: estimate, std_error, statistic, pvalue, conf_low, conf_high."""
         ci = self.conf_int(level)
         return pd.DataFrame(
             {
@@ -138,7 +202,7 @@ class Result:
                 "estimate": self.params.to_numpy(),
                 "std_error": self.bse.to_numpy(),
                 "statistic": self.tvalues.to_numpy(),
-                "p_value": self.pvalues.to_numpy(),
+                "pvalue": self.pvalues.to_numpy(),
                 "conf_low": ci["lower"].to_numpy(),
                 "conf_high": ci["upper"].to_numpy(),
             }

@@ -42,30 +42,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse, stats
+from scipy import linalg, sparse
 from scipy.sparse.csgraph import connected_components
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.results import NotAvailable
+from vagg.estimate.results import HypothesisTest, NotAvailable
 
 VcovKind = Literal["iid", "robust", "cluster"]
 _EXACT_FIT = 1e-12
 _EXACT_MSG = "an endogenous regressor is an exact linear function of the instruments"
-
-
-@dataclass(frozen=True)
-class HypothesisTest:
-    """A test statistic with its reference distribution: chi2(df) or F(df1, df2)."""
-
-    name: str
-    stat: float
-    df: tuple[float, ...]
-    pvalue: float
-    distribution: Literal["chi2", "F"]
-
-    def __str__(self) -> str:
-        dfs = ", ".join(f"{d:g}" for d in self.df)
-        return f"{self.name} = {self.stat:.4f} ~ {self.distribution}({dfs}), p = {self.pvalue:.4g}"
 
 
 @dataclass(frozen=True)
@@ -243,11 +228,11 @@ def _chi2_to_f(chi2: float, df1: int, n: int, n_params: int, codes: list[np.ndar
 
 def _f_test(name: str, chi2: float, df1: int, n: int, n_params: int, codes) -> HypothesisTest:
     f, df2 = _chi2_to_f(chi2, df1, n, n_params, codes)
-    return HypothesisTest(name, f, (df1, df2), float(stats.f.sf(f, df1, df2)), "F")
+    return HypothesisTest.f(name, f, df1, df2)
 
 
 def _chi2_test(name: str, chi2: float, df: int) -> HypothesisTest:
-    return HypothesisTest(name, chi2, (df,), float(stats.chi2.sf(chi2, df)), "chi2")
+    return HypothesisTest.chi2(name, chi2, df)
 
 
 def _wald(z: np.ndarray, coef: np.ndarray, resid: np.ndarray, vcov: str, codes) -> float:

@@ -69,6 +69,7 @@ from scipy import linalg, optimize, stats
 
 from vagg.data.errors import SchemaError
 from vagg.data.schemas import check_unique_key
+from vagg.errors import VaggError
 
 __all__ = [
     "INPUT_COLUMNS",
@@ -85,7 +86,7 @@ Output = Literal["value_added", "gross_output"]
 Form = Literal["cobb_douglas", "translog"]
 
 
-class ProductionFunctionError(ValueError):
+class ProductionFunctionError(VaggError):
     """A production function cannot be estimated from the input given (the message says why)."""
 
 

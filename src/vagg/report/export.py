@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vagg.errors import VaggError
+
 if TYPE_CHECKING:
     from vagg.report.tables import RegressionTable
 
@@ -34,7 +36,7 @@ _STARS = re.compile(r"^(.*?)(\*+)$")
 _SYM = r"\providecommand{\sym}[1]{\ifmmode^{#1}\else\(^{#1}\)\fi}"
 
 
-class ExportError(ValueError):
+class ExportError(VaggError):
     """A table cannot be written as asked (unknown format, unusable path)."""
 
 
@@ -329,7 +331,7 @@ def to_xlsx(table: RegressionTable, path: str | Path) -> Path:
 
 
 def to_csv(table: RegressionTable, path: str | Path) -> Path:
-    """The estimates as numbers: ``column, term, estimate, std_error, statistic, p_value, stars,
+    """The estimates as numbers: ``column, term, estimate, std_error, statistic, pvalue, stars,
     nobs, r2``; floats at full (round-trip) precision, unavailable values blank."""
     path = _target(path)
     table.estimates.to_csv(path, index=False, na_rep="", encoding="utf-8")

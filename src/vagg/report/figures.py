@@ -35,7 +35,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from vagg import __version__
+from vagg._version import __version__
+from vagg.errors import VaggError
 from vagg.report.labels import LANGUAGES, Lang, localized
 
 #: A label in one language (``str``) or in several (``{"zh": ..., "en": ...}``).
@@ -65,7 +66,7 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-class FigureError(ValueError):
+class FigureError(VaggError):
     """A figure cannot be drawn from the arguments given; the message names the argument."""
 
 

@@ -23,7 +23,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from vagg.estimate.results import NotAvailable, Result
+from vagg.errors import VaggError
+from vagg.estimate.results import HypothesisTest, NotAvailable, Result
 from vagg.report import labels
 from vagg.report.labels import Lang
 
@@ -39,7 +40,7 @@ RowKind = Literal["estimate", "uncertainty", "diagnostic", "pvalue", "indicator"
 Section = Literal["coefficients", "diagnostics", "indicators", "statistics"]
 
 
-class TableError(ValueError):
+class TableError(VaggError):
     """A regression table received arguments it cannot use; the message names the argument."""
 
 
@@ -480,15 +481,15 @@ def _expand(value: Any) -> dict[str | None, Any]:
 def _statistic_and_p(value: Any, key: str) -> tuple[Any, float | None]:
     """The printed statistic of a diagnostic and its p-value (None when it has none).
 
-    Test results (``weak_iv.HypothesisTest``: ``stat``, ``pvalue``) give both; results holding
+    Test results (``HypothesisTest``: ``statistic``, ``pvalue``) give both; results holding
     an F test (``AndersonRubin``, ``FirstStage``: ``f``) give the F test's; Stock–Yogo critical
     values give the 10% maximal IV size value; plain numbers and NotAvailable are printed as is.
     """
     if value is _ABSENT or value is None or isinstance(value, NotAvailable):
         return value, None
-    if hasattr(value, "stat") and hasattr(value, "pvalue"):
-        return value.stat, float(value.pvalue)
-    if hasattr(value, "f") and hasattr(value.f, "stat"):
+    if isinstance(value, HypothesisTest):
+        return value.statistic, float(value.pvalue)
+    if isinstance(getattr(value, "f", None), HypothesisTest):
         return _statistic_and_p(value.f, key)
     if hasattr(value, "iv_size"):
         table = value.iv_size
@@ -498,8 +499,8 @@ def _statistic_and_p(value: Any, key: str) -> tuple[Any, float | None]:
     if isinstance(value, numbers.Real | np.floating | np.integer):
         return float(value), None
     raise TableError(
-        f"diagnostics: cannot print {key!r}, a {type(value).__name__}; give a number, a test "
-        "with 'stat' and 'pvalue', or NotAvailable"
+        f"diagnostics: cannot print {key!r}, a {type(value).__name__}; give a number, a "
+        "HypothesisTest, or NotAvailable"
     )
 
 
@@ -575,7 +576,7 @@ def _estimates_frame(
                     "estimate": float(m.params[term]),
                     "std_error": float(bse[term]),
                     "statistic": float(tvalues[term]),
-                    "p_value": p,
+                    "pvalue": p,
                     "stars": ctx.n_stars(p) if math.isfinite(p) else pd.NA,
                     "nobs": int(m.nobs),
                     "r2": float(r2),
@@ -589,7 +590,7 @@ def _estimates_frame(
             "estimate",
             "std_error",
             "statistic",
-            "p_value",
+            "pvalue",
             "stars",
             "nobs",
             "r2",

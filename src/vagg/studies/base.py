@@ -34,7 +34,8 @@ import pandas as pd
 import polars as pl
 
 import vagg
-from vagg import __version__
+from vagg._version import __version__
+from vagg.errors import VaggError
 from vagg.report.labels import LANGUAGES, Lang, localized
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-class StudyError(ValueError):
+class StudyError(VaggError):
     """A study is defined or used wrongly (duplicate entry, unknown table, missing data)."""
 
 

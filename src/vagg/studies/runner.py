@@ -39,7 +39,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vagg import __version__
+from vagg._version import __version__
 from vagg.report.export import FORMATS
 from vagg.report.labels import Lang
 from vagg.studies import registry

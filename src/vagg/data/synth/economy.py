@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from vagg import __version__
+from vagg._version import __version__
 from vagg.data import geography
 from vagg.data.io import write_partition, write_table
 from vagg.data.schemas import SCHEMAS, validate
