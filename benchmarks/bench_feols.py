@@ -91,7 +91,7 @@ def main() -> None:
     from pyfixest.demeaners import LsmrDemeaner, MapDemeaner
 
     from vagg.estimate import feols
-    from vagg.estimate.demean import demean
+    from vagg.estimate.linear.demean import demean
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--firms", type=int, default=100_000)

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from vagg.estimate.demean import (
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear.demean import (
     PreparedDemeaner,
     compact_codes,
     demean,
     demean_alternating,
     demean_within,
 )
-from vagg.estimate.errors import EstimationError
 
 
 def small_panel(seed: int = 7, n_firms: int = 60, n_years: int = 8, n_ind: int = 6) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.did (did_terms, psm_did, event_study).
+"""Tests of vagg.estimate.did.psm_did (did_terms, psm_did, event_study).
 
 References: closed-form truths planted in simulated panels (event-time effect paths, DID
 effects), statsmodels OLS/WLS dummy regressions on the same rows (unit and time dummies via
@@ -19,9 +19,10 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from vagg.estimate.did import did_term_names, did_terms, event_study, psm_did
+from vagg.estimate.did.event_study import event_study
+from vagg.estimate.did.psm_did import did_term_names, did_terms, psm_did
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.matching import psm
+from vagg.estimate.matching.psm import psm
 
 # truth of the simulated event study: lags 0..3 and the binned lag ≥ 4; leads are zero
 LAGS = {0: 1.0, 1: 1.5, 2: 2.0, 3: 2.5, 4: 3.0}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.formula import (
+from vagg.estimate.linear.formula import (
     MISSING,
     MISSING_LAG,
     NONPOSITIVE_IN_LOG,

@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.heterogeneity.
+"""Tests of vagg.estimate.mechanisms.heterogeneity.
 
 References: statsmodels OLS on the group subsets and on the pooled interaction model (fitted
 here, and the pinned WAGE1 numbers in tests/reference/mechanism_wage1.json with provenance),
@@ -19,7 +19,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.heterogeneity import heterogeneity
+from vagg.estimate.mechanisms.heterogeneity import heterogeneity
 
 REF = json.loads(
     (Path(__file__).parents[1] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ from linearmodels.iv import IV2SLS
 from linearmodels.iv import common as lm_common
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.iv import iv
+from vagg.estimate.linear.iv import iv
 from vagg.estimate.results import NotAvailable
 
 REFERENCE = Path(__file__).parents[1] / "reference"

@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.matching (psm), nearest_neighbor, matching_balance and ipw.
+"""Tests of vagg.estimate.matching.psm (psm), nearest_neighbor, matching_balance and ipw.
 
 References: statsmodels Logit/Probit/OLS/GLM fitted here independently; brute-force matching
 loops written here; hand computations on tiny data (numbers worked out in the comments);
@@ -18,7 +18,7 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vagg.estimate.matching import Matching, PSMInputError, nearest_neighbors, psm
+from vagg.estimate.matching.psm import Matching, PSMInputError, nearest_neighbors, psm
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "reference" / "psm_lalonde.json").read_text(encoding="utf-8")

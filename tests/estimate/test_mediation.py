@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.mediation (moderation: tests/estimate/test_moderation.py).
+"""Tests of vagg.estimate.mechanisms.mediation (moderation: tests/estimate/test_moderation.py).
 
 References: statsmodels OLS fitted here on the same rows (independent of feols), the pinned
 statsmodels numbers in tests/reference/mechanism_wage1.json (WAGE1, provenance inside), hand
@@ -18,7 +18,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.mediation import estimation_rows, mediation
+from vagg.estimate.mechanisms.mediation import estimation_rows, mediation
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads(

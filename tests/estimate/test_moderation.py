@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.moderation (raw and mean-centred interaction models).
+"""Tests of vagg.estimate.mechanisms.moderation (raw and mean-centred interaction models).
 
 References: the pinned statsmodels numbers in tests/reference/mechanism_wage1.json (WAGE1,
 provenance inside), statsmodels OLS and ``t_test`` fitted here on the same rows (independent
@@ -17,7 +17,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.moderation import moderation
+from vagg.estimate.mechanisms.moderation import moderation
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads(

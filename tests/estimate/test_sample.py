@@ -1,4 +1,4 @@
-"""``vagg.estimate.sample``: the rows a feols model uses, why the others are dropped.
+"""``vagg.estimate.linear.sample``: the rows a feols model uses, why the others are dropped.
 
 References: the rows and drop counts are worked out by hand on a 24-row table below (which row
 fails which rule, and which firm is left with a single row); the arrays are the table's own
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.fixed_effects import estimation_rows, estimation_sample, feols, fit_sample
+from vagg.estimate.linear.fixed_effects import estimation_rows, estimation_sample, feols, fit_sample
+from vagg.estimate.linear.sample import restamp_accounting
 from vagg.estimate.results import Result, SampleAccounting
-from vagg.estimate.sample import restamp_accounting
 
 FORMULA = "y ~ log(x) + z | firm + year"
 

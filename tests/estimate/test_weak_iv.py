@@ -20,8 +20,8 @@ from linearmodels.iv import IV2SLS
 from linearmodels.iv import common as lm_common
 from scipy import linalg
 
-from vagg.estimate import weak_iv
 from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear import weak_iv
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads((Path(__file__).parents[1] / "reference" / "iv_ivreg2_stata.json").read_text())

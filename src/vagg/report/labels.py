@@ -52,7 +52,8 @@ FIXED_EFFECT_NAMES: dict[str, dict[Lang, str]] = {
     "region": {"en": "Region", "zh": "地区"},
 }
 
-#: Row labels of the diagnostics that :mod:`vagg.estimate.iv` stores in ``Result.diagnostics``.
+#: Row labels of the diagnostics that :mod:`vagg.estimate.linear.iv` stores in
+#: ``Result.diagnostics``.
 DIAGNOSTIC_NAMES: dict[str, dict[Lang, str]] = {
     "kp_rk_lm": {"en": "Kleibergen–Paap rk LM", "zh": "Kleibergen-Paap rk LM统计量"},
     "kp_rk_wald": {"en": "Kleibergen–Paap rk Wald", "zh": "Kleibergen-Paap rk Wald统计量"},

@@ -175,7 +175,8 @@ def stack_equations(
 def difference_result(rows: Mapping[str, tuple[float, float] | None]) -> Result:
     """Differences between split-sample coefficients as a Result: row → (difference, SE), None
     for a difference that could not be computed. Inference is normal (the z of
-    :func:`vagg.estimate.heterogeneity` with ``test="suest"``); covariances between rows are
+    :func:`vagg.estimate.mechanisms.heterogeneity` with ``test="suest"``); covariances between rows
+    are
     NaN (not estimated)."""
     present = {k: v for k, v in rows.items() if v is not None and math.isfinite(v[1])}
     if not present:

@@ -25,7 +25,8 @@ treated with probability ½). Its placebo distribution is therefore not comparab
 **How.** The draws are not refitted one by one: by the Frisch–Waugh–Lovell theorem, ``y`` and
 the other regressors are demeaned and partialled out once, and each permuted column is
 demeaned (with the fixed effects' system factorised once), partialled out and turned into a
-coefficient and a t-statistic in batches (:mod:`vagg.estimate.permutation`, which also holds
+coefficient and a t-statistic in batches (:mod:`vagg.estimate.inference.permutation`, which also
+holds
 the permutation schemes). The results equal re-running :func:`feols` on each permuted table
 (the tests check it to 1e-10). Draw ``r`` uses its own seed,
 ``SeedSequence(seed).spawn(reps)[r]``, so the draws do not depend on the engine, the number of
@@ -44,16 +45,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import Engine, engine_session, run_tasks
-from .demean import DemeanMethod
-from .errors import EstimationError
-from .fixed_effects import fit_sample
-from .formula import parse_formula, term_columns
-from .inputs import as_pandas, check_columns
-from .permutation import PermutationScheme, permutation_scheme, prepare_batches, run_batch
-from .results import Result
-from .sample import build_sample, parse_vcov
-from .sandwich import parse_ssc
+from vagg.engine import Engine, engine_session, run_tasks
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inference.permutation import (
+    PermutationScheme,
+    permutation_scheme,
+    prepare_batches,
+    run_batch,
+)
+from vagg.estimate.inputs import as_pandas, check_columns
+from vagg.estimate.linear.demean import DemeanMethod
+from vagg.estimate.linear.fixed_effects import fit_sample
+from vagg.estimate.linear.formula import parse_formula, term_columns
+from vagg.estimate.linear.sample import build_sample, parse_vcov
+from vagg.estimate.linear.sandwich import parse_ssc
+from vagg.estimate.results import Result
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -14,7 +14,8 @@ MatchIt 4.5 by Ho, Imai, King, Stuart & Greifer; methods note §9):
 * **Matching** on the score: truly nearest neighbours, psmatch2's ``ties`` and caliper (raw
   score units, strict), the order of treated units without replacement (``"smallest"`` is
   psmatch2's ``noreplacement``, ``"largest"`` MatchIt's default) and the known differences
-  from psmatch2's and MatchIt 4.5's greedy searches are in :mod:`vagg.estimate.nearest_neighbor`.
+  from psmatch2's and MatchIt 4.5's greedy searches are in
+  :mod:`vagg.estimate.matching.nearest_neighbor`.
 * **Common support** (psmatch2's ``common``): treated units whose score is below the minimum
   or above the maximum of the controls' scores (within the ``by`` group) are not matched.
 * **Missing values** in the treatment, covariates or ``by`` columns: with ``missing="drop"``
@@ -32,7 +33,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .ipw import (
+from vagg.estimate.matching.balance import Balance, balance_table
+from vagg.estimate.matching.ipw import (
     Estimand,
     Model,
     PSMInputError,
@@ -40,8 +42,7 @@ from .ipw import (
     fit_propensity,
     inverse_probability_weights,
 )
-from .matching_balance import Balance, balance_table
-from .nearest_neighbor import (
+from vagg.estimate.matching.nearest_neighbor import (
     CALIPER,
     EXHAUSTED,
     MATCHED,
@@ -52,7 +53,7 @@ from .nearest_neighbor import (
     pairs_frame,
     processing_order,
 )
-from .results import Result, SampleAccounting
+from vagg.estimate.results import Result, SampleAccounting
 
 __all__ = ["Matching", "PSMInputError", "nearest_neighbors", "psm"]
 
@@ -451,7 +452,7 @@ class Matching:
     ) -> Balance:
         """Covariate balance before and after matching, as psmatch2's ``pstest``.
 
-        See :func:`vagg.estimate.matching_balance.balance_table` for the formulas. ``group``
+        See :func:`vagg.estimate.matching.balance.balance_table` for the formulas. ``group``
         restricts the table to one ``by`` group (the key as in ``models``); by default the
         whole (pooled) sample is used.
         """
@@ -487,7 +488,7 @@ class Matching:
 
         ATT: treated 1, controls p̂/(1 − p̂); ATE: 1/p̂ and 1/(1 − p̂). With ``normalize`` the
         weights are rescaled within each arm and ``by`` group (see
-        :func:`vagg.estimate.ipw.inverse_probability_weights`). All rows with a score are
+        :func:`vagg.estimate.matching.ipw.inverse_probability_weights`). All rows with a score are
         weighted: no common-support or caliper rule applies. NaN for rows with missing values.
         """
         w = inverse_probability_weights(

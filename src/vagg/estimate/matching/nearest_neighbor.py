@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .ipw import PSMInputError, describe_rows
+from vagg.estimate.matching.ipw import PSMInputError, describe_rows
 
 Order = Literal["data", "random", "largest", "smallest"]
 

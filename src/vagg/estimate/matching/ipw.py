@@ -39,7 +39,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
-from .errors import EstimationError
+from vagg.estimate.errors import EstimationError
 
 Model = Literal["logit", "probit"]
 Estimand = Literal["att", "ate"]

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import EstimationError
-from .fixed_effects import estimation_rows, feols
-from .formula import check_controls, control_terms, fe_text, formula_text
-from .inputs import as_pandas, require_columns
-from .results import NotAvailable, Result, SampleAccounting
-from .sample import restamp_accounting
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import as_pandas, require_columns
+from vagg.estimate.linear.fixed_effects import estimation_rows, feols
+from vagg.estimate.linear.formula import check_controls, control_terms, fe_text, formula_text
+from vagg.estimate.linear.sample import restamp_accounting
+from vagg.estimate.results import NotAvailable, Result, SampleAccounting
 
 __all__ = ["Moderation", "moderation"]
 

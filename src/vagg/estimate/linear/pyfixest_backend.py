@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .results import NotAvailable, Result
+from vagg.estimate.results import NotAvailable, Result
 
 if TYPE_CHECKING:
-    from .formula import ParsedFormula
-    from .sample import EstimationSample, VcovSpec
+    from vagg.estimate.linear.formula import ParsedFormula
+    from vagg.estimate.linear.sample import EstimationSample, VcovSpec
 
 
 def _pyfixest_ssc(
@@ -35,7 +35,7 @@ def _pyfixest_ssc(
 ) -> tuple[dict[str, Any], str | None]:
     import pyfixest as pf
 
-    from .sandwich import nested_in
+    from vagg.estimate.linear.sandwich import nested_in
 
     if isinstance(ssc, dict):
         return pf.ssc(**ssc), None
@@ -66,7 +66,7 @@ def fit_with_pyfixest(
     import pyfixest as pf
     from pyfixest.demeaners import MapDemeaner
 
-    from .fixed_effects import _result
+    from vagg.estimate.linear.fixed_effects import _result
 
     has_fe = bool(s.effects)
     x_names = [n for n in s.names if n != "Intercept"]

@@ -19,7 +19,8 @@ missing in M only), when the controls or fixed effects differ between equations,
 non-linear models (logit, Poisson), whose coefficients are not linear projections. This is
 why :func:`mediation` drops the rows unusable in *any* equation before fitting all three.
 
-Moderation (interaction models, raw and mean-centred) is in :mod:`vagg.estimate.moderation`.
+Moderation (interaction models, raw and mean-centred) is in
+:mod:`vagg.estimate.mechanisms.moderation`.
 
 References: Baron & Kenny (1986); Sobel (1982); MacKinnon, Lockwood & Williams (2004);
 Wen Zhonglin, Chang, Hau & Liu (2004); Wen Zhonglin & Ye Baojuan (2014), 心理科学进展 22(5).
@@ -37,16 +38,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import run_tasks
-from .errors import EstimationError
-from .fixed_effects import estimation_rows, feols
-from .formula import check_controls, control_terms, fe_text, formula_text, parse_formula
-from .inputs import as_pandas, require_columns
-from .moderation import Moderation, moderation
-from .results import HypothesisTest, NotAvailable, Result, SampleAccounting
-from .sample import restamp_accounting
+from vagg.engine import run_tasks
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import as_pandas, require_columns
+from vagg.estimate.linear.fixed_effects import estimation_rows, feols
+from vagg.estimate.linear.formula import (
+    check_controls,
+    control_terms,
+    fe_text,
+    formula_text,
+    parse_formula,
+)
+from vagg.estimate.linear.sample import restamp_accounting
+from vagg.estimate.mechanisms.moderation import Moderation, moderation
+from vagg.estimate.results import HypothesisTest, NotAvailable, Result, SampleAccounting
 
-# also importable from here: estimation_rows (vagg.estimate.sample), fe_text (.formula),
+# also importable from here: estimation_rows (vagg.estimate.linear.sample), fe_text (.formula),
 # run_tasks (vagg.engine), Moderation and moderation (.moderation)
 __all__ = [
     "Mediation",
@@ -327,7 +334,7 @@ def mediation(
 ) -> Mediation:
     """Baron–Kenny mediation with Sobel and cluster-bootstrap tests of a·b.
 
-    Fits, with :func:`~vagg.estimate.fixed_effects.feols` on one common sample:
+    Fits, with :func:`~vagg.estimate.linear.fixed_effects.feols` on one common sample:
     (1) ``outcome ~ treatment + controls | fe`` (total effect c), (2) ``mediator ~ treatment +
     controls | fe`` (a), (3) ``outcome ~ treatment + mediator + controls | fe`` (direct c′ and
     b). Rows unusable in any equation (missing values, non-positive logs, zero weights,

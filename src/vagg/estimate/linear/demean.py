@@ -53,7 +53,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.linalg import lapack, solve_triangular
 
-from .errors import EstimationError
+from vagg.estimate.errors import EstimationError
 
 DemeanMethod = Literal["auto", "exact", "alternating", "within"]
 
@@ -193,7 +193,7 @@ class PreparedDemeaner:
     cancellation in ``S'Wx̄`` and the conditioning of the system when the effects are weakly
     connected), leaving group sums of the result near machine precision. ``refine=False``
     halves the cost, for callers that need the projection only to the accuracy of one solve
-    (e.g. :func:`vagg.estimate.placebo`, whose draws are checked against full refits).
+    (e.g. :func:`vagg.estimate.inference.placebo`, whose draws are checked against full refits).
 
     Parameters
     ----------

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import EstimationError
-from .inputs import MAX_SHOWN, rows_text
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import MAX_SHOWN, rows_text
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .demean import indicator_matrix
-from .errors import EstimationError
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear.demean import indicator_matrix
 
 CONVENTIONS = ("stata", "fixest", "linearmodels", "plm")
 

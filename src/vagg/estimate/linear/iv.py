@@ -11,7 +11,8 @@ without fixed effects.
 
 Conventions (ivreghdfe with ``small``, which ``absorb()`` implies; Baum, Schaffer & Stillman
 2007; Correia 2016), with K the number of coefficients and df_a the absorbed fixed-effect levels
-(:func:`vagg.estimate.weak_iv.absorbed_fixed_effect_dof`; nested-in-cluster fixed effects are not
+(:func:`vagg.estimate.linear.weak_iv.absorbed_fixed_effect_dof`; nested-in-cluster fixed effects
+are not
 counted, and at least 1 is counted when fixed effects are absorbed):
 
 * iid: V = s^2 (X'P_Z X)^-1, s^2 = e'e / (N - K - df_a);
@@ -36,9 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import linalg
 
-from vagg.estimate import weak_iv
-from vagg.estimate.demean import demean
 from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear import weak_iv
+from vagg.estimate.linear.demean import demean
 from vagg.estimate.results import HypothesisTest, NotAvailable, Result, SampleAccounting
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
@@ -249,10 +250,11 @@ def _absorb(
 ) -> tuple[np.ndarray, int]:
     """Demean ``columns`` by the fixed effects ``fe`` (weighted).
 
-    Uses vagg's demeaner (:func:`vagg.estimate.demean.demean`: the large effect swept out
+    Uses vagg's demeaner (:func:`vagg.estimate.linear.demean.demean`: the large effect swept out
     exactly, the small ones solved jointly; alternating projections when they are not small),
     the same one ``feols`` uses. Returns the demeaned N x len(columns) array and the absorbed
-    levels df_a counted as reghdfe does (:func:`~vagg.estimate.weak_iv.absorbed_fixed_effect_dof`).
+    levels df_a counted as reghdfe does
+    (:func:`~vagg.estimate.linear.weak_iv.absorbed_fixed_effect_dof`).
     """
     codes = _fe_codes(df, fe)
     w = None if weights is None else np.asarray(weights, dtype=float)
@@ -355,7 +357,7 @@ def iv(
     (Kleibergen–Paap rk LM under the chosen vcov; Anderson's LM under iid), ``kp_rk_wald`` and
     ``kp_rk_wald_f``, ``cragg_donald_f``, ``stock_yogo`` (Stock & Yogo 2005 critical values where
     tabulated) and ``anderson_rubin`` (H0: all endogenous coefficients zero), all computed as in
-    ivreg2/ivreghdfe (:mod:`vagg.estimate.weak_iv`). ``extra["first_stage"]`` maps each
+    ivreg2/ivreghdfe (:mod:`vagg.estimate.linear.weak_iv`). ``extra["first_stage"]`` maps each
     endogenous regressor to the Result of its first-stage regression.
 
     Raises
@@ -502,7 +504,8 @@ def _design(
 def _diagnostics(
     d: _Design, spec: _Spec, ctx: _Context, first_results: dict[str, Result]
 ) -> dict[str, Any]:
-    """Weak-identification statistics of :mod:`vagg.estimate.weak_iv` on the partialled arrays."""
+    """Weak-identification statistics of :mod:`vagg.estimate.linear.weak_iv` on the partialled
+    arrays."""
     kinds: dict[str, weak_iv.VcovKind] = {"iid": "iid", "hetero": "robust", "CRV1": "cluster"}
     kw: dict[str, Any] = {
         "n_partialled": d.n_partialled,

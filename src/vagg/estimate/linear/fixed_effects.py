@@ -5,8 +5,10 @@
     y_it = x_it'β + α_firm + γ_industry + δ_year + ε_it
 
 by the Frisch–Waugh–Lovell theorem (methods notes §11.2): ``y`` and ``X`` are demeaned by all
-fixed effects (:mod:`vagg.estimate.demean`; exact for one large and several small effects) and
-``β̂ = (X̃'WX̃)⁻¹X̃'Wỹ``. Standard errors follow :mod:`vagg.estimate.sandwich`. The same model can
+fixed effects (:mod:`vagg.estimate.linear.demean`; exact for one large and several small effects)
+and
+``β̂ = (X̃'WX̃)⁻¹X̃'Wỹ``. Standard errors follow :mod:`vagg.estimate.linear.sandwich`. The same
+model can
 be estimated by pyfixest (``backend="pyfixest"``) on the same sample; the tests check that both
 give the same numbers, and that they equal linearmodels and Stata (xtreg) references.
 
@@ -15,7 +17,7 @@ Choices (and how they compare with Stata reghdfe and R fixest):
 * **Default vcov**: clustered (CRV1) by the first fixed effect when there is one (fixest's
   default; pyfixest 0.60 defaults to iid), iid otherwise.
 * **Default small-sample convention** ``ssc="stata"``: reghdfe's (see
-  :mod:`vagg.estimate.sandwich`: for CRV1, ``G/(G−1)·(N−1)/(N−K)`` with ``K`` the slopes plus
+  :mod:`vagg.estimate.linear.sandwich`: for CRV1, ``G/(G−1)·(N−1)/(N−K)`` with ``K`` the slopes plus
   the absorbed levels *not* nested in the cluster variable; for iid ``σ̂² = RSS/(N−K)`` with
   all absorbed levels counted). ``ssc="fixest"`` and ``ssc="linearmodels"`` give those
   packages' numbers, ``ssc="plm"`` R plm's documented within-model corrections; a
@@ -32,7 +34,7 @@ Choices (and how they compare with Stata reghdfe and R fixest):
   ``missing`` (a value of the row is missing in a used column: variables, fixed effects,
   clusters, weights), ``nonpositive_in_log`` (``log(x)`` with ``x ≤ 0``), ``missing_lag`` (a
   lag/lead/difference needs a period the unit does not have, or whose value is unusable),
-  ``zero_weight``, then ``singleton_fe``. The rules live in :mod:`vagg.estimate.sample`:
+  ``zero_weight``, then ``singleton_fe``. The rules live in :mod:`vagg.estimate.linear.sample`:
   :func:`estimation_sample` (the rows and arrays) and :func:`estimation_rows` (the rows and
   counts) give the sample of a model without fitting it, :func:`fit_sample` fits it.
 
@@ -51,12 +53,11 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import cho_factor, cho_solve
 
-from .demean import DemeanMethod, demean
-from .errors import EstimationError
-from .formula import ParsedFormula, parse_formula
-from .inputs import as_pandas
-from .results import NotAvailable, Result
-from .sample import (
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import as_pandas
+from vagg.estimate.linear.demean import DemeanMethod, demean
+from vagg.estimate.linear.formula import ParsedFormula, parse_formula
+from vagg.estimate.linear.sample import (
     ZERO_WEIGHT,
     EstimationSample,
     VcovSpec,
@@ -65,13 +66,14 @@ from .sample import (
     estimation_sample,
     parse_vcov,
 )
-from .sandwich import (
+from vagg.estimate.linear.sandwich import (
     SmallSample,
     absorbed_df,
     parse_ssc,
     sandwich_vcov,
     small_sample,
 )
+from vagg.estimate.results import NotAvailable, Result
 
 #: A regressor whose partialled-out sum of squares is below this share of its raw sum of
 #: squares is collinear with the fixed effects (reghdfe uses a similar relative test).
@@ -138,7 +140,7 @@ def feols(
     formula:
         fixest syntax: ``y ~ x1 + x2 | fe1 + fe2^fe3``; regressors may be ``log(x)``,
         ``L(x)``, ``L(x, k)``, ``F(x)``, ``D(x)`` and products ``a:b``
-        (:mod:`vagg.estimate.formula`). Without fixed effects an intercept is included
+        (:mod:`vagg.estimate.linear.formula`). Without fixed effects an intercept is included
         unless the formula says ``- 1``.
     data:
         pandas or polars DataFrame.
@@ -153,7 +155,7 @@ def feols(
     ssc:
         Small-sample convention: ``"stata"`` (default, reghdfe), ``"fixest"``,
         ``"linearmodels"``, ``"plm"``, or a ``pyfixest.ssc(...)`` dict
-        (:mod:`vagg.estimate.sandwich`).
+        (:mod:`vagg.estimate.linear.sandwich`).
     drop_singletons:
         Drop observations alone in a level of a fixed effect (iteratively); default True.
     backend:
@@ -161,7 +163,7 @@ def feols(
         (the same sample estimated by ``pyfixest.feols``).
     demeaner:
         ``"auto"``, ``"exact"``, ``"alternating"`` or ``"within"``
-        (:func:`vagg.estimate.demean.demean`).
+        (:func:`vagg.estimate.linear.demean.demean`).
 
     Returns
     -------
@@ -187,7 +189,7 @@ def feols(
         raise EstimationError(f"backend={backend!r}; use 'vagg' or 'pyfixest'")
     sample = build_sample(frame, spec, vc, weights, panel, drop_singletons)
     if backend == "pyfixest":
-        from ._pyfixest_backend import fit_with_pyfixest
+        from vagg.estimate.linear.pyfixest_backend import fit_with_pyfixest
 
         result = fit_with_pyfixest(spec, vc, ssc_opts, sample)
     else:

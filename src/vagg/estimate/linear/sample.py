@@ -1,7 +1,7 @@
 """The estimation sample of a fixest-style model: which rows are used, why the others are not.
 
-:func:`estimation_sample` evaluates a formula (:mod:`vagg.estimate.formula`: logs, products,
-gap-aware lags) on a table and returns the rows :func:`~vagg.estimate.fixed_effects.feols`
+:func:`estimation_sample` evaluates a formula (:mod:`vagg.estimate.linear.formula`: logs, products,
+gap-aware lags) on a table and returns the rows :func:`~vagg.estimate.linear.fixed_effects.feols`
 estimates on, with the model's arrays over them (:class:`EstimationSample`). Every estimator
 that must agree with ``feols`` on the rows — mediation's common sample, heterogeneity's
 groups, placebo draws — starts from it, so the rules live in one place:
@@ -15,7 +15,7 @@ groups, placebo draws — starts from it, so the rules live in one place:
   iteratively, until none is left, as reghdfe and fixest do (``drop_singletons=False`` keeps
   them); the kept sample is a fixed point, so refitting on it drops nothing more;
 * the arrays are sorted by the fixed effect with the most levels, the order the exact
-  demeaner (:mod:`vagg.estimate.demean`) works in; ``rows`` maps them back to the table.
+  demeaner (:mod:`vagg.estimate.linear.demean`) works in; ``rows`` maps them back to the table.
 
 Bad input raises :class:`~vagg.estimate.errors.EstimationError` naming the column (with close
 matches when it is not in the table) and the offending rows.
@@ -32,9 +32,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .demean import compact_codes
-from .errors import EstimationError
-from .formula import (
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import as_pandas, check_columns, rows_text
+from vagg.estimate.linear.demean import compact_codes
+from vagg.estimate.linear.formula import (
     MISSING,
     MISSING_LAG,
     NONPOSITIVE_IN_LOG,
@@ -46,12 +47,11 @@ from .formula import (
     parse_formula,
     term_columns,
 )
-from .inputs import as_pandas, check_columns, rows_text
-from .panel_ops import panel_index
-from .results import Result, SampleAccounting
-from .sandwich import Factor
+from vagg.estimate.linear.panel_ops import panel_index
+from vagg.estimate.linear.sandwich import Factor
+from vagg.estimate.results import Result, SampleAccounting
 
-#: Reason code of rows with weight 0 (after the codes of :mod:`vagg.estimate.formula`).
+#: Reason code of rows with weight 0 (after the codes of :mod:`vagg.estimate.linear.formula`).
 ZERO_WEIGHT = 4
 _REASONS = {**REASON_NAMES, ZERO_WEIGHT: "zero_weight"}
 
@@ -74,7 +74,7 @@ class EstimationSample:
     variables. ``rows`` holds the positions in the input table of the rows, in the order of the
     arrays; ``n_input`` and ``dropped`` account for the others (:attr:`accounting`). ``spec``
     and ``vcov`` are the parsed formula and vcov, so that
-    :func:`~vagg.estimate.fixed_effects.fit_sample` needs nothing else.
+    :func:`~vagg.estimate.linear.fixed_effects.fit_sample` needs nothing else.
     """
 
     y: np.ndarray

@@ -49,13 +49,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import run_tasks
-from .errors import EstimationError
-from .fixed_effects import estimation_rows, feols, feols_quietly
-from .formula import parse_formula, term_columns
-from .inputs import as_pandas, require_columns
-from .results import Result
-from .sample import parse_vcov
+from vagg.engine import run_tasks
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import as_pandas, require_columns
+from vagg.estimate.linear.fixed_effects import estimation_rows, feols, feols_quietly
+from vagg.estimate.linear.formula import parse_formula, term_columns
+from vagg.estimate.linear.sample import parse_vcov
+from vagg.estimate.results import Result
 
 __all__ = ["Heterogeneity", "heterogeneity"]
 

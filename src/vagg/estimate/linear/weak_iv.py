@@ -463,7 +463,7 @@ def anderson_rubin(
 
 
 def _load_stock_yogo() -> dict[tuple[str, int, int], dict[float, float]]:
-    text = resources.files("vagg.estimate").joinpath("resources/stock_yogo.csv").read_text()
+    text = resources.files("vagg.estimate.linear").joinpath("resources/stock_yogo.csv").read_text()
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     table: dict[tuple[str, int, int], dict[float, float]] = {}
     for row in csv.DictReader(lines):

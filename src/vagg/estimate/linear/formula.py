@@ -13,7 +13,8 @@ Grammar (whitespace is free)::
     fixed_effects := fe ("+" fe)*,   fe := NAME ("^" NAME)*   (a^b: one effect per pair)
 
 Names are column names (letters, digits, ``_`` and ``.``). ``L``/``F``/``D`` need
-``panel=(unit, time)`` and follow Stata's gap-aware semantics (:mod:`vagg.estimate.panel_ops`).
+``panel=(unit, time)`` and follow Stata's gap-aware semantics
+(:mod:`vagg.estimate.linear.panel_ops`).
 A formula without fixed effects has an intercept unless it says ``0`` or ``- 1``; with fixed
 effects the intercept is absorbed.
 
@@ -37,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import EstimationError
-from .panel_ops import PanelIndex
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear.panel_ops import PanelIndex
 
 # Why a row cannot be used, in order of precedence (a row missing x and with log(z ≤ 0) is
 # counted once, as missing).

@@ -1,6 +1,7 @@
 """Permutation machinery of the placebo test: permutation schemes and the batch kernel.
 
-:func:`vagg.estimate.placebo.placebo` re-estimates a :func:`~vagg.estimate.feols` model with
+:func:`vagg.estimate.inference.placebo.placebo` re-estimates a :func:`~vagg.estimate.feols` model
+with
 the observed values of one regressor permuted, many times. This module holds how a draw's
 placebo column is made (:class:`PermutationScheme`) and how a batch of draws is estimated
 (:func:`prepare_batches` once, :func:`run_batch` per batch, each batch one task of an engine).
@@ -26,17 +27,17 @@ draws do not depend on the engine, the number of workers or the batch size.
 **Batch kernel (Frisch–Waugh–Lovell).** Write the model ``y = βx + X_o γ + Dα + ε`` (``D`` the
 fixed-effect dummies, ``X_o`` the other regressors, ``W`` the weights). Once
 (:func:`prepare_batches`): ``y`` and ``X_o`` are demeaned by the effects
-(:func:`vagg.estimate.demean.demean`, on feols's sample) and ``ỹ*`` = ``ỹ`` residualised on
+(:func:`vagg.estimate.linear.demean.demean`, on feols's sample) and ``ỹ*`` = ``ỹ`` residualised on
 ``X̃_o``. Per draw, with ``x`` the permuted column: ``x̃ = M_D x`` (the permuted column must be
 demeaned again), ``x* = x̃ − X̃_o(X̃_o'WX̃_o)⁻¹X̃_o'Wx̃``, ``β̂ = x*'Wỹ*/x*'Wx*``, residuals
 ``e = ỹ* − β̂x*``, and the variance is the ``(x, x)`` element of feols's sandwich, which by FWL
 is ``V = c·Σ_g(Σ_{i∈g} wᵢeᵢx*ᵢ)²/(x*'Wx*)²`` (CRV1; the two-way version sums three such
 terms), ``c·Σ(wᵢeᵢx*ᵢ)²/(x*'Wx*)²`` (HC1) or ``c·(Σwᵢeᵢ²/N)/(x*'Wx*)`` (iid), with the
-small-sample factor ``c`` of the original fit (:mod:`vagg.estimate.sandwich`). The results
+small-sample factor ``c`` of the original fit (:mod:`vagg.estimate.linear.sandwich`). The results
 equal re-running :func:`feols` on each permuted table (the tests check it to 1e-10).
 
 The permuted columns of a batch form a ``B × N`` array. They are demeaned by the
-:class:`~vagg.estimate.demean.PreparedDemeaner` that demeaned ``y`` and ``X_o`` (the small
+:class:`~vagg.estimate.linear.demean.PreparedDemeaner` that demeaned ``y`` and ``X_o`` (the small
 effects' system factorised **once** and reused for every draw; one projection per column,
 rows kept in the CPU cache); when the exact method does not apply (too many small-effect
 levels), ``demean(method="alternating")`` demeans each batch.
@@ -52,12 +53,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .demean import DemeanMethod, PreparedDemeaner, demean
-from .errors import EstimationError
-from .fixed_effects import COLLINEAR_TOL, EstimationSample
-from .inputs import rows_text
-from .results import Result
-from .sandwich import intersect, small_sample
+from vagg.estimate.errors import EstimationError
+from vagg.estimate.inputs import rows_text
+from vagg.estimate.linear.demean import DemeanMethod, PreparedDemeaner, demean
+from vagg.estimate.linear.fixed_effects import COLLINEAR_TOL, EstimationSample
+from vagg.estimate.linear.sandwich import intersect, small_sample
+from vagg.estimate.results import Result
 
 #: Strata up to this many are shuffled one by one; more are sorted by (stratum, random key).
 LOOP_STRATA = 1000
@@ -154,7 +155,8 @@ def permutation_scheme(
     description, and the number of user draws (0 unless ``permutations`` is given).
 
     ``strata`` (column names) and ``level`` (a unit column) as in
-    :func:`~vagg.estimate.placebo.placebo`; raises :class:`EstimationError` naming the rows
+    :func:`~vagg.estimate.inference.placebo.placebo`; raises :class:`EstimationError` naming the
+    rows
     where they are missing, the units within which ``var`` varies, and malformed
     ``permutations``.
     """
