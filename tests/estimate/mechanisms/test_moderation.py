@@ -21,7 +21,7 @@ from vagg.estimate.mechanisms.moderation import moderation
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
 )
 
 

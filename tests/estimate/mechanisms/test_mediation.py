@@ -1,4 +1,4 @@
-"""Tests of vagg.estimate.mechanisms.mediation (moderation: tests/estimate/test_moderation.py).
+"""Tests of vagg.estimate.mechanisms.mediation (moderation: test_moderation.py).
 
 References: statsmodels OLS fitted here on the same rows (independent of feols), the pinned
 statsmodels numbers in tests/reference/mechanism_wage1.json (WAGE1, provenance inside), hand
@@ -22,7 +22,7 @@ from vagg.estimate.mechanisms.mediation import estimation_rows, mediation
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
 )
 CONTROLS = ["exper", "female"]
 

@@ -33,7 +33,7 @@ from vagg.estimate.errors import EstimationError
 from vagg.estimate.results import NotAvailable
 
 REFERENCE = json.loads(
-    (Path(__file__).parents[1] / "reference" / "feols_references.json").read_text()
+    (Path(__file__).parents[2] / "reference" / "feols_references.json").read_text()
 )
 CASES = {c["id"]: c for c in REFERENCE["cases"]}
 

@@ -4,7 +4,7 @@ References (all computed independently of the placebo code path, live in the tes
 
 * every draw re-estimated by ``vagg.estimate.feols`` on the table with the permuted column
   (``Placebo.draw(r)``), which is itself validated against Stata, linearmodels and pyfixest
-  (``tests/estimate/test_fixed_effects.py``): coefficients and t-statistics to 1e-10;
+  (``tests/estimate/linear/test_fixed_effects.py``): coefficients and t-statistics to 1e-10;
 * a few draws re-estimated by ``pyfixest.feols`` 0.60 (CRV1 by firm, ``ssc`` = pyfixest's
   defaults) on the same permuted tables;
 * the exact permutation distribution of a 6-row regression: all 720 permutations, each fitted

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from vagg.estimate.matching.psm import Matching, PSMInputError, nearest_neighbors, psm
 
 REFERENCE = json.loads(
-    (Path(__file__).parents[1] / "reference" / "psm_lalonde.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "reference" / "psm_lalonde.json").read_text(encoding="utf-8")
 )
 COVARIATES = ["age", "educ", "hispan", "white", "married", "nodegree", "re74", "re75"]
 

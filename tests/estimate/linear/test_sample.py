@@ -3,7 +3,7 @@
 References: the rows and drop counts are worked out by hand on a 24-row table below (which row
 fails which rule, and which firm is left with a single row); the arrays are the table's own
 columns (and numpy's ``log``) on those rows; the fit on a prepared sample is compared with
-``feols`` on the table, which ``tests/estimate/test_fixed_effects.py`` checks against Stata,
+``feols`` on the table, which ``tests/estimate/linear/test_fixed_effects.py`` checks against Stata,
 linearmodels and pyfixest.
 """
 

@@ -22,7 +22,7 @@ from vagg.estimate.errors import EstimationError
 from vagg.estimate.mechanisms.heterogeneity import heterogeneity
 
 REF = json.loads(
-    (Path(__file__).parents[1] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "reference" / "mechanism_wage1.json").read_text(encoding="utf-8")
 )["heterogeneity"]
 FORMULA = "lwage ~ educ + exper + tenure"
 

@@ -24,7 +24,7 @@ from vagg.estimate.errors import EstimationError
 from vagg.estimate.linear import weak_iv
 from vagg.estimate.results import NotAvailable
 
-REF = json.loads((Path(__file__).parents[1] / "reference" / "iv_ivreg2_stata.json").read_text())
+REF = json.loads((Path(__file__).parents[2] / "reference" / "iv_ivreg2_stata.json").read_text())
 CARD_EXOG = ["exper", "expersq", "black", "south"]
 
 

@@ -24,7 +24,7 @@ from vagg.estimate.errors import EstimationError
 from vagg.estimate.linear.iv import iv
 from vagg.estimate.results import NotAvailable
 
-REFERENCE = Path(__file__).parents[1] / "reference"
+REFERENCE = Path(__file__).parents[2] / "reference"
 STATA = json.loads((REFERENCE / "iv_ivreg2_stata.json").read_text())
 EXAMPLE_15_10 = json.loads((REFERENCE / "iv_wooldridge_example_15_10.json").read_text())
 CARD = "lwage ~ exper + expersq + black + south | educ ~ nearc2 + nearc4"
