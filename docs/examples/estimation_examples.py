@@ -289,8 +289,8 @@ def example_iv_fixed_effects() -> None:
 def example_matching() -> None:
     lalonde = load_lalonde()
     covariates = ["age", "educ", "hispan", "white", "married", "nodegree", "re74", "re75"]
-    one = psm(lalonde, "treat", covariates, k=1)  # logit score, with replacement, common support
-    three = psm(lalonde, "treat", covariates, k=3)
+    one = psm(lalonde, "treat", covariates, k=1, common_support=True)  # psmatch2 `common`
+    three = psm(lalonde, "treat", covariates, k=3, common_support=True)
     lalonde["ipw"] = one.ipw_weights("att", normalize=True)  # controls: p/(1 − p), rescaled
     naive = feols("re78 ~ treat", lalonde, vcov="hetero")
     weighted = feols("re78 ~ treat", lalonde, vcov="hetero", weights="ipw")
@@ -385,6 +385,7 @@ def example_psm_did() -> None:
         unit="sid",  # match states on their pre-period covariate means
         fe=["sid", "year"],
         vcov={"CRV1": "sid"},
+        common_support=True,  # psmatch2 `common`
     )
     matched = psm_did(castle, **options, k=1, weights="matched")
     ipw = psm_did(castle, **options, weights="ipw")

@@ -146,13 +146,34 @@ def test_lalonde_att_equals_brute_force(
     matches = brute_force_matches(p_t, p_c, on_support, k=k, replace=replace)
     expected = np.mean([y_t[i] - y_c[js].mean() for i, js in matches.items()])
 
-    result = psm(lalonde, "treat", COVARIATES, k=k, replace=replace, order=order).att("re78")
+    matching = psm(
+        lalonde, "treat", COVARIATES, k=k, replace=replace, order=order, common_support=True
+    )
+    result = matching.att("re78")
     assert result.params["ATT"] == pytest.approx(expected, rel=1e-10)
     assert result.diagnostics["n_treated_matched"] == len(matches) == 177
     assert result.sample.dropped["outside_common_support"] == 185 - 177
     assert result.diagnostics["unmatched_difference"] == pytest.approx(
         REFERENCE["matchit_lalonde"]["naive_difference"], abs=0.005
     )
+
+
+def test_default_does_not_trim_like_psmatch2_noreplacement(
+    lalonde: pd.DataFrame, lalonde_logit: np.ndarray
+) -> None:
+    """psmatch2 ``neighbor(1) noreplacement`` (no ``common``) and MatchIt (``discard="none"``)
+    match every treated unit; so does psm() by default. psmatch2 processes treated units in
+    ascending score order without replacement: order="smallest"."""
+    treated = lalonde["treat"].to_numpy() == 1
+    p_t, p_c = lalonde_logit[treated], lalonde_logit[~treated]
+    y_t, y_c = lalonde["re78"].to_numpy()[treated], lalonde["re78"].to_numpy()[~treated]
+    everyone = np.argsort(p_t, kind="stable")
+    matches = brute_force_matches(p_t, p_c, everyone, k=1, replace=False)
+    expected = np.mean([y_t[i] - y_c[js].mean() for i, js in matches.items()])
+    result = psm(lalonde, "treat", COVARIATES, replace=False, order="smallest").att("re78")
+    assert result.params["ATT"] == pytest.approx(expected, rel=1e-10)
+    assert result.diagnostics["n_treated_matched"] == 185
+    assert result.sample.dropped.get("outside_common_support", 0) == 0
 
 
 def test_lalonde_matchit_numbers_are_explained_by_its_straddle_rule(
@@ -223,7 +244,7 @@ def tiny() -> pd.DataFrame:
 
 
 def test_att_and_psmatch2_se_by_hand() -> None:
-    matching = psm(tiny(), "d", ["x"])
+    matching = psm(tiny(), "d", ["x"], common_support=True)
     pairs = matching.matched.set_index("treated")["control"]
     assert pairs.to_dict() == {"t1": "c1", "t2": "c1", "t3": "c5"}
     # ATT = ((10 - 7) + (12 - 7) + (20 - 11)) / 3 = 17/3
@@ -256,7 +277,7 @@ def test_k2_without_replacement_and_caliper_by_hand() -> None:
     # k = 2 without replacement, data order (the score is increasing in x, nearly linear here):
     # t1 (1.1) takes c1 (Δx 0.1) and c2 (0.9); t2 (1.2) has c0 (1.2), c5 (3.8), c6 left and
     # takes c0 and c5; t3 (4.9) has only c6 left.
-    matching = psm(data, "d", ["x"], k=2, replace=False)
+    matching = psm(data, "d", ["x"], k=2, replace=False, common_support=True)
     got = matching.matched.groupby("treated")["control"].apply(list).to_dict()
     assert got == {"t1": ["c1", "c2"], "t2": ["c0", "c5"], "t3": ["c6"]}
     # y: t1 10 - (7 + 9)/2 = 2; t2 12 - (3 + 11)/2 = 5; t3 20 - 14 = 6 -> ATT = 13/3
@@ -266,11 +287,11 @@ def test_k2_without_replacement_and_caliper_by_hand() -> None:
     p = matching.pscore
     gap = abs(p["t3"] - p["c5"])
     assert abs(p["t1"] - p["c1"]) < gap < abs(p["t2"] - p["c1"])
-    strict = psm(data, "d", ["x"], caliper=gap)
+    strict = psm(data, "d", ["x"], caliper=gap, common_support=True)
     assert strict.matched["treated"].tolist() == ["t1"]
     assert strict.sample.dropped["unmatched_by_caliper"] == 2
     assert strict.support[["t2", "t3"]].tolist() == [0.0, 0.0]
-    wider = psm(data, "d", ["x"], caliper=gap * 1.0001)
+    wider = psm(data, "d", ["x"], caliper=gap * 1.0001, common_support=True)
     assert wider.matched["treated"].tolist() == ["t1", "t3"]
 
 
@@ -443,30 +464,30 @@ def test_bad_inputs() -> None:
     data = tiny()
     bad = data.assign(d=data["d"].replace({1: 2}).where(data.index != "t1", 1))
     with pytest.raises(PSMInputError, match=r"'d' must be 0/1.*'t2'"):
-        psm(bad, "d", ["x"])
+        psm(bad, "d", ["x"], common_support=True)
     with pytest.raises(PSMInputError, match="does not vary"):
-        psm(data.assign(d=1), "d", ["x"])
+        psm(data.assign(d=1), "d", ["x"], common_support=True)
     grouped = data.assign(g=[1, 1, 1, 1, 2, 1, 1, 2, 2])  # group 2: c6 and t3, t_off
     grouped.loc["c6", "g"] = 3
     with pytest.raises(PSMInputError, match=r"does not vary in by group g=2"):
-        psm(grouped, "d", ["x"], by="g")
+        psm(grouped, "d", ["x"], by="g", common_support=True)
     with pytest.raises(PSMInputError, match=r"unknown columns \['nope'\]"):
-        psm(data, "d", ["x", "nope"])
+        psm(data, "d", ["x", "nope"], common_support=True)
     with pytest.raises(PSMInputError, match=r"k=6 neighbours requested but only 5 controls"):
-        psm(data, "d", ["x"], k=6, replace=False)
+        psm(data, "d", ["x"], k=6, replace=False, common_support=True)
     with pytest.raises(PSMInputError, match="dtype"):
-        psm(data.assign(s="a"), "d", ["x", "s"])
+        psm(data.assign(s="a"), "d", ["x", "s"], common_support=True)
     with pytest.raises(PSMInputError, match="'z' is constant"):
-        psm(data.assign(z=1.0), "d", ["x", "z"])
+        psm(data.assign(z=1.0), "d", ["x", "z"], common_support=True)
     with pytest.raises(PSMInputError, match="duplicate"):
-        psm(data.set_axis(["a"] * 9), "d", ["x"])
+        psm(data.set_axis(["a"] * 9), "d", ["x"], common_support=True)
     with pytest.raises(ValueError, match="caliper"):
-        psm(data, "d", ["x"], caliper=-1)
-    nothing = psm(data, "d", ["x"], caliper=1e-9)
+        psm(data, "d", ["x"], caliper=-1, common_support=True)
+    nothing = psm(data, "d", ["x"], caliper=1e-9, common_support=True)
     assert nothing.sample.dropped["unmatched_by_caliper"] == 3
     with pytest.raises(PSMInputError, match="no treated unit was matched"):
         nothing.att("y")
-    matching = psm(data, "d", ["x"])
+    matching = psm(data, "d", ["x"], common_support=True)
     y = data["y"].copy()
     y["c1"] = np.nan
     with pytest.raises(PSMInputError, match=r"missing for matched units.*'c1'"):
@@ -507,7 +528,7 @@ def test_controls_exhausted_are_counted(lalonde: pd.DataFrame) -> None:
     # 177 treated on support, 429 controls, k = 3 without replacement: 143 treated get three
     # controls (429 = 3 · 143), the last 34 in processing order get none
     with pytest.warns(UserWarning, match="controls ran out for 34 treated"):
-        matching = psm(lalonde, "treat", COVARIATES, k=3, replace=False)
+        matching = psm(lalonde, "treat", COVARIATES, k=3, replace=False, common_support=True)
     assert matching.sample.dropped["controls_exhausted"] == 34
     assert matching.sample.dropped["control_not_matched"] == 0
     assert (matching.matched["n_matches"] == 3).all()

@@ -146,14 +146,15 @@ def psm_did(
     replace: bool = True,
     model: Literal["logit", "probit"] = "logit",
     weights: Literal["matched", "matched_sample", "ipw"] = "matched",
-    common_support: bool = True,
+    common_support: bool = False,
     vcov: str | Mapping[str, Any] | None = None,
     seed: int = 0,
 ) -> Result:
     """PSM-DID: propensity-score matching, then DID on the matched (or IPW-weighted) sample.
 
     1. Matching with :func:`~vagg.estimate.matching.psm.psm` of ``treat`` on ``covariates``
-       (``k`` neighbours, ``caliper``, ``replace``, ``model``, ``common_support``):
+       (``k`` neighbours, ``caliper``, ``replace``, ``model``, ``common_support``, which is
+       False by default as in psmatch2 and MatchIt):
 
        * ``unit=None`` (paper 000): rows are matched to rows, within ``by`` groups — with
          ``by="year"`` each year's treated firm-years to that year's controls ("year by year").

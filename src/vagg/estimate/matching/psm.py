@@ -16,8 +16,11 @@ MatchIt 4.5 by Ho, Imai, King, Stuart & Greifer; methods note §9):
   psmatch2's ``noreplacement``, ``"largest"`` MatchIt's default) and the known differences
   from psmatch2's and MatchIt 4.5's greedy searches are in
   :mod:`vagg.estimate.matching.nearest_neighbor`.
-* **Common support** (psmatch2's ``common``): treated units whose score is below the minimum
-  or above the maximum of the controls' scores (within the ``by`` group) are not matched.
+* **Common support** (psmatch2's ``common``, MatchIt's ``discard="treated"``): only when
+  asked (``common_support=True``), treated units whose score is below the minimum or above the
+  maximum of the controls' scores (within the ``by`` group) are not matched. The default is
+  False, as in psmatch2 and MatchIt, so ``psmatch2 ..., neighbor(1) noreplacement`` and
+  ``psm(..., replace=False, order="smallest")`` give the same numbers (``docs/defaults.md``).
 * **Missing values** in the treatment, covariates or ``by`` columns: with ``missing="drop"``
   (default, psmatch2's listwise deletion) the rows are dropped with a warning and counted in
   ``sample.dropped["missing"]``; ``missing="raise"`` refuses them.
@@ -110,7 +113,7 @@ def psm(
     replace: bool = True,
     caliper: float | None = None,
     by: str | Sequence[str] | None = None,
-    common_support: bool = True,
+    common_support: bool = False,
     order: Order = "data",
     ties: bool = False,
     seed: int = 0,
@@ -131,10 +134,11 @@ def psm(
 
     Arguments: ``model`` "logit" (default) or "probit"; ``k`` neighbours; ``replace``;
     ``caliper`` in score units (strict, None for none); ``by`` column(s) to fit and match
-    within; ``common_support`` (psmatch2 ``common``); ``order`` of treated units without
-    replacement ("data", "random" with ``seed``, "largest", "smallest"); ``ties`` (psmatch2
-    ``ties``); ``missing`` "drop" (count and warn) or "raise". Returns a :class:`Matching`
-    whose ``sample`` counts every row left out, by reason.
+    within; ``common_support`` (psmatch2 ``common``; default False, no trimming); ``order``
+    of treated units without replacement ("data", "random" with ``seed``, "largest",
+    "smallest"); ``ties`` (psmatch2 ``ties``); ``missing`` "drop" (count and warn) or
+    "raise". Returns a :class:`Matching` whose ``sample`` counts every row left out, by
+    reason.
 
     Raises :class:`PSMInputError` (a ``ValueError``) for unknown columns, a treatment that is
     not 0/1 or does not vary (overall or in a ``by`` group), non-numeric covariates, missing
