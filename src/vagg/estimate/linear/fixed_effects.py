@@ -83,18 +83,45 @@ __all__ = [
     "COLLINEAR_TOL",
     "ZERO_WEIGHT",
     "EstimationSample",
+    "drop_collinear",
     "estimation_rows",
     "estimation_sample",
     "feols",
     "feols_quietly",
     "fit_sample",
+    "fit_statistics",
+    "make_result",
+    "small_sample_summary",
 ]
 
 
-def _drop_collinear(
+def drop_collinear(
     x_raw: np.ndarray, x: np.ndarray, weights: np.ndarray | None, names: list[str], has_fe: bool
 ) -> tuple[list[int], dict[str, str]]:
-    """Indices of the regressors to keep, and why the others were dropped."""
+    """Indices of the regressors to keep, and why the others were dropped (with a warning).
+
+    Parameters
+    ----------
+    x_raw : numpy.ndarray
+        The regressors before the fixed effects are partialled out (N × k).
+    x : numpy.ndarray
+        The same after partialling out (``x_raw`` itself without fixed effects).
+    weights : numpy.ndarray or None
+        Analytic weights.
+    names : list of str
+        Labels of the columns, for the warning and the reasons.
+    has_fe : bool
+        Whether fixed effects were partialled out.
+
+    Returns
+    -------
+    tuple of (list of int, dict)
+        Kept column indices, and the dropped labels with their reason. A column is dropped,
+        in formula order, when its partialled sum of squares is at most :data:`COLLINEAR_TOL`
+        of its raw one (no variation within the effects), or when its residual on the kept
+        columns is at most that share of its own (collinear with them); ``feols`` and ``iv``
+        both drop collinear exogenous regressors this way (reghdfe and fixest do too).
+    """
     wx = x if weights is None else x * weights[:, None]
     gram = x.T @ wx
     raw = np.einsum("ij,ij->j", x_raw, x_raw if weights is None else x_raw * weights[:, None])
@@ -114,6 +141,12 @@ def _drop_collinear(
             dropped[names[j]] = "collinear with the other regressors"
             continue
         keep.append(j)
+    if dropped:
+        warnings.warn(
+            "dropped collinear regressors: " + "; ".join(f"{k} ({v})" for k, v in dropped.items()),
+            UserWarning,
+            stacklevel=4,
+        )
     return keep, dropped
 
 
@@ -183,6 +216,11 @@ def feols(
     started = time.perf_counter()
     frame = as_pandas(data)
     spec = parse_formula(formula)
+    if spec.endog:
+        raise EstimationError(
+            f"formula {formula!r} has an instrumental-variables part "
+            "('endogenous ~ instruments'); estimate it with vagg.iv"
+        )
     vc = parse_vcov(vcov, spec)
     ssc_opts = parse_ssc(ssc)
     if backend not in ("vagg", "pyfixest"):
@@ -240,13 +278,7 @@ def _fit(
     else:
         yx_t = yx
     y_t, x_t = yx_t[:, 0], yx_t[:, 1:]
-    keep, dropped = _drop_collinear(s.x, x_t, s.weights, s.names, has_fe)
-    if dropped:
-        warnings.warn(
-            "dropped collinear regressors: " + "; ".join(f"{k} ({v})" for k, v in dropped.items()),
-            UserWarning,
-            stacklevel=3,
-        )
+    keep, dropped = drop_collinear(s.x, x_t, s.weights, s.names, has_fe)
     if not keep:
         raise EstimationError(
             f"every regressor of {spec.text!r} is collinear with the fixed effects or the other "
@@ -269,32 +301,54 @@ def _fit(
     small = small_sample(ssc, vc.kind, n, k, s.effects, s.clusters)
     vcov = sandwich_vcov(x_t, resid, s.weights, bread, vc.kind, s.clusters, small)
 
+    rss, r2, adj, r2_within = fit_statistics(s, y_t, resid, k, absorbed_df(ssc, k, s.effects))
+    diagnostics["small_sample"] = small_sample_summary(small)
+    diagnostics["rss"] = rss
+    return make_result(spec, vc, s, names, beta, vcov, small, r2, adj, r2_within, diagnostics)
+
+
+def fit_statistics(
+    s: EstimationSample, y_t: np.ndarray, resid: np.ndarray, k: int, absorbed: int
+) -> tuple[float, float | NotAvailable, float | NotAvailable, float | NotAvailable]:
+    """``(RSS, R², adjusted R², within R²)`` of a fit on the sample ``s``.
+
+    ``R² = 1 − RSS/TSS`` with TSS about the (weighted) mean when the model has an intercept or
+    fixed effects; adjusted ``1 − (1 − R²)(N − c)/(N − k − absorbed)`` (reghdfe ``r2_a``,
+    fixest; ``c`` = 1 with an intercept); within ``1 − RSS/Σ wᵢỹᵢ²`` on the demeaned ``ỹ``
+    (``y_t``). ``resid`` are the unweighted residuals ``ỹ − X̃β̂``; ``k`` the coefficients.
+    """
+    n = len(s.y)
+    has_fe = bool(s.effects)
     w = np.ones(n) if s.weights is None else s.weights
     rss = float(np.sum(w * resid**2))
-    has_intercept = has_fe or spec.intercept
+    has_intercept = has_fe or s.spec.intercept
     ybar = float(np.sum(w * s.y) / np.sum(w)) if has_intercept else 0.0
     tss = float(np.sum(w * (s.y - ybar) ** 2))
-    r2 = 1 - rss / tss if tss > 0 else NotAvailable("the dependent variable is constant")
-    absorbed_full = absorbed_df(ssc, k, s.effects)
+    r2: float | NotAvailable = (
+        1 - rss / tss if tss > 0 else NotAvailable("the dependent variable is constant")
+    )
     adj: float | NotAvailable = NotAvailable("no degrees of freedom")
-    if isinstance(r2, float) and n - k - absorbed_full > 0:
-        adj = 1 - (1 - r2) * (n - int(has_intercept)) / (n - k - absorbed_full)
+    if isinstance(r2, float) and n - k - absorbed > 0:
+        adj = 1 - (1 - r2) * (n - int(has_intercept)) / (n - k - absorbed)
     r2_within: float | NotAvailable = NotAvailable("no fixed effects")
     if has_fe:
         tss_w = float(np.sum(w * y_t**2))
         r2_within = 1 - rss / tss_w if tss_w > 0 else NotAvailable("y is absorbed by the effects")
-    diagnostics["small_sample"] = {
+    return rss, r2, adj, r2_within
+
+
+def small_sample_summary(small: SmallSample) -> dict[str, Any]:
+    """The ``diagnostics["small_sample"]`` entry: convention, K, absorbed df, scales, details."""
+    return {
         "convention": small.convention,
         "K": small.k_total,
         "absorbed_df": small.absorbed_df,
         "scales": small.scales,
         **small.details,
     }
-    diagnostics["rss"] = rss
-    return _result(spec, vc, s, names, beta, vcov, small, r2, adj, r2_within, diagnostics)
 
 
-def _result(
+def make_result(
     spec: ParsedFormula,
     vc: VcovSpec,
     s: EstimationSample,
@@ -307,7 +361,13 @@ def _result(
     r2_within: float | NotAvailable,
     diagnostics: dict[str, Any],
     df_resid: float | None = None,
+    *,
+    model: str = "feols",
+    formula: str | None = None,
+    depvar: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Result:
+    """The Result of a fit on the sample ``s`` (feols, iv and iv's first stages)."""
     n = len(s.y)
     sample = s.accounting
     diagnostics.setdefault("singletons_dropped", s.dropped.get("singleton_fe", 0))
@@ -315,9 +375,10 @@ def _result(
         params=pd.Series(beta, index=names, dtype=float),
         vcov=pd.DataFrame(vcov, index=names, columns=names),
         nobs=n,
-        model="feols",
-        formula=spec.text,
-        depvar=spec.depvar.label,
+        model=model,
+        formula=spec.text if formula is None else formula,
+        depvar=spec.depvar.label if depvar is None else depvar,
+        extra={} if extra is None else extra,
         vcov_type=vc.kind,
         clusters=vc.clusters,
         n_clusters={c.name: c.n_levels for c in s.clusters},

@@ -2,7 +2,8 @@
 
 Grammar (whitespace is free)::
 
-    formula  := term "~" rhs [ "|" fixed_effects ]
+    formula  := term "~" rhs [ "|" fixed_effects ] [ "|" iv ]
+    iv       := term ("+" term)* "~" term ("+" term)*  endogenous ~ excluded instruments
     rhs      := ["0" | "1" "+"] term ("+" term)* [ "-" "1" | "+" "0" ]
     term     := factor (":" factor)*                 x1:x2 is the product x1·x2
     factor   := NAME
@@ -16,7 +17,10 @@ Names are column names (letters, digits, ``_`` and ``.``). ``L``/``F``/``D`` nee
 ``panel=(unit, time)`` and follow Stata's gap-aware semantics
 (:mod:`vagg.estimate.linear.panel_ops`).
 A formula without fixed effects has an intercept unless it says ``0`` or ``- 1``; with fixed
-effects the intercept is absorbed.
+effects the intercept is absorbed. The instrumental-variables part is fixest's and pyfixest's:
+``y ~ exog | fe1 + fe2 | endog ~ instruments`` or, without fixed effects,
+``y ~ exog | endog ~ instruments`` (a part holding ``~`` is the IV part); its terms may use
+the same functions. :func:`vagg.estimate.feols` refuses it, :func:`vagg.estimate.iv` needs it.
 
 Why not formulaic or pyfixest's parser: neither knows gap-aware lags (pyfixest rejects ``L.x``
 and ``l(x, 1)``, see the methods notes), and the sample accounting needs to know *why* each row
@@ -150,25 +154,35 @@ class ParsedFormula:
     regressors: tuple[Term, ...]
     intercept: bool
     fixed_effects: tuple[tuple[str, ...], ...]
+    endog: tuple[Term, ...] = ()
+    instruments: tuple[Term, ...] = ()
 
     @property
     def fe_labels(self) -> tuple[str, ...]:
+        """Labels of the fixed effects (``"a^b"`` for an interacted effect)."""
         return tuple("^".join(fe) for fe in self.fixed_effects)
 
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """Every evaluated term: dependent, exogenous, endogenous, excluded instruments."""
+        return (self.depvar, *self.regressors, *self.endog, *self.instruments)
+
     def columns(self) -> list[str]:
-        """Every column the formula reads (dependent, regressors, fixed effects)."""
+        """Every column the formula reads (variables of every term, then fixed effects)."""
         out: list[str] = []
-        for term in (self.depvar, *self.regressors):
+        for term in self.terms:
             out += [c for c in term_columns(term) if c not in out]
         for fe in self.fixed_effects:
             out += [c for c in fe if c not in out]
         return out
 
     def needs_panel(self) -> bool:
-        return any(uses(t, Shift) or uses(t, Difference) for t in (self.depvar, *self.regressors))
+        """Whether a term lags, leads or differences (``panel=`` is then required)."""
+        return any(uses(t, Shift) or uses(t, Difference) for t in self.terms)
 
     def uses_log(self) -> bool:
-        return any(uses(t, Log) for t in (self.depvar, *self.regressors))
+        """Whether a term takes a log (rows with a non-positive argument are then counted)."""
+        return any(uses(t, Log) for t in self.terms)
 
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<op>[()+,:^~|-]))")
@@ -266,6 +280,24 @@ class _Parser:
                 continue
             return terms, intercept
 
+    def iv_ahead(self) -> bool:
+        """Whether the part that starts here is an IV part (holds ``~`` before the next ``|``)."""
+        for tok in self.tokens[self.i :]:
+            if tok == "|":
+                return False
+            if tok == "~":
+                return True
+        return False
+
+    def term_list(self, where: str) -> list[Term]:
+        terms = [self.term()]
+        while self.peek() == "+":
+            self.take("+")
+            terms.append(self.term())
+        if self.peek() not in (None, "~", "|"):
+            raise self.error(f"expected '+' between the {where} terms")
+        return terms
+
     def fixed_effects(self) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = []
         while True:
@@ -287,7 +319,7 @@ def parse_formula(text: str) -> ParsedFormula:
     """Parse ``"y ~ x1 + L(x2) + log(x3) | fe1 + fe2^fe3"`` (see the module docstring).
 
     Raises :class:`EstimationError` with the place of the problem for malformed formulas,
-    duplicate terms or a second ``|`` part (IV syntax is not supported here).
+    duplicate terms, a term in two roles, or fewer instruments than endogenous regressors.
     """
     if not isinstance(text, str) or "~" not in text:
         raise EstimationError(f"formula must be a string 'y ~ x1 + x2 | fe'; got {text!r}")
@@ -296,27 +328,61 @@ def parse_formula(text: str) -> ParsedFormula:
     p.take("~")
     terms, intercept = p.rhs()
     fes: list[tuple[str, ...]] = []
+    endog: list[Term] = []
+    instruments: list[Term] = []
     if p.peek() == "|":
         p.take("|")
-        fes = p.fixed_effects()
-        if p.peek() == "|":
-            raise p.error("a second '|' part (instrumental variables) is not supported by feols")
+        if not p.iv_ahead():
+            fes = p.fixed_effects()
+            if p.peek() == "|":
+                p.take("|")
+                if not p.iv_ahead():
+                    raise p.error("the third part must be 'endogenous ~ instruments'")
+        if p.iv_ahead():
+            endog = p.term_list("endogenous")
+            p.take("~")
+            instruments = p.term_list("instrument")
     if p.peek() is not None:
         raise p.error("unexpected text")
-    labels = [t.label for t in terms]
-    dup = sorted({lab for lab in labels if labels.count(lab) > 1})
-    if dup:
-        raise EstimationError(f"formula {text!r}: term(s) {dup} appear more than once")
-    if depvar.label in labels:
-        raise EstimationError(f"formula {text!r}: {depvar.label!r} is on both sides")
+    _check_roles(text, depvar, terms, endog, instruments)
     fe_labels = ["^".join(f) for f in fes]
     if len(set(fe_labels)) != len(fe_labels):
         raise EstimationError(f"formula {text!r}: a fixed effect appears more than once")
     if fes:
         intercept = False
-    if not terms and not intercept:
+    if not terms and not intercept and not endog:
         raise EstimationError(f"formula {text!r}: no regressors to estimate")
-    return ParsedFormula(text, depvar, tuple(terms), intercept, tuple(fes))
+    return ParsedFormula(
+        text, depvar, tuple(terms), intercept, tuple(fes), tuple(endog), tuple(instruments)
+    )
+
+
+def _check_roles(
+    text: str, depvar: Term, exog: list[Term], endog: list[Term], instruments: list[Term]
+) -> None:
+    """Raise when a term appears twice, in two roles, or the IV part is underidentified."""
+    roles = {"exogenous": exog, "endogenous": endog, "instrument": instruments}
+    seen: dict[str, str] = {depvar.label: "dependent"}
+    for role, terms in roles.items():
+        for term in terms:
+            label = term.label
+            if label in seen:
+                if seen[label] == role:
+                    raise EstimationError(
+                        f"formula {text!r}: term(s) {[label]} appear more than once"
+                    )
+                if seen[label] == "dependent":
+                    raise EstimationError(f"formula {text!r}: {label!r} is on both sides")
+                raise EstimationError(
+                    f"formula {text!r}: {label!r} is both {seen[label]} and {role}"
+                )
+            seen[label] = role
+    if len(instruments) < len(endog):
+        raise EstimationError(
+            f"formula {text!r}: underidentified, {len(instruments)} excluded instrument(s) "
+            f"{[t.label for t in instruments]} for {len(endog)} endogenous regressor(s) "
+            f"{[t.label for t in endog]}"
+        )
 
 
 def fe_text(fe: str | Sequence[str] | None) -> str:

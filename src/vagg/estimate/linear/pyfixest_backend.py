@@ -66,7 +66,7 @@ def fit_with_pyfixest(
     import pyfixest as pf
     from pyfixest.demeaners import MapDemeaner
 
-    from vagg.estimate.linear.fixed_effects import _result
+    from vagg.estimate.linear.fixed_effects import make_result
 
     has_fe = bool(s.effects)
     x_names = [n for n in s.names if n != "Intercept"]
@@ -116,7 +116,7 @@ def fit_with_pyfixest(
     r2_within: float | NotAvailable = (
         float(fit._r2_within) if has_fe else NotAvailable("no fixed effects")
     )
-    return _result(
+    return make_result(
         spec,
         vc,
         s,

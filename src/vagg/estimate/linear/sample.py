@@ -26,7 +26,7 @@ References: Correia (2015, 2017) on singletons and reghdfe; Bergé (2018) fixest
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -74,7 +74,9 @@ class EstimationSample:
     variables. ``rows`` holds the positions in the input table of the rows, in the order of the
     arrays; ``n_input`` and ``dropped`` account for the others (:attr:`accounting`). ``spec``
     and ``vcov`` are the parsed formula and vcov, so that
-    :func:`~vagg.estimate.linear.fixed_effects.fit_sample` needs nothing else.
+    :func:`~vagg.estimate.linear.fixed_effects.fit_sample` needs nothing else. For a formula
+    with an IV part the last ``n_endog`` columns of ``x`` are the endogenous regressors and
+    ``instruments`` (columns ``instrument_names``) the excluded instruments.
     """
 
     y: np.ndarray
@@ -88,6 +90,9 @@ class EstimationSample:
     rows: np.ndarray
     spec: ParsedFormula
     vcov: VcovSpec
+    instruments: np.ndarray | None = None
+    instrument_names: list[str] = field(default_factory=list)
+    n_endog: int = 0
 
     @property
     def accounting(self) -> SampleAccounting:
@@ -214,9 +219,9 @@ def build_sample(
     y, reason = evaluate(spec.depvar, columns, pidx)
     if not (reason == OK).any():
         raise EstimationError(f"dependent variable {spec.depvar.label!r} is unusable in every row")
-    terms = [spec.depvar, *spec.regressors]
+    terms = list(spec.terms)
     values = [y]
-    for term in spec.regressors:
+    for term in terms[1:]:
         v, r = evaluate(term, columns, pidx)
         if not (r == OK).any():
             why = _REASONS[int(np.bincount(r).argmax())] if len(r) else "missing"
@@ -292,11 +297,13 @@ def build_sample(
                 f"cluster variable {c.name!r} has {c.n_levels} cluster in the sample; "
                 "clustered errors need at least two"
             )
-    names = [t.label for t in terms[1:]]
-    x = (
-        np.column_stack([v[rows] for v in values[1:]])
-        if len(values) > 1
-        else np.empty((len(rows), 0))
+    n_x = 1 + len(spec.regressors) + len(spec.endog)
+    names = [t.label for t in terms[1:n_x]]
+    x = np.column_stack([v[rows] for v in values[1:n_x]]) if n_x > 1 else np.empty((len(rows), 0))
+    instruments = (
+        np.ascontiguousarray(np.column_stack([v[rows] for v in values[n_x:]]))
+        if spec.instruments
+        else None
     )
     if spec.intercept:
         x = np.column_stack([np.ones(len(rows)), x])
@@ -313,12 +320,15 @@ def build_sample(
         rows=rows,
         spec=spec,
         vcov=vc,
+        instruments=instruments,
+        instrument_names=[t.label for t in spec.instruments],
+        n_endog=len(spec.endog),
     )
 
 
 def _term_columns(spec: ParsedFormula) -> list[str]:
     out: list[str] = []
-    for t in (spec.depvar, *spec.regressors):
+    for t in spec.terms:
         out += [c for c in term_columns(t) if c not in out]
     return out
 

@@ -213,12 +213,34 @@ def small_sample(
     k: int,
     effects: Sequence[Factor],
     clusters: Sequence[Factor],
+    *,
+    constant_if_nested: bool = False,
 ) -> SmallSample:
     """Scale factors and degrees of freedom for one fit (see the module docstring).
 
-    ``k`` counts the estimated slopes (and the intercept when there are no fixed effects);
-    ``clusters`` are the one-way cluster variables (ignored unless ``vcov_type == "CRV1"``).
-    The iid scale multiplies ``RSS/N · B``.
+    Parameters
+    ----------
+    ssc : str or dict
+        A convention of :data:`CONVENTIONS` or a pyfixest ``ssc()`` dict (:func:`parse_ssc`).
+    vcov_type : str
+        ``"iid"``, ``"hetero"`` or ``"CRV1"``.
+    n : int
+        Observations.
+    k : int
+        Estimated coefficients (slopes, and the intercept when there are no fixed effects).
+    effects : sequence of Factor
+        The absorbed fixed effects.
+    clusters : sequence of Factor
+        The one-way cluster variables (ignored unless ``vcov_type == "CRV1"``).
+    constant_if_nested : bool
+        ``ssc="stata"`` only: count one more parameter (the constant) whenever a fixed effect
+        is nested in a cluster variable, as ivreghdfe's ``absorb_ct`` does for IV models;
+        reghdfe counts it only when every effect is nested. Default False (reghdfe).
+
+    Returns
+    -------
+    SmallSample
+        The scales (the iid scale multiplies ``RSS/N · B``), ``K`` and residual df.
     """
     clustered = vcov_type == "CRV1"
     cl = list(clusters) if clustered else []
@@ -232,7 +254,8 @@ def small_sample(
         df_a, df_a_nested, redundant = reghdfe_absorbed_df(effects, cl)
         k_total = k + df_a
         details.update(df_a=df_a, df_a_nested=df_a_nested, redundant_levels=redundant)
-        nested_adj = 1 if (clustered and effects and df_a == 0) else 0
+        all_nested = df_a == 0 or (constant_if_nested and df_a_nested > 0)
+        nested_adj = 1 if (clustered and effects and all_nested) else 0
         details["nested_adj"] = nested_adj
         g_used = [g_min] * len(g)
         name = "stata"
@@ -285,6 +308,32 @@ def cluster_scores(scores: np.ndarray, cluster: Factor) -> np.ndarray:
     return np.asarray(indicator_matrix(cluster.codes, cluster.n_levels) @ scores)
 
 
+def cluster_terms(clusters: Sequence[Factor]) -> list[tuple[Factor, float]]:
+    """The terms of a one- or two-way cluster covariance and their signs.
+
+    One-way: ``[(a, +1)]``; two-way (Cameron, Gelbach & Miller 2011): ``[(a, +1), (b, +1),
+    (a∩b, −1)]``, so that ``Σ sign · U'U`` is ``S_a + S_b − S_{a∩b}``.
+    """
+    if len(clusters) == 1:
+        return [(clusters[0], 1.0)]
+    if len(clusters) != 2:
+        raise EstimationError(f"one- or two-way clustering only; got {len(clusters)} variables")
+    return [(clusters[0], 1.0), (clusters[1], 1.0), (intersect(clusters[0], clusters[1]), -1.0)]
+
+
+def score_meat(scores: np.ndarray, clusters: Sequence[Factor] = ()) -> np.ndarray:
+    """The meat ``Σ_i g_i g_i'`` (no clusters) or ``Σ_terms sign · Σ_g s_g s_g'`` of the
+    scores ``g_i`` (rows of ``scores``), without small-sample factors (HC0 / CRV0); the weak-IV
+    statistics (:mod:`vagg.estimate.linear.weak_iv`) use it as ``ranktest`` does."""
+    if not clusters:
+        return scores.T @ scores
+    total = np.zeros((scores.shape[1], scores.shape[1]))
+    for cluster, sign in cluster_terms(clusters):
+        u = cluster_scores(scores, cluster)
+        total += sign * (u.T @ u)
+    return total
+
+
 def sandwich_vcov(
     x: np.ndarray,
     resid: np.ndarray,
@@ -310,17 +359,8 @@ def sandwich_vcov(
         return small.scales[0] * (bread @ meat @ bread)
     if vcov_type != "CRV1":
         raise EstimationError(f"unknown vcov type {vcov_type!r}")
-    terms: list[tuple[Factor, float]] = []
-    if len(clusters) == 1:
-        terms = [(clusters[0], 1.0)]
-    else:
-        terms = [
-            (clusters[0], 1.0),
-            (clusters[1], 1.0),
-            (intersect(clusters[0], clusters[1]), -1.0),
-        ]
     total = np.zeros_like(bread)
-    for (cluster, sign), scale in zip(terms, small.scales, strict=True):
+    for (cluster, sign), scale in zip(cluster_terms(clusters), small.scales, strict=True):
         u = cluster_scores(scores, cluster)
         total += sign * scale * (bread @ (u.T @ u) @ bread)
     return (total + total.T) / 2

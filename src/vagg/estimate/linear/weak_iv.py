@@ -12,7 +12,8 @@ By Frisch–Waugh–Lovell the first-stage coefficients, residuals and sandwich 
 excluded instruments are the same as in the full regression, so the statistics equal those that
 ivreg2 computes on the unpartialled data once the partialled parameters are counted in the
 degrees of freedom. That count is ``n_partialled``: the included exogenous regressors, the
-constant, and the absorbed fixed-effect levels (:func:`absorbed_fixed_effect_dof`). With it the
+constant, and the absorbed fixed-effect levels (counted by
+:func:`vagg.estimate.linear.sandwich.small_sample`, ivreghdfe's rule). With it the
 small-sample factors are those of ``ivreg2.ado`` (Baum, Schaffer & Stillman 2007; the ``s_ffirst``
 and identification blocks of ivreg2 4.1 and ivreghdfe 1.0), with L = L1 + ``n_partialled``:
 
@@ -42,10 +43,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, sparse
-from scipy.sparse.csgraph import connected_components
+from scipy import linalg
 
 from vagg.estimate.errors import EstimationError
+from vagg.estimate.linear.sandwich import Factor, score_meat
 from vagg.estimate.results import HypothesisTest, NotAvailable
 
 VcovKind = Literal["iid", "robust", "cluster"]
@@ -131,7 +132,7 @@ def _as_2d(name: str, a: np.ndarray) -> np.ndarray:
 
 def _check_arrays(
     endog: np.ndarray, instruments: np.ndarray, clusters: np.ndarray | None, vcov: str
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray, list[Factor]]:
     y = _as_2d("endog", endog)
     z = _as_2d("instruments", instruments)
     if y.shape[0] != z.shape[0]:
@@ -148,7 +149,8 @@ def _check_arrays(
     return y, z, _cluster_codes(clusters, y.shape[0], vcov)
 
 
-def _cluster_codes(clusters: np.ndarray | None, n: int, vcov: str) -> list[np.ndarray]:
+def _cluster_codes(clusters: np.ndarray | None, n: int, vcov: str) -> list[Factor]:
+    """The one or two cluster variables of ``clusters`` (N or N x 2 identifiers) as Factors."""
     if vcov not in ("iid", "robust", "cluster"):
         raise EstimationError(f"vcov: expected 'iid', 'robust' or 'cluster', got {vcov!r}")
     if vcov != "cluster":
@@ -160,27 +162,20 @@ def _cluster_codes(clusters: np.ndarray | None, n: int, vcov: str) -> list[np.nd
         c = c[:, None]
     if c.shape[0] != n or c.shape[1] not in (1, 2):
         raise EstimationError(f"clusters: expected {n} rows and 1 or 2 columns, got {c.shape}")
-    codes = [pd.factorize(c[:, j])[0] for j in range(c.shape[1])]
-    if len(codes) == 2:  # intersection of the two dimensions, for S1 + S2 - S12
-        codes.append(pd.factorize(pd.MultiIndex.from_arrays(codes))[0])
-    if any(code.min() < 0 for code in codes):
-        raise EstimationError("clusters: missing cluster identifiers")
-    if min(int(code.max()) + 1 for code in codes[:2]) < 2:
+    factors = []
+    for j in range(c.shape[1]):
+        codes, levels = pd.factorize(c[:, j])
+        if codes.min() < 0:
+            raise EstimationError("clusters: missing cluster identifiers")
+        factors.append(Factor(f"cluster{j}", codes.astype(np.int64), len(levels)))
+    if _n_clusters(factors) < 2:
         raise EstimationError("clusters: at least two clusters are needed")
-    return codes
+    return factors
 
 
-def _n_clusters(codes: list[np.ndarray]) -> int:
+def _n_clusters(factors: list[Factor]) -> int:
     """Cluster count for small-sample factors: the smaller one under two-way clustering."""
-    return min(int(code.max()) + 1 for code in codes[:2])
-
-
-def _cluster_sums(scores: np.ndarray, code: np.ndarray) -> np.ndarray:
-    n_groups = int(code.max()) + 1
-    indicator = sparse.csr_matrix(
-        (np.ones(code.size), (code, np.arange(code.size))), shape=(n_groups, code.size)
-    )
-    return np.asarray(indicator @ scores)
+    return min(f.n_levels for f in factors)
 
 
 def score_covariance(
@@ -190,8 +185,9 @@ def score_covariance(
 
     robust: (1/N) sum_i g_i g_i' (HC0); cluster: (1/N) sum_c (sum_{i in c} g_i)(.)' (CRV0);
     two-way cluster: S_1 + S_2 - S_12 with S_12 over the intersection of the two dimensions
-    (Cameron, Gelbach & Miller 2011; as in ``ranktest`` and ivreg2). The iid case has a
-    Kronecker form and is built by the callers.
+    (Cameron, Gelbach & Miller 2011; as in ``ranktest`` and ivreg2), from
+    :func:`vagg.estimate.linear.sandwich.score_meat`. The iid case has a Kronecker form and is
+    built by the callers.
     """
     g = _as_2d("scores", scores)
     if vcov == "iid":
@@ -205,20 +201,13 @@ def n_clusters(clusters: np.ndarray) -> int:
     return _n_clusters(_cluster_codes(c, c.shape[0], "cluster"))
 
 
-def _score_cov(g: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
-    n = g.shape[0]
-    if not codes:
-        return g.T @ g / n
-    parts = []
-    for code in codes:
-        sums = _cluster_sums(g, code)
-        parts.append(sums.T @ sums / n)
-    if len(parts) == 1:
-        return parts[0]
-    return parts[0] + parts[1] - parts[2]
+def _score_cov(g: np.ndarray, codes: list[Factor]) -> np.ndarray:
+    return score_meat(g, codes) / g.shape[0]
 
 
-def _chi2_to_f(chi2: float, df1: int, n: int, n_params: int, codes: list[np.ndarray]):
+def _chi2_to_f(
+    chi2: float, df1: int, n: int, n_params: int, codes: list[Factor]
+) -> tuple[float, int]:
     """ivreg2's conversion of a Wald chi2 into an F statistic and its denominator df."""
     if codes:
         g = _n_clusters(codes)
@@ -502,52 +491,3 @@ def stock_yogo_critical_values(n_endog: int, n_instr: int) -> StockYogo | NotAva
             dict(bias) if bias else NotAvailable("not tabulated by Stock and Yogo (2005)")
         ),
     )
-
-
-# -- degrees of freedom absorbed by fixed effects ----------------------------------------------
-
-
-def absorbed_fixed_effect_dof(
-    fe_codes: Sequence[np.ndarray], cluster_codes: Sequence[np.ndarray] = ()
-) -> int:
-    """Parameters absorbed by fixed effects, counted as reghdfe/ivreghdfe do (``e(df_a)``).
-
-    df_a = sum_g (K_g - M_g) with K_g the levels of fixed effect g in the sample and M_g the
-    redundant ones (reghdfe ``dof(pairwise clusters)``, Correia 2016):
-
-    * a fixed effect nested in a cluster variable (each of its levels inside one cluster) has
-      M_g = K_g: it is not counted, because the cluster-robust vcov already allows for it
-      (reghdfe's "* = FE nested within cluster; treated as redundant for DoF computation");
-    * among the other fixed effects, the first has M = 0 (the model has no separate constant)
-      and each later one M_g = the largest number of connected components of the bipartite
-      graph linking its levels with those of an earlier non-nested fixed effect (exact for two
-      fixed effects, Abowd, Creecy & Kramarz 2002; a conservative count beyond two).
-
-    So with ``absorb(firm year)`` and clusters by firm, df_a = #years, as reghdfe 6 and pyfixest
-    (``k_fixef="nonnested"``) count. ivreghdfe then uses max(df_a, 1) in its small-sample
-    factors (``absorb_ct``), i.e. it still counts the constant when every fixed effect is
-    nested; that step is left to the caller.
-    """
-    codes = [pd.factorize(np.asarray(c))[0] for c in fe_codes]
-    clusters = [pd.factorize(np.asarray(c))[0] for c in cluster_codes]
-    counted: list[np.ndarray] = []
-    total = 0
-    for code in codes:
-        if any(_nested(code, cl) for cl in clusters):
-            continue
-        redundant = max((_n_components(earlier, code) for earlier in counted), default=0)
-        total += int(code.max()) + 1 - redundant
-        counted.append(code)
-    return total
-
-
-def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
-    pairs = pd.DataFrame({"inner": inner, "outer": outer}).drop_duplicates()
-    return bool(pairs["inner"].is_unique)
-
-
-def _n_components(a: np.ndarray, b: np.ndarray) -> int:
-    na, nb = int(a.max()) + 1, int(b.max()) + 1
-    graph = sparse.csr_matrix((np.ones(a.size), (a, b + na)), shape=(na + nb, na + nb))
-    n_components, _ = connected_components(graph, directed=False)
-    return int(n_components)  # every node is a level present in the sample (factorized codes)
