@@ -22,6 +22,7 @@ from ._version import __version__
 _API: dict[str, str] = {
     "feols": "vagg.estimate",
     "iv": "vagg.estimate",
+    "stepwise": "vagg.estimate.linear.stepwise",
     "psm": "vagg.estimate",
     "psm_did": "vagg.estimate",
     "did_terms": "vagg.estimate",

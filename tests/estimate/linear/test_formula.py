@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.linear.formula import (
-    MISSING,
-    MISSING_LAG,
-    NONPOSITIVE_IN_LOG,
-    OK,
-    evaluate,
-    parse_formula,
-)
+from vagg.estimate.linear.evaluate import MISSING, MISSING_LAG, NONPOSITIVE_IN_LOG, OK, evaluate
+from vagg.estimate.linear.formula import parse_formula
 
 
 def test_terms_labels_and_fixed_effects() -> None:
@@ -59,7 +53,10 @@ def test_intercept(text: str, intercept: bool) -> None:
         ("y ~ x | d ~ z z", "expected '\\+' between the instrument terms"),
         ("y ~ log(x, 2)", "one argument"),
         ("y ~ L(x, b)", "whole number"),
-        ("y ~ x * z", "cannot read"),
+        ("y ~ x % z", "cannot read.*supported: column names"),
+        ("y ~ poly(x, 2)", r"function poly\(\) is not supported; supported:"),
+        ("y ~ i(g, keep=1)", r"keep= is not supported \(only ref=\)"),
+        ("y ~ i(g):x", r"as i\(var, x\)"),
         ("y ~ x - z", "only '- 1'"),
         ("y ~ x | f + f", "more than once"),
         ("y", "formula must be"),

@@ -73,6 +73,7 @@ from vagg.estimate.linear.sandwich import (
     sandwich_vcov,
     small_sample,
 )
+from vagg.estimate.linear.stepwise import expand_stepwise
 from vagg.estimate.results import NotAvailable, Result
 
 #: A regressor whose partialled-out sum of squares is below this share of its raw sum of
@@ -214,6 +215,11 @@ def feols(
         missing values or singletons), every regressor collinear with the fixed effects.
     """
     started = time.perf_counter()
+    if expand_stepwise(formula) is not None:
+        raise EstimationError(
+            f"formula {formula!r} is stepwise (one model per step); fit it with "
+            f"vagg.stepwise(formula, data, model='feols', ...)"
+        )
     frame = as_pandas(data)
     spec = parse_formula(formula)
     if spec.endog:
@@ -279,7 +285,7 @@ def _fit(
         yx_t = yx
     y_t, x_t = yx_t[:, 0], yx_t[:, 1:]
     keep, dropped = drop_collinear(s.x, x_t, s.weights, s.names, has_fe)
-    if not keep:
+    if not keep and s.names:
         raise EstimationError(
             f"every regressor of {spec.text!r} is collinear with the fixed effects or the other "
             f"regressors ({dropped}); nothing to estimate"
@@ -289,14 +295,16 @@ def _fit(
     names = [s.names[j] for j in keep]
     x_t = x_t[:, keep]
     k = len(keep)
-    wx = x_t if s.weights is None else x_t * s.weights[:, None]
-    gram = x_t.T @ wx
-    factor = cho_factor(gram)
-    beta = cho_solve(factor, wx.T @ y_t)
-    resid = y_t - x_t @ beta
-    beta = beta + cho_solve(factor, wx.T @ resid)  # one step of iterative refinement
-    resid = y_t - x_t @ beta
-    bread = cho_solve(factor, np.eye(k))
+    if k == 0:  # y ~ 1 | fe: the fixed effects alone (the first step of csw0)
+        beta, resid, bread = np.empty(0), y_t, np.empty((0, 0))
+    else:
+        wx = x_t if s.weights is None else x_t * s.weights[:, None]
+        factor = cho_factor(x_t.T @ wx)
+        beta = cho_solve(factor, wx.T @ y_t)
+        resid = y_t - x_t @ beta
+        beta = beta + cho_solve(factor, wx.T @ resid)  # one step of iterative refinement
+        resid = y_t - x_t @ beta
+        bread = cho_solve(factor, np.eye(k))
 
     small = small_sample(ssc, vc.kind, n, k, s.effects, s.clusters)
     vcov = sandwich_vcov(x_t, resid, s.weights, bread, vc.kind, s.clusters, small)

@@ -4,9 +4,11 @@ Grammar (whitespace is free)::
 
     formula  := term "~" rhs [ "|" fixed_effects ] [ "|" iv ]
     iv       := term ("+" term)* "~" term ("+" term)*  endogenous ~ excluded instruments
-    rhs      := ["0" | "1" "+"] term ("+" term)* [ "-" "1" | "+" "0" ]
+    rhs      := ["0" | "1" "+"] product ("+" product)* [ "-" "1" | "+" "0" ]
+    product  := term ("*" term)*                      a*b = a + b + a:b
     term     := factor (":" factor)*                 x1:x2 is the product x1·x2
     factor   := NAME
+              | "i" "(" NAME ["," term] ["," "ref" "=" VALUE] ")"   factor dummies (× term)
               | "log" "(" factor ")"                   natural log
               | "L" "(" factor ["," INT] ")"           lag, Stata L.x / Lk.x
               | "F" "(" factor ["," INT] ")"           lead, Stata F.x / Fk.x
@@ -15,7 +17,12 @@ Grammar (whitespace is free)::
 
 Names are column names (letters, digits, ``_`` and ``.``). ``L``/``F``/``D`` need
 ``panel=(unit, time)`` and follow Stata's gap-aware semantics
-(:mod:`vagg.estimate.linear.panel_ops`).
+(:mod:`vagg.estimate.linear.panel_ops`). ``i()`` terms (:class:`Indicator`) are expanded into
+one column per level by the sample builder. Stepwise ``sw()``/``csw()``/``sw0()``/``csw0()``
+are expanded into several formulas before parsing (:mod:`vagg.estimate.linear.stepwise`).
+Anything else (``poly()``, ``C()``, ``I()``, ``%in%``, ...) is an error that lists what is
+supported (:data:`SUPPORTED`).
+
 A formula without fixed effects has an intercept unless it says ``0`` or ``- 1``; with fixed
 effects the intercept is absorbed. The instrumental-variables part is fixest's and pyfixest's:
 ``y ~ exog | fe1 + fe2 | endog ~ instruments`` or, without fixed effects,
@@ -39,22 +46,37 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from itertools import combinations
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.linear.panel_ops import PanelIndex
 
-# Why a row cannot be used, in order of precedence (a row missing x and with log(z ≤ 0) is
-# counted once, as missing).
-OK, MISSING, NONPOSITIVE_IN_LOG, MISSING_LAG = 0, 1, 2, 3
-REASON_NAMES = {
-    MISSING: "missing",
-    NONPOSITIVE_IN_LOG: "nonpositive_in_log",
-    MISSING_LAG: "missing_lag",
-}
+__all__ = [
+    "SUPPORTED",
+    "Column",
+    "Difference",
+    "Indicator",
+    "Interaction",
+    "Log",
+    "ParsedFormula",
+    "Shift",
+    "Term",
+    "check_controls",
+    "control_terms",
+    "fe_text",
+    "formula_text",
+    "parse_formula",
+    "term_columns",
+    "uses",
+]
 
 _FUNCTIONS = ("log", "L", "F", "D")
+
+#: What the grammar accepts, quoted by every "not supported" error.
+SUPPORTED = (
+    "supported: column names, log(x), L(x[, k]), F(x[, k]), D(x[, k]), products a:b, "
+    "a*b (a + b + a:b), i(var), i(var, ref=v), i(var, x[, ref=v]), 0 or - 1 (no intercept), "
+    "'| fe1 + fe2^fe3', '| endog ~ instruments', and one of sw(), csw(), sw0(), csw0()"
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +138,30 @@ class Interaction:
         return ":".join(f.label for f in self.factors)
 
 
-Term = Column | Log | Shift | Difference | Interaction
+@dataclass(frozen=True)
+class Indicator:
+    """fixest's ``i(var)``: one dummy per level of ``var`` (any dtype), less a reference level;
+    ``i(var, x)``: the dummies times the term ``x`` (event studies), every level kept unless
+    ``ref`` is given.
+
+    ``ref`` holds the reference level as written (``"-1"``, ``"1985"``, ``"a"``); without it,
+    ``i(var)`` drops the first level (sorted) when the model has an intercept or fixed
+    effects, as pyfixest does. Coefficients are named ``var::level`` and ``var::level:x``
+    (fixest's and pyfixest's names).
+    """
+
+    var: str
+    by: Term | None = None
+    ref: str | None = None
+
+    @property
+    def label(self) -> str:
+        args = [self.var] + ([self.by.label] if self.by is not None else [])
+        args += [f"ref={self.ref}"] if self.ref is not None else []
+        return f"i({', '.join(args)})"
+
+
+Term = Column | Log | Shift | Difference | Interaction | Indicator
 
 
 def term_columns(term: Term) -> list[str]:
@@ -128,6 +173,9 @@ def term_columns(term: Term) -> list[str]:
         for f in term.factors:
             out += [c for c in term_columns(f) if c not in out]
         return out
+    if isinstance(term, Indicator):
+        by = [] if term.by is None else term_columns(term.by)
+        return [term.var, *(c for c in by if c != term.var)]
     return term_columns(term.arg)
 
 
@@ -139,6 +187,8 @@ def uses(term: Term, kind: type) -> bool:
         return False
     if isinstance(term, Interaction):
         return any(uses(f, kind) for f in term.factors)
+    if isinstance(term, Indicator):
+        return term.by is not None and uses(term.by, kind)
     return uses(term.arg, kind)
 
 
@@ -185,7 +235,10 @@ class ParsedFormula:
         return any(uses(t, Log) for t in self.terms)
 
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<op>[()+,:^~|-]))")
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
+    r"|(?P<str>\"[^\"]*\"|'[^']*')|(?P<op>[()+,:^~|*=-]))"
+)
 
 
 def _tokenize(text: str) -> list[str]:
@@ -196,9 +249,10 @@ def _tokenize(text: str) -> list[str]:
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
             raise EstimationError(
-                f"formula {text!r}: cannot read {text[pos:].strip()[:20]!r} at character {pos}"
+                f"formula {text!r}: cannot read {text[pos:].strip()[:20]!r} at character {pos}; "
+                f"{SUPPORTED}"
             )
-        tokens.append(m.group("num") or m.group("name") or m.group("op"))
+        tokens.append(m.group("num") or m.group("name") or m.group("str") or m.group("op"))
         pos = m.end()
     return tokens
 
@@ -223,8 +277,42 @@ class _Parser:
         self.i += 1
         return tok
 
+    def indicator(self) -> Indicator:
+        """``i(var[, x][, ref=value])`` after the ``i``."""
+        self.take("(")
+        var = self.take()
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", var):
+            raise self.error(f"i() needs a column name first, got {var!r}")
+        by: Term | None = None
+        ref: str | None = None
+        while self.peek() == ",":
+            self.take(",")
+            if self.tokens[self.i + 1 : self.i + 2] == ["="]:
+                key = self.take()
+                self.take("=")
+                if key != "ref":
+                    raise self.error(
+                        f"i() argument {key}= is not supported (only ref=); {SUPPORTED}"
+                    )
+                sign = self.take() if self.peek() == "-" else ""
+                ref = sign + self.take().strip("\"'")
+            elif by is None and ref is None:
+                by = self.term()
+                if uses(by, Indicator):
+                    raise self.error("i() cannot be nested")
+            else:
+                raise self.error("i() takes i(var), i(var, x) and ref=")
+        self.take(")")
+        return Indicator(var, by, ref)
+
     def factor(self) -> Term:
         tok = self.take()
+        if tok == "i" and self.peek() == "(":
+            return self.indicator()
+        if tok in ("sw", "csw", "sw0", "csw0") and self.peek() == "(":
+            raise self.error(f"{tok}() may appear once, on the right-hand side; {SUPPORTED}")
+        if tok not in _FUNCTIONS and self.peek() == "(":
+            raise self.error(f"function {tok}() is not supported; {SUPPORTED}")
         if tok in _FUNCTIONS and self.peek() == "(":
             self.take("(")
             arg = self.term()
@@ -256,7 +344,29 @@ class _Parser:
         while self.peek() == ":":
             self.take(":")
             factors.append(self.factor())
+        if len(factors) > 1 and any(isinstance(f, Indicator) for f in factors):
+            raise self.error("interact i() with a variable as i(var, x), not with ':'")
         return factors[0] if len(factors) == 1 else Interaction(tuple(factors))
+
+    def product(self) -> list[Term]:
+        """``a*b*c``: every main effect and every product of them (a, b, c, a:b, a:c, b:c,
+        a:b:c), in R's and pyfixest's order; a single term without ``*`` is itself."""
+        chain = [self.term()]
+        while self.peek() == "*":
+            self.take("*")
+            chain.append(self.term())
+        if len(chain) == 1:
+            return chain
+        if any(isinstance(t, Indicator) for t in chain):
+            raise self.error("'*' with i() is not supported; write i(var, x) and the main effects")
+        out: list[Term] = []
+        for size in range(1, len(chain) + 1):
+            for combo in combinations(chain, size):
+                parts: list[Term] = []
+                for t in combo:
+                    parts += list(t.factors) if isinstance(t, Interaction) else [t]
+                out.append(parts[0] if len(parts) == 1 else Interaction(tuple(parts)))
+        return out
 
     def rhs(self) -> tuple[list[Term], bool]:
         terms: list[Term] = []
@@ -273,7 +383,11 @@ class _Parser:
             else:
                 if sign == "-":
                     raise self.error("only '- 1' may be subtracted")
-                terms.append(self.term())
+                expanded = self.product()
+                if len(expanded) > 1:  # a*b next to a main effect: keep the main effect once
+                    labels = {t.label for t in terms}
+                    expanded = [t for t in expanded if t.label not in labels]
+                terms += expanded
             nxt = self.peek()
             if nxt in ("+", "-"):
                 sign = self.take()
@@ -350,7 +464,7 @@ def parse_formula(text: str) -> ParsedFormula:
         raise EstimationError(f"formula {text!r}: a fixed effect appears more than once")
     if fes:
         intercept = False
-    if not terms and not intercept and not endog:
+    if not terms and not intercept and not endog and not fes:
         raise EstimationError(f"formula {text!r}: no regressors to estimate")
     return ParsedFormula(
         text, depvar, tuple(terms), intercept, tuple(fes), tuple(endog), tuple(instruments)
@@ -414,62 +528,3 @@ def check_controls(controls: Sequence[str], reserved: set[str], where: str) -> N
         clash = reserved & set(cols)
         if clash:
             raise EstimationError(f"{where}: control {term!r} uses {sorted(clash)}")
-
-
-def combine_reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per row, the reason that takes precedence (smallest non-zero code)."""
-    both = (a != OK) & (b != OK)
-    return np.where(a == OK, b, np.where(both, np.minimum(a, b), a))
-
-
-def evaluate(
-    term: Term, columns: dict[str, np.ndarray], panel: PanelIndex | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values of ``term`` for every row and, per row, why it is unusable (0 when usable).
-
-    ``columns`` maps column names to float arrays over the full input table (before any row is
-    dropped), so lags see every period. Codes: :data:`MISSING` (a value of this row is NaN),
-    :data:`NONPOSITIVE_IN_LOG` (``log`` of a value ≤ 0 in this row), :data:`MISSING_LAG` (the
-    lagged/led period is not observed, or its value is unusable).
-    """
-    if isinstance(term, Column):
-        values = columns[term.name]
-        return values, np.where(np.isnan(values), MISSING, OK).astype(np.int8)
-    if isinstance(term, Log):
-        values, reason = evaluate(term.arg, columns, panel)
-        bad = (reason == OK) & ~(values > 0)
-        reason = np.where(bad, NONPOSITIVE_IN_LOG, reason).astype(np.int8)
-        out = np.full(len(values), np.nan)
-        ok = reason == OK
-        out[ok] = np.log(values[ok])
-        return out, reason
-    if isinstance(term, Interaction):
-        values, reason = evaluate(term.factors[0], columns, panel)
-        for f in term.factors[1:]:
-            v, r = evaluate(f, columns, panel)
-            values = values * v
-            reason = combine_reasons(reason, r)
-        return values, reason.astype(np.int8)
-    if panel is None:
-        raise EstimationError(
-            f"term {term.label!r} needs panel=(unit, time) to know which row is t−k"
-        )
-    values, reason = evaluate(term.arg, columns, panel)
-    if isinstance(term, Shift):
-        return _shift(panel, values, reason, term.k)
-    for _ in range(term.order):
-        lagged, lag_reason = _shift(panel, values, reason, 1)
-        values = values - lagged
-        reason = combine_reasons(reason, lag_reason)
-    return values, reason.astype(np.int8)
-
-
-def _shift(
-    panel: PanelIndex, values: np.ndarray, reason: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    src = panel.source_rows(k)
-    found = src >= 0
-    safe = np.where(found, src, 0)
-    out = np.where(found, values[safe], np.nan)
-    usable = found & (reason[safe] == OK)
-    return np.where(usable, out, np.nan), np.where(usable, OK, MISSING_LAG).astype(np.int8)

@@ -57,6 +57,7 @@ from vagg.estimate.linear.fixed_effects import (
 from vagg.estimate.linear.formula import parse_formula
 from vagg.estimate.linear.sample import EstimationSample, build_sample, parse_vcov
 from vagg.estimate.linear.sandwich import absorbed_df, parse_ssc, sandwich_vcov, small_sample
+from vagg.estimate.linear.stepwise import expand_stepwise
 from vagg.estimate.results import HypothesisTest, NotAvailable, Result
 
 __all__ = ["FirstStage", "FirstStages", "iv"]
@@ -149,6 +150,11 @@ def iv(
     reghdfe/ivreghdfe; Kleibergen & Paap (2006); Stock & Yogo (2005).
     """
     started = time.perf_counter()
+    if expand_stepwise(formula) is not None:
+        raise EstimationError(
+            f"formula {formula!r} is stepwise (one model per step); fit it with "
+            f"vagg.stepwise(formula, data, model='iv', ...)"
+        )
     frame = as_pandas(data)
     spec = parse_formula(formula)
     if not spec.endog:

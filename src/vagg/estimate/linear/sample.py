@@ -35,23 +35,22 @@ import pandas as pd
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import as_pandas, check_columns, rows_text
 from vagg.estimate.linear.demean import compact_codes
-from vagg.estimate.linear.formula import (
+from vagg.estimate.linear.evaluate import (
     MISSING,
     MISSING_LAG,
     NONPOSITIVE_IN_LOG,
     OK,
     REASON_NAMES,
-    ParsedFormula,
     combine_reasons,
     evaluate,
-    parse_formula,
-    term_columns,
 )
+from vagg.estimate.linear.formula import Indicator, ParsedFormula, parse_formula, term_columns
+from vagg.estimate.linear.indicators import IndicatorValues, indicator_values
 from vagg.estimate.linear.panel_ops import panel_index
 from vagg.estimate.linear.sandwich import Factor
 from vagg.estimate.results import Result, SampleAccounting
 
-#: Reason code of rows with weight 0 (after the codes of :mod:`vagg.estimate.linear.formula`).
+#: Reason code of rows with weight 0 (after the codes of :mod:`vagg.estimate.linear.evaluate`).
 ZERO_WEIGHT = 4
 _REASONS = {**REASON_NAMES, ZERO_WEIGHT: "zero_weight"}
 
@@ -220,13 +219,17 @@ def build_sample(
     if not (reason == OK).any():
         raise EstimationError(f"dependent variable {spec.depvar.label!r} is unusable in every row")
     terms = list(spec.terms)
-    values = [y]
+    values_or_dummies: list[np.ndarray | IndicatorValues] = [y]
     for term in terms[1:]:
-        v, r = evaluate(term, columns, pidx)
+        v: np.ndarray | IndicatorValues
+        if isinstance(term, Indicator):
+            v, r = indicator_values(frame, term, columns, pidx)
+        else:
+            v, r = evaluate(term, columns, pidx)
         if not (r == OK).any():
             why = _REASONS[int(np.bincount(r).argmax())] if len(r) else "missing"
             raise EstimationError(f"term {term.label!r} is unusable in every row ({why})")
-        values.append(v)
+        values_or_dummies.append(v)
         reason = combine_reasons(reason, r)
 
     fe_codes = [_factor_codes(frame, fe) for fe in spec.fixed_effects]
@@ -297,19 +300,25 @@ def build_sample(
                 f"cluster variable {c.name!r} has {c.n_levels} cluster in the sample; "
                 "clustered errors need at least two"
             )
-    n_x = 1 + len(spec.regressors) + len(spec.endog)
-    names = [t.label for t in terms[1:n_x]]
-    x = np.column_stack([v[rows] for v in values[1:n_x]]) if n_x > 1 else np.empty((len(rows), 0))
-    instruments = (
-        np.ascontiguousarray(np.column_stack([v[rows] for v in values[n_x:]]))
-        if spec.instruments
-        else None
-    )
+    drop_first = spec.intercept or bool(spec.fixed_effects)
+    n_exog, n_endog = len(spec.regressors), len(spec.endog)
+    roles = [
+        _columns(terms[a:b], values_or_dummies[a:b], rows, drop_first)
+        for a, b in (
+            (1, 1 + n_exog),
+            (1 + n_exog, 1 + n_exog + n_endog),
+            (1 + n_exog + n_endog, None),
+        )
+    ]
+    (x_exog, exog_names), (x_endog, endog_names), (z, instrument_names) = roles
+    names = exog_names + endog_names
+    x = np.column_stack([x_exog, x_endog])
+    instruments = np.ascontiguousarray(z) if spec.instruments else None
     if spec.intercept:
         x = np.column_stack([np.ones(len(rows)), x])
         names = ["Intercept", *names]
     return EstimationSample(
-        y=values[0][rows],
+        y=y[rows],
         x=np.ascontiguousarray(x),
         names=names,
         weights=None if w is None else w[rows],
@@ -321,15 +330,40 @@ def build_sample(
         spec=spec,
         vcov=vc,
         instruments=instruments,
-        instrument_names=[t.label for t in spec.instruments],
-        n_endog=len(spec.endog),
+        instrument_names=instrument_names,
+        n_endog=len(endog_names),
     )
 
 
+def _columns(
+    terms: Sequence[Any],
+    values: Sequence[np.ndarray | IndicatorValues],
+    rows: np.ndarray,
+    drop_first: bool,
+) -> tuple[np.ndarray, list[str]]:
+    """The columns of some terms over ``rows`` (``i()`` terms expanded) and their names."""
+    blocks: list[np.ndarray] = [np.empty((len(rows), 0))]
+    names: list[str] = []
+    for term, v in zip(terms, values, strict=True):
+        if isinstance(v, IndicatorValues):
+            mat, labels = v.expand(rows, drop_first)
+            blocks.append(mat)
+            names += labels
+        else:
+            blocks.append(v[rows][:, None])
+            names.append(term.label)
+    return np.column_stack(blocks), names
+
+
 def _term_columns(spec: ParsedFormula) -> list[str]:
+    """The numeric columns the terms read (the factor of an ``i()`` term is not one)."""
     out: list[str] = []
     for t in spec.terms:
-        out += [c for c in term_columns(t) if c not in out]
+        if isinstance(t, Indicator):
+            cols = [] if t.by is None else term_columns(t.by)
+        else:
+            cols = term_columns(t)
+        out += [c for c in cols if c not in out]
     return out
 
 
