@@ -55,6 +55,18 @@ from scipy.linalg import lapack, solve_triangular
 
 from vagg.estimate.errors import EstimationError
 
+__all__ = [
+    "MAX_SMALL_LEVELS",
+    "RANK_TOL",
+    "DemeanResult",
+    "PreparedDemeaner",
+    "compact_codes",
+    "demean",
+    "demean_alternating",
+    "demean_within",
+    "indicator_matrix",
+]
+
 DemeanMethod = Literal["auto", "exact", "alternating", "within"]
 
 #: Above this many small-effect levels in all, ``method="auto"`` iterates instead.

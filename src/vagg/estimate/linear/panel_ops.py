@@ -27,6 +27,15 @@ import pandas as pd
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import MAX_SHOWN, rows_text
 
+__all__ = [
+    "PanelIndex",
+    "diff",
+    "difference_values",
+    "lag",
+    "lead",
+    "panel_index",
+]
+
 
 @dataclass(frozen=True)
 class PanelIndex:

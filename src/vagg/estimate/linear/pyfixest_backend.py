@@ -25,6 +25,10 @@ import pandas as pd
 
 from vagg.estimate.results import NotAvailable, Result
 
+__all__ = [
+    "fit_with_pyfixest",
+]
+
 if TYPE_CHECKING:
     from vagg.estimate.linear.formula import ParsedFormula
     from vagg.estimate.linear.sample import EstimationSample, VcovSpec

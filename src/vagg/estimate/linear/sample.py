@@ -50,6 +50,17 @@ from vagg.estimate.linear.panel_ops import panel_index
 from vagg.estimate.linear.sandwich import Factor
 from vagg.estimate.results import Result, SampleAccounting
 
+__all__ = [
+    "ZERO_WEIGHT",
+    "EstimationSample",
+    "VcovSpec",
+    "build_sample",
+    "estimation_rows",
+    "estimation_sample",
+    "parse_vcov",
+    "restamp_accounting",
+]
+
 #: Reason code of rows with weight 0 (after the codes of :mod:`vagg.estimate.linear.evaluate`).
 ZERO_WEIGHT = 4
 _REASONS = {**REASON_NAMES, ZERO_WEIGHT: "zero_weight"}

@@ -61,6 +61,23 @@ from scipy.sparse.csgraph import connected_components
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.linear.demean import indicator_matrix
 
+__all__ = [
+    "CONVENTIONS",
+    "Factor",
+    "SmallSample",
+    "absorbed_df",
+    "cluster_scores",
+    "cluster_terms",
+    "intersect",
+    "mobility_groups",
+    "nested_in",
+    "parse_ssc",
+    "reghdfe_absorbed_df",
+    "sandwich_vcov",
+    "score_meat",
+    "small_sample",
+]
+
 CONVENTIONS = ("stata", "fixest", "linearmodels", "plm")
 
 

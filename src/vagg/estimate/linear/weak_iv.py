@@ -49,6 +49,21 @@ from vagg.estimate.errors import EstimationError
 from vagg.estimate.linear.sandwich import Factor, score_meat
 from vagg.estimate.results import HypothesisTest, NotAvailable
 
+__all__ = [
+    "AndersonRubin",
+    "FirstStageF",
+    "KleibergenPaap",
+    "StockYogo",
+    "anderson_rubin",
+    "canonical_correlations",
+    "cragg_donald_f",
+    "first_stage_f",
+    "kleibergen_paap_rk",
+    "n_clusters",
+    "score_covariance",
+    "stock_yogo_critical_values",
+]
+
 VcovKind = Literal["iid", "robust", "cluster"]
 _EXACT_FIT = 1e-12
 _EXACT_MSG = "an endogenous regressor is an exact linear function of the instruments"
