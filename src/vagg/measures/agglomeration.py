@@ -22,11 +22,8 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key, raise_if_rows
+from vagg.data.frames import as_polars, check_unique_key, like, raise_if_rows, require_columns
 from vagg.measures.io_weights import (
-    _as_polars,
-    _like,
-    _require,
     benchmark_year,
     input_weight_matrix,
     output_weight_matrix,
@@ -51,10 +48,10 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
     links joined to the platform table. Returns DataFrame(firm_id, year, member) with one row
     per firm-year of ``firms``; output type follows ``firms``.
     """
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", ("firm_id", "year"))
-    links = _as_polars(platform_links, "platform_links")
-    _require(links, "platform_links", ("firm_id", "member_since"))
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "year"))
+    links = as_polars(platform_links, "platform_links")
+    require_columns(links, "platform_links", ("firm_id", "member_since"))
     first = links.group_by("firm_id").agg(pl.col("member_since").min())
     out = (
         cie.select("firm_id", "year")
@@ -65,12 +62,12 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
             (pl.col("year") >= pl.col("member_since")).fill_null(False).alias("member"),
         )
     )
-    return _like(out, firms)
+    return like(out, firms)
 
 
 def _firm_sectors(cie: pl.DataFrame, industries: Any) -> pl.DataFrame:
-    table = _as_polars(industries, "industries")
-    _require(table, "industries", ("cic4", "io_sector"))
+    table = as_polars(industries, "industries")
+    require_columns(table, "industries", ("cic4", "io_sector"))
     check_unique_key(table, "industries", ("cic4",))
     mapped = (
         cie.with_row_index("_row")
@@ -136,8 +133,8 @@ def virtual_agglomeration(
     """
     if weight not in WEIGHTS:
         raise ValueError(f"weight: expected one of {WEIGHTS}, got {weight!r}")
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", ("firm_id", "year", "cic4", weight))
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "year", "cic4", weight))
     check_unique_key(cie, "firms", ("firm_id", "year"))
     raise_if_rows(
         cie,
@@ -146,8 +143,8 @@ def virtual_agglomeration(
         pl.col(weight).is_null() | pl.col(weight).is_nan() | (pl.col(weight) < 0),
         "agglomeration weight must be non-negative and not missing",
     )
-    member = _as_polars(membership, "membership")
-    _require(member, "membership", ("firm_id", "year", "member"))
+    member = as_polars(membership, "membership")
+    require_columns(member, "membership", ("firm_id", "year", "member"))
     check_unique_key(member, "membership", ("firm_id", "year"))
     panel = _firm_sectors(
         cie.select("firm_id", "year", "cic4", pl.col(weight).cast(pl.Float64).alias("_y")),
@@ -170,14 +167,14 @@ def virtual_agglomeration(
         )
         .select("firm_id", "year", "io_sector", "agg_h", *VAGG_COLUMNS)
     )
-    return _like(out, firms)
+    return like(out, firms)
 
 
 def _chain_shares(shares: pl.DataFrame, io_national: Any, diagonal: bool) -> pl.DataFrame:
     """Per (io_sector, year): agg_h and the IO-weighted upstream and downstream shares."""
     years = sorted(shares["year"].unique().to_list())
-    flows = _as_polars(io_national, "io_national")
-    _require(flows, "io_national", ("year",))
+    flows = as_polars(io_national, "io_national")
+    require_columns(flows, "io_national", ("year",))
     available = flows["year"].unique().to_list()
     matrices: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     parts = []
@@ -241,14 +238,14 @@ def vagg_timeline(vagg: Any, firms: Any, by: str | None = None) -> Any:
     the region or the high-tech flag, joined into ``firms`` by the caller. Output type
     follows ``vagg``.
     """
-    measure = _as_polars(vagg, "vagg")
-    _require(measure, "vagg", ("firm_id", "year", *VAGG_COLUMNS))
+    measure = as_polars(vagg, "vagg")
+    require_columns(measure, "vagg", ("firm_id", "year", *VAGG_COLUMNS))
     keys = ["year"]
     if by is not None:
         keys = [by, "year"]
         if by not in measure.columns:
-            cie = _as_polars(firms, "firms")
-            _require(cie, "firms", ("firm_id", "year", by))
+            cie = as_polars(firms, "firms")
+            require_columns(cie, "firms", ("firm_id", "year", by))
             measure = measure.join(
                 cie.select("firm_id", "year", by), on=["firm_id", "year"], how="left"
             )
@@ -261,4 +258,4 @@ def vagg_timeline(vagg: Any, firms: Any, by: str | None = None) -> Any:
         )
         .sort(keys)
     )
-    return _like(out, vagg)
+    return like(out, vagg)

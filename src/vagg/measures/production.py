@@ -63,12 +63,11 @@ from itertools import combinations, combinations_with_replacement
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 import polars as pl
 from scipy import linalg, optimize, stats
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
+from vagg.data.frames import as_polars, check_unique_key, like, require_columns
 from vagg.errors import VaggError
 
 __all__ = [
@@ -138,26 +137,6 @@ _FIRM_YEAR_VALUES = ("phi", "epsilon", "omega", "theta_l", "theta_k", "theta_m",
 
 
 # ---------------------------------------------------------------------------- frames
-
-
-def _as_polars(frame: Any, table: str) -> pl.DataFrame:
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    if isinstance(frame, pd.DataFrame):
-        return pl.from_pandas(frame.reset_index(drop=True))
-    raise TypeError(f"table '{table}': expected a pandas or polars DataFrame, got {type(frame)}")
-
-
-def _like(result: pl.DataFrame, template: Any) -> Any:
-    return result.to_pandas() if isinstance(template, pd.DataFrame) else result
-
-
-def _require(frame: pl.DataFrame, table: str, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
 
 
 # ---------------------------------------------------------------------------- design pieces
@@ -590,9 +569,9 @@ def acf(
     if start is not None and (bad := [t for t in start if t not in terms]):
         raise ValueError(f"start: unknown terms {bad}; the terms are {terms}")
 
-    df = _as_polars(panel, "panel")
+    df = as_polars(panel, "panel")
     keys = [firm, year] + ([by] if by else [])
-    _require(df, "panel", [*keys, "y", "l", "k", "m"])
+    require_columns(df, "panel", [*keys, "y", "l", "k", "m"])
     for key in keys:
         if n_null := df[key].null_count():
             raise SchemaError("panel", key, "missing key values", n_bad=n_null)
@@ -681,9 +660,9 @@ def acf(
         inputs=inputs,
         form=form,
         by=by or "",
-        coefficients=_like(pl.DataFrame(coef_rows), panel),
-        firm_years=_like(firm_years, panel),
-        convergence=_like(pl.DataFrame(conv_rows), panel),
+        coefficients=like(pl.DataFrame(coef_rows), panel),
+        firm_years=like(firm_years, panel),
+        convergence=like(pl.DataFrame(conv_rows), panel),
         report=report,
     )
 
@@ -720,10 +699,10 @@ def production_ols(
     missing or non-finite y or input, left out).
     """
     inputs = _spec(output, inputs, "materials", form)
-    df = _as_polars(panel, "panel")
+    df = as_polars(panel, "panel")
     letters = [INPUT_COLUMNS[i] for i in inputs]
     keys = [firm] + ([by] if by else [])
-    _require(df, "panel", [*keys, "y", *letters])
+    require_columns(df, "panel", [*keys, "y", *letters])
     terms = _terms(inputs, form)
     ok = pl.all_horizontal(pl.col(c).cast(pl.Float64).is_finite() for c in ["y", *letters])
     group_col = by if by else "_group"
@@ -750,4 +729,4 @@ def production_ols(
             }
             for t, b in zip(terms, beta, strict=True)
         ]
-    return _like(pl.DataFrame(rows), panel)
+    return like(pl.DataFrame(rows), panel)
