@@ -21,17 +21,14 @@ import polars as pl
 import pyfixest as pf
 import pytest
 
+from vagg.data.dataset import synthetic_dataset
 from vagg.data.io import read_dataset
+from vagg.report.layouts import MIN_FIRMS, SUPPRESSED, frame_table, stack_equations
 from vagg.studies import registry
-from vagg.studies._dvar_tables import (
-    MIN_FIRMS,
-    SUPPRESSED,
-    describe,
-    frame_table,
-    stack_equations,
-)
-from vagg.studies.base import FigureEntry, StudyData, TableEntry
-from vagg.studies.runner import RunReport, run_study, synthetic_dataset
+from vagg.studies.base import FigureEntry, TableEntry
+from vagg.studies.data import StudyData
+from vagg.studies.dvar_firms.descriptives import describe
+from vagg.studies.runner import RunReport, run_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from test_synth import _dvar_panel  # the independent implementation of eq. (6)–(7)

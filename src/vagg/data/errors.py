@@ -11,6 +11,10 @@ from typing import Any
 
 from vagg.errors import VaggError
 
+__all__ = [
+    "SchemaError",
+]
+
 _MAX_ROWS_SHOWN = 5
 
 

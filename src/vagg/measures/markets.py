@@ -30,6 +30,8 @@ from vagg.measures.value_added import (
     PROCESSING,
     attach_firms,
     customs_checked,
+    firm_rows,
+    industry_sectors,
     keyed_lazy,
     product_classes,
     unknown_products,
@@ -151,16 +153,8 @@ def imported_input_share(
 
 def _firm_sectors(firms: Any, industries: Any) -> pl.LazyFrame:
     """(firm_id, year, io_sector) of each CIE firm-year; a cic4 without IO sector is an error."""
-    fm = keyed_lazy(firms, "firms")
-    require_columns(fm, "firms", ["firm_id", "year", "cic4"])
-    fm = fm.select(pl.col("firm_id").cast(pl.String), "year", "cic4")
-    check_unique_key(fm, "firms", ["firm_id", "year"])
-    fm = fm.with_row_index("_firms_row")
-    ind = keyed_lazy(industries, "industries")
-    require_columns(ind, "industries", ["cic4", "io_sector"])
-    ind = ind.select("cic4", "io_sector")
-    check_unique_key(ind, "industries", ["cic4"])
-    joined = fm.join(ind, on="cic4", how="left")
+    fm = firm_rows(firms, ["firm_id", "year", "cic4"])
+    joined = fm.join(industry_sectors(industries), on="cic4", how="left")
     check_rows(
         joined,
         "firms",

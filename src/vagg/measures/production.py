@@ -68,6 +68,7 @@ from scipy import linalg, optimize, stats
 
 from vagg.data.errors import SchemaError
 from vagg.data.frames import as_polars, check_unique_key, like, require_columns
+from vagg.data.panel import lag_rows
 from vagg.errors import VaggError
 
 __all__ = [
@@ -356,15 +357,6 @@ class _Group:
         )
 
 
-def _gap_aware_lag(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
-    """Position of (firm, year − 1) for rows sorted by (firm, year); −1 when not observed."""
-    lag = np.full(len(firm), -1, dtype=np.int64)
-    if len(firm) > 1:
-        prev = (firm[1:] == firm[:-1]) & (year[1:] == year[:-1] + 1)
-        lag[1:][prev] = np.arange(len(firm) - 1)[prev]
-    return lag
-
-
 def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
     """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies]."""
     z = np.column_stack([g.cols[c] for c in ("l", "k", "m")])
@@ -418,7 +410,7 @@ def _within(x: np.ndarray, y: np.ndarray, firm: np.ndarray) -> np.ndarray:
 
 def _moments(g: _Group, setup: _Setup) -> tuple[_Moments, np.ndarray, np.ndarray, np.ndarray]:
     phi = _first_stage(g, setup.degree, setup.year_effects)
-    lag = _gap_aware_lag(g.firm, g.year)
+    lag = lag_rows(g.firm, g.year)
     x = _term_values(setup.terms, g.cols)
     z = _instruments(setup.zterms, g.cols, lag)
     return _Moments(phi, x, lag, z, setup.markov_degree), phi, lag, x
@@ -599,7 +591,7 @@ def acf(
             {c: part[c].to_numpy() for c in ("l", "k", "m")},
         )
         n_firms = len(np.unique(g.firm))
-        n_lag = int((_gap_aware_lag(g.firm, g.year) >= 0).sum())
+        n_lag = int((lag_rows(g.firm, g.year) >= 0).sum())
         need = 5 * (len(zterms) + markov_degree + 1)
         reason = None
         if n_firms < min_firms:

@@ -65,6 +65,25 @@ def keyed_lazy(frame: Any, table: str) -> pl.LazyFrame:
     return lf.with_columns(casts) if casts else lf
 
 
+def firm_rows(firms: Any, columns: Sequence[str]) -> pl.LazyFrame:
+    """The CIE firm-years' ``columns`` (``firm_id`` as text), their key checked unique, with
+    ``_firms_row``: each row's position in ``firms`` (for errors naming the user's rows)."""
+    fm = keyed_lazy(firms, "firms")
+    require_columns(fm, "firms", columns)
+    fm = fm.select(columns).with_columns(pl.col("firm_id").cast(pl.String))
+    check_unique_key(fm, "firms", ["firm_id", "year"])
+    return fm.with_row_index("_firms_row")
+
+
+def industry_sectors(industries: Any) -> pl.LazyFrame:
+    """(cic4, io_sector) of the ``industries`` table, one row per CIC4 code (checked)."""
+    ind = keyed_lazy(industries, "industries")
+    require_columns(ind, "industries", ["cic4", "io_sector"])
+    ind = ind.select("cic4", "io_sector")
+    check_unique_key(ind, "industries", ["cic4"])
+    return ind
+
+
 def customs_checked(customs: Any, columns: Sequence[str]) -> pl.LazyFrame:
     """The customs table with its required columns, flows and regime codes checked."""
     lf = keyed_lazy(customs, "customs")
@@ -468,15 +487,8 @@ def export_dvar(
 
     need_mi = variant == "dvar1"
     firm_cols = ["firm_id", "year", "cic4", "sales", *(["intermediate_inputs"] if need_mi else [])]
-    fm = keyed_lazy(firms, "firms")
-    require_columns(fm, "firms", firm_cols)
-    fm = fm.select(firm_cols).with_columns(pl.col("firm_id").cast(pl.String))
-    check_unique_key(fm, "firms", ["firm_id", "year"])
-    fm = fm.with_row_index("_firms_row")
-    ind = keyed_lazy(industries, "industries")
-    require_columns(ind, "industries", ["cic4", "io_sector"])
-    ind = ind.select("cic4", "io_sector")
-    check_unique_key(ind, "industries", ["cic4"])
+    fm = firm_rows(firms, firm_cols)
+    ind = industry_sectors(industries)
     rate = _year_table(national_series, "national_series", "rmb_per_usd")
     delta, delta_key = _delta_table(import_share)
 
