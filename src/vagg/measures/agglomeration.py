@@ -106,22 +106,22 @@ def virtual_agglomeration(
 
     Parameters
     ----------
-    firms:
+    firms : pandas.DataFrame or polars.DataFrame
         CIE firm-years (firm_id, year, cic4 and the ``weight`` column), unique (firm_id, year).
         ``weight`` must be non-negative and not missing (the paper drops firm-years with
         missing key indicators before measuring; a missing or negative value is an error
         naming the rows).
-    membership:
+    membership : pandas.DataFrame or polars.DataFrame
         (firm_id, year, member) from :func:`platform_membership`; firm-years absent from it
         are non-members.
-    industries:
+    industries : pandas.DataFrame or polars.DataFrame
         (cic4, io_sector): every cic4 of ``firms`` must map to an IO sector (else an error).
-    io_national:
+    io_national : pandas.DataFrame or polars.DataFrame
         Benchmark IO flows; each year uses the latest benchmark not after it.
-    weight:
+    weight : str
         ``"gross_output"`` (销售总产值, the paper's default), ``"sales"``, or Table 5's
         alternatives ``"employment"`` and ``"fixed_assets"``.
-    diagonal:
+    diagonal : bool
         Include the firm's own sector in the upstream/downstream sums.
 
     IO sectors with no CIE firm in a year (agriculture, services…) have agg_h = 0: no

@@ -140,13 +140,13 @@ def io_input_weights(io_national: Frame, year: int, *, diagonal: bool = True) ->
 
     Parameters
     ----------
-    io_national:
+    io_national : pandas.DataFrame or polars.DataFrame
         Canonical ``io_national`` table (year, from_sector, to_sector, domestic_use,
         imported_use), pandas or polars.
-    year:
+    year : int
         The year the weights are for; the latest benchmark table not after it is used (the
         earliest one for years before the first benchmark).
-    diagonal:
+    diagonal : bool
         ``False`` sets w_in[j, j] to 0 **without renormalising** the other weights (paper 000
         eq. 8 sums over k ≠ j; Javorcik's weights are shares of all intermediate use, so the
         off-diagonal weights sum to less than 1).

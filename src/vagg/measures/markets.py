@@ -24,8 +24,7 @@ import polars as pl
 
 from vagg.data.errors import SchemaError
 from vagg.data.frames import check_rows, check_unique_key, like, require_columns
-from vagg.measures.io_weights import input_weight_matrix
-from vagg.measures.value_added import (
+from vagg.measures.customs import (
     ORDINARY,
     PROCESSING,
     attach_firms,
@@ -36,6 +35,7 @@ from vagg.measures.value_added import (
     product_classes,
     unknown_products,
 )
+from vagg.measures.io_weights import input_weight_matrix
 
 __all__ = ["firm_rpdip", "imported_input_share", "rpdip", "trade_margins"]
 
