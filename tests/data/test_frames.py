@@ -16,6 +16,7 @@ from vagg.data.frames import (
     check_unique_key,
     like,
     raise_if_rows,
+    raise_unmatched_codes,
     require_columns,
     rows_text,
 )
@@ -79,3 +80,13 @@ def test_duplicate_keys_name_the_rows() -> None:
 
 def test_rows_text_shows_five_and_counts_the_rest() -> None:
     assert rows_text(list(range(7))) == "0, 1, 2, 3, 4 (and 2 more)"
+
+
+def test_unmatched_codes_name_the_rows_and_the_distinct_codes() -> None:
+    frame = pl.DataFrame(
+        {"cic4": ["1310", "9999", "9999", "0001"], "sector": [1, None, None, None]}
+    )
+    with pytest.raises(SchemaError, match="no IO sector") as caught:
+        raise_unmatched_codes(frame, "firms", "cic4", pl.col("sector").is_null(), "no IO sector")
+    assert caught.value.rows == [1, 2, 3] and caught.value.n_bad == 3
+    assert caught.value.examples == ["0001", "9999"]

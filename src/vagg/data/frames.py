@@ -40,6 +40,7 @@ __all__ = [
     "check_unique_key",
     "like",
     "raise_if_rows",
+    "raise_unmatched_codes",
     "require_columns",
     "rows_text",
 ]
@@ -197,6 +198,20 @@ def raise_if_rows(
 ) -> None:
     """One row check: :func:`check_rows` with the single check ``(mask, column, problem)``."""
     check_rows(frame, table, [(mask, column, problem)])
+
+
+def raise_unmatched_codes(
+    frame: pl.DataFrame | pl.LazyFrame, table: str, column: str, unmatched: pl.Expr, problem: str
+) -> None:
+    """Raise naming the rows where ``unmatched`` holds — a code of ``column`` that a lookup
+    table lacks (a null counts as matched, the null policy) — with the distinct codes, sorted,
+    as examples (one unknown code usually stands in many rows)."""
+    hits = frame.lazy().with_row_index("__row").filter(unmatched.fill_null(False)).collect()
+    if hits.height:
+        codes = hits[column].unique().sort().head(MAX_SHOWN).to_list()
+        raise SchemaError(
+            table, column, problem, hits["__row"].head(MAX_SHOWN).to_list(), hits.height, codes
+        )
 
 
 def check_unique_key(frame: pl.DataFrame | pl.LazyFrame, table: str, key: Sequence[str]) -> None:

@@ -22,7 +22,14 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.frames import as_polars, check_unique_key, like, raise_if_rows, require_columns
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_if_rows,
+    raise_unmatched_codes,
+    require_columns,
+)
 from vagg.measures.io_weights import (
     benchmark_year,
     input_weight_matrix,
@@ -65,6 +72,10 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
     return like(out, firms)
 
 
+#: The error of a firm-year whose CIC4 code the industries table does not map.
+_NO_SECTOR = "CIC4 code has no IO sector in the industries table"
+
+
 def _firm_sectors(cie: pl.DataFrame, industries: Any) -> pl.DataFrame:
     table = as_polars(industries, "industries")
     require_columns(table, "industries", ("cic4", "io_sector"))
@@ -74,16 +85,7 @@ def _firm_sectors(cie: pl.DataFrame, industries: Any) -> pl.DataFrame:
         .join(table.select("cic4", "io_sector"), on="cic4", how="left")
         .sort("_row")
     )
-    missing = mapped.filter(pl.col("io_sector").is_null())
-    if missing.height:
-        raise SchemaError(
-            "firms",
-            "cic4",
-            "CIC4 code has no IO sector in the industries table",
-            rows=missing["_row"].to_list(),
-            n_bad=missing.height,
-            examples=missing["cic4"].unique().sort().to_list(),
-        )
+    raise_unmatched_codes(mapped, "firms", "cic4", pl.col("io_sector").is_null(), _NO_SECTOR)
     return mapped.drop("_row")
 
 

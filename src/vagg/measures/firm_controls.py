@@ -13,7 +13,14 @@ from typing import Any, Literal
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.frames import as_polars, check_unique_key, like, raise_if_rows, require_columns
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_if_rows,
+    raise_unmatched_codes,
+    require_columns,
+)
 
 __all__ = ["OWNERSHIP_TYPES", "firm_controls", "industry_switchers", "ownership"]
 
@@ -264,16 +271,15 @@ def industry_switchers(
     if industries is not None:
         table = as_polars(industries, "industries")
         require_columns(table, "industries", ("cic4", "io_sector"))
-        panel = panel.join(table.select("cic4", "io_sector"), on="cic4", how="left")
-        unmapped = panel.filter(pl.col("io_sector").is_null())
-        if unmapped.height:
-            raise SchemaError(
-                "firms",
-                "cic4",
-                "CIC4 code has no IO sector in the industries table",
-                n_bad=unmapped.height,
-                examples=unmapped["cic4"].unique().sort().to_list(),
-            )
+        sectors = table.select("cic4", "io_sector")
+        raise_unmatched_codes(
+            cie.join(sectors, on="cic4", how="left"),
+            "firms",
+            "cic4",
+            pl.col("io_sector").is_null(),
+            "CIC4 code has no IO sector in the industries table",
+        )
+        panel = panel.join(sectors, on="cic4", how="left")
     elif level == "io_sector":
         raise ValueError("industries: needed for level='io_sector'")
     code = "cic4" if level == "cic4" else "io_sector"

@@ -19,7 +19,13 @@ from typing import Any
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.frames import as_polars, check_unique_key, like, require_columns
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_unmatched_codes,
+    require_columns,
+)
 from vagg.measures.production import (
     INPUT_COLUMNS,
     Output,
@@ -68,15 +74,9 @@ def cie_production_panel(
         ind = as_polars(industries, "industries")
         require_columns(ind, "industries", ["cic4", "cic2"])
         df = df.join(ind.select("cic4", "cic2").unique("cic4"), on="cic4", how="left")
-        unknown = df.with_row_index("_row").filter(pl.col("cic2").is_null())
-        if unknown.height:
-            raise SchemaError(
-                "firms",
-                "cic4",
-                "cic4 codes not in the industries table",
-                rows=unknown["_row"].to_list(),
-                examples=unknown["cic4"].unique().head(5).to_list(),
-            )
+        raise_unmatched_codes(
+            df, "firms", "cic4", pl.col("cic2").is_null(), "cic4 codes not in the industries table"
+        )
     else:
         df = df.with_columns(pl.col("cic4").str.slice(0, 2).alias("cic2"))
     levels = {"y": output, **_CIE_LEVELS}
