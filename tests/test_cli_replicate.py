@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from vagg.cli import app
+from vagg.data.dataset import synthetic_dataset
 from vagg.studies import registry
 from vagg.studies.base import Study
-from vagg.studies.runner import synthetic_dataset
 
 runner = CliRunner()
 
@@ -47,7 +47,7 @@ def _small(name: str, **kwargs: Any) -> Study:
     """The demo's Table 1 only (and Table 9 when broken), to keep runs short."""
     full = demo.make_demo_study(name, **kwargs)
     entries = [e for e in full.entries if e.key in ("table_1", "table_9")]
-    return Study(name, full.title, entries, truth=full.checks[:2], lang="en")
+    return Study(name, full.title, entries, truth=full.checks[:2], lang="en", options=full.options)
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +160,47 @@ def test_usage_errors(studies: registry.Registry, tmp_path: Path) -> None:
     assert status == 2 and "unknown study 'nope'" in output and "demo" in output
     status, output = code("--list")
     assert status == 0 and "demo" in output
+
+
+def test_options_are_set_recorded_and_key_the_cache(
+    studies: registry.Registry, cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    base = ["replicate", "demo", "--scale", "tiny", "--cache-dir", str(cache), "--out", str(out)]
+    assert runner.invoke(app, base).exit_code == 0
+    before = demo.CALLS["firm_panel"]
+    manifest = json.loads((out / "demo" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"] == {"min_sales": 0.0}
+    settings = tmp_path / "options.toml"
+    settings.write_text("[demo]\nmin_sales = 5.0\n", encoding="utf-8")
+    result = runner.invoke(app, [*base, "--options", str(settings)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "demo" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"] == {"min_sales": 5.0}
+    assert demo.CALLS["firm_panel"] == before + 1  # another option value: derived again
+    result = runner.invoke(app, [*base, "--set", "min_sales=1", "--set", "min_sales=5"])
+    assert result.exit_code == 0, result.output
+    assert demo.CALLS["firm_panel"] == before + 1  # the same options: read back from disk
+
+
+def test_unknown_option_lists_the_valid_ones(studies: registry.Registry, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["replicate", "demo", "--data", str(tmp_path), "--set", "k=1"])
+    assert result.exit_code == 2
+    assert "study 'demo' has no option 'k'" in result.output and "min_sales" in result.output
+
+
+def test_bad_option_value_says_what_is_valid(studies: registry.Registry, tmp_path: Path) -> None:
+    args = ["replicate", "demo", "--data", str(tmp_path), "--set", "min_sales=many"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "option 'min_sales': 'many' is not valid; use a number" in result.output
+
+
+def test_set_without_a_value_is_a_usage_error(studies: registry.Registry, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["replicate", "demo", "--data", str(tmp_path), "--set", "x"])
+    assert result.exit_code == 2 and "write NAME=VALUE" in result.output
+
+
+def test_list_options(studies: registry.Registry) -> None:
+    result = runner.invoke(app, ["replicate", "--list-options"])
+    assert result.exit_code == 0 and "demo.min_sales" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -13,6 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vagg._version import __version__
+
+__all__ = ["app", "data_check", "main", "replicate", "synth"]
 
 app = typer.Typer(add_completion=False, help="Virtual agglomeration and exports.")
 data_app = typer.Typer(add_completion=False, help="Check and describe datasets.")
@@ -146,14 +149,32 @@ def replicate(
     list_studies: Annotated[
         bool, typer.Option("--list", help="list the registered studies and exit")
     ] = False,
+    set_options: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="a study option NAME=VALUE (repeatable), e.g. markup_correction=dlw; "
+            "STUDY.NAME=VALUE for one study of --all; --list-options names them",
+        ),
+    ] = None,
+    options_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--options", help="a TOML file of study options (NAME = VALUE, or a [STUDY] table)"
+        ),
+    ] = None,
+    list_options: Annotated[
+        bool, typer.Option("--list-options", help="list the options of the studies and exit")
+    ] = False,
 ) -> None:
     """Replicate a study: tables (md, tex, html, docx, xlsx, csv), figures (PNG), manifest.json
     and, on synthetic data, truth_check.csv in OUT/STUDY/."""
     from rich.markup import escape
 
-    from vagg.data.synth.config import SCALES
+    from vagg.errors import VaggError
     from vagg.studies import registry
-    from vagg.studies.base import StudyError
+    from vagg.studies.options import parse_assignments, read_options_file
+    from vagg.studies.runner import check_arguments
     from vagg.studies.runner import replicate as run_replication
 
     if list_studies:
@@ -163,29 +184,28 @@ def replicate(
         for known in studies:
             console.print(f"{known.name}\t{known.paper}")
         return
+    if list_options:
+        for known in [registry.get(study)] if study else registry.all():
+            for option in known.options:
+                default = json.dumps(option.default).strip('"').replace("null", "none")
+                console.print(
+                    f"{known.name}.{option.name}\t{option.allowed}\tdefault {default}\t"
+                    f"{escape(option.doc)}"
+                )
+        return
     if (study is None) == (not run_all):
         console.print("[red]name one study, or give --all[/red]")
         raise typer.Exit(2)
-    if scale is not None and data is not None:
-        console.print("[red]give either --scale (synthetic data) or --data DIR, not both[/red]")
-        raise typer.Exit(2)
-    if scale is not None and scale not in SCALES:
-        console.print(f"[red]unknown scale '{scale}'; choose one of {sorted(SCALES)}[/red]")
-        raise typer.Exit(2)
-    if data is not None and not data.is_dir():
-        console.print(f"[red]{data} is not a dataset folder[/red]")
-        raise typer.Exit(2)
-    if engine not in ("local", "dask"):
-        console.print(f"[red]unknown engine '{engine}'; choose local or dask[/red]")
-        raise typer.Exit(2)
-    if lang is not None and lang not in ("zh", "en"):
-        console.print(f"[red]unknown language '{lang}'; choose zh or en[/red]")
-        raise typer.Exit(2)
     try:
+        check_arguments(scale=scale, data=data, engine=engine, lang=lang)
         names = [study] if study is not None else registry.names()
         if not names:
             console.print("no studies are registered; nothing to replicate")
             return
+        options: dict[str, object] = {}
+        if options_file is not None:
+            options.update(read_options_file(options_file))
+        options.update(parse_assignments(set_options or []))
         reports = run_replication(
             names,
             scale=scale,
@@ -198,8 +218,9 @@ def replicate(
             lang=lang,  # type: ignore[arg-type]
             reference_dir=os.environ.get("VAGG_REFERENCE_DIR"),
             console=console,
+            options=options,
         )
-    except StudyError as err:
+    except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from None
     summary = Table(title="replication")
@@ -219,3 +240,7 @@ def replicate(
     console.print(summary)
     if not all(report.ok for report in reports):
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m vagg.cli``
+    app()

@@ -166,7 +166,7 @@ def test_analytic_jacobian_equals_finite_differences() -> None:
         {c: df[c].to_numpy() for c in ("l", "k", "m")},
     )
     terms = ["l", "k", "ll", "kk", "lk"]
-    setup = prod._Setup(terms, prod._instrument_terms(["k", "l"], 3), 3, 3, True)
+    setup = prod.GmmSetup(terms, prod._instrument_terms(["k", "l"], 3), 3, 3, True)
     moments = prod._moments(group, setup)[0]
     beta = np.array([0.5, 0.3, 0.01, -0.02, 0.03])
     numeric = approx_derivative(moments.weighted, beta, method="3-point")

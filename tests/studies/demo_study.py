@@ -15,11 +15,16 @@ import polars as pl
 
 import vagg
 from vagg.report.figures import Panel, line_figure, panel_grid
-from vagg.studies.base import FigureEntry, Study, StudyData, TableEntry
+from vagg.studies.base import FigureEntry, Study, TableEntry
+from vagg.studies.data import StudyData
+from vagg.studies.options import StudyOption
 from vagg.studies.truth import TruthCheck
 
 #: Times the firm panel was derived (``firm_panel`` bumps it); tests reset it.
 CALLS = {"firm_panel": 0}
+
+#: The demo's one option: the smallest sales of a firm-year kept (thousand RMB).
+OPTIONS = (StudyOption("min_sales", float, 0.0, "Firm-years with sales at or below this."),)
 
 ELASTICITY = "demo.sales_on_employment"
 FAR_AWAY = "demo.far_away"
@@ -30,7 +35,7 @@ def firm_panel(data: StudyData) -> pl.DataFrame:
     largest paid-in capital share). Rows with non-positive sales are excluded and counted."""
     CALLS["firm_panel"] += 1
     firms = data.table("firms")
-    kept = firms.filter((pl.col("sales") > 0) & (pl.col("employment") > 0))
+    kept = firms.filter((pl.col("sales") > data.option("min_sales")) & (pl.col("employment") > 0))
     data.note_dropped(
         "firm_panel",
         {"nonpositive_sales_or_employment": firms.height - kept.height},
@@ -132,6 +137,7 @@ def make_demo_study(name: str = "demo", *, broken: bool = False) -> Study:
         ],
         paper="test fixture",
         lang="en",
+        options=OPTIONS,
     )
 
 

@@ -21,17 +21,14 @@ import polars as pl
 import pyfixest as pf
 import pytest
 
+from vagg.data.dataset import synthetic_dataset
 from vagg.data.io import read_dataset
+from vagg.report.layouts import MIN_FIRMS, SUPPRESSED, frame_table, stack_equations
 from vagg.studies import registry
-from vagg.studies._dvar_tables import (
-    MIN_FIRMS,
-    SUPPRESSED,
-    describe,
-    frame_table,
-    stack_equations,
-)
-from vagg.studies.base import FigureEntry, StudyData, TableEntry
-from vagg.studies.runner import RunReport, run_study, synthetic_dataset
+from vagg.studies.base import FigureEntry, TableEntry
+from vagg.studies.data import StudyData
+from vagg.studies.dvar_firms.descriptives import describe
+from vagg.studies.runner import RunReport, run_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from test_synth import _dvar_panel  # the independent implementation of eq. (6)–(7)
@@ -189,3 +186,77 @@ def test_small_covers_the_planted_values(small: tuple[RunReport, Path]) -> None:
         assert b[("非加工", v)] > b[("加工", v)]
         assert b[("东部", v)] > b[("西部", v)]
         assert b[("非高新", v)] > b[("高新", v)]
+
+
+def _options(**changed: object) -> dict[str, object]:
+    study = registry.get("dvar_firms")
+    return {**{o.name: o.default for o in study.options}, **changed}
+
+
+def test_markup_correction_option_subtracts_the_first_stage_residual(
+    tiny: tuple[RunReport, Path],
+) -> None:
+    """DLW (2012) eq. (11): the corrected share is α·exp(ε̂), so log μ_dlw = log μ − ε̂, with
+    ε̂ the ACF first-stage residual estimated here independently of the study."""
+    from vagg.measures.markups import cie_production_panel
+    from vagg.measures.production import acf
+    from vagg.studies.dvar_firms.panels import production
+
+    _, dataset = tiny
+    frames = {}
+    for value in ("none", "dlw"):
+        data = StudyData(dataset, options=_options(markup_correction=value))
+        frames[value] = production(data).select("firm_id", "year", "log_markup")
+    data = StudyData(dataset, options=_options())
+    panel = cie_production_panel(data.table("firms"), industries=data.table("industries"))
+    try:
+        fit = acf(panel, output="gross_output", by="cic2")
+    except ValueError:
+        fit = acf(panel, output="gross_output", by=None)
+    epsilon = fit.firm_years.select("firm_id", "year", "epsilon")
+    both = (
+        frames["none"]
+        .join(frames["dlw"], on=["firm_id", "year"], suffix="_dlw")
+        .join(epsilon, on=["firm_id", "year"])
+        .drop_nulls()
+    )
+    assert both.height > 100
+    gap = both["log_markup"] - both["epsilon"] - both["log_markup_dlw"]
+    assert float(gap.abs().max()) < 1e-9
+
+
+def test_did_level_option_reaches_the_switchers(
+    tiny: tuple[RunReport, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """did_level="io_sector": the firm-years' treat/post are the IO-sector switches of
+    :func:`vagg.measures.firm_controls.industry_switchers`, not the CIC4 ones."""
+    from vagg.measures.firm_controls import industry_switchers
+    from vagg.studies.dvar_firms import panels
+
+    levels: list[str] = []
+
+    def spy(firms: Any, *, industries: Any = None, level: str = "cic4") -> Any:
+        levels.append(level)
+        return industry_switchers(firms, industries=industries, level=level)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(panels, "industry_switchers", spy)
+    _, dataset = tiny
+    data = StudyData(dataset, options=_options(did_level="io_sector"))
+    markups = pl.DataFrame(
+        schema={
+            "firm_id": pl.String,
+            "year": pl.Int64,
+            "markup": pl.Float64,
+            "log_markup": pl.Float64,
+            "markup_status": pl.String,
+            "tfp": pl.Float64,
+        }
+    )
+    frame = panels.firm_years(data, panels.linkage(data), markups)
+    assert levels == ["io_sector"]
+    expected = industry_switchers(
+        data.table("firms"), industries=data.table("industries"), level="io_sector"
+    )
+    got = frame.select("firm_id", "year", "treat", "post").sort("firm_id", "year")
+    want = expected.select("firm_id", "year", "treat", "post").sort("firm_id", "year")
+    assert got.equals(want)

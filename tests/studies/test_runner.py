@@ -26,10 +26,12 @@ from demo_study import CALLS, ELASTICITY, FAR_AWAY, make_demo_study, planted_ent
 from linearmodels import PanelOLS
 from PIL import Image
 
+from vagg.data.dataset import DatasetError, dataset_hash, synthetic_dataset
 from vagg.estimate.results import Result
 from vagg.studies import registry
-from vagg.studies.base import FigureEntry, Study, StudyData, StudyError, TableEntry, dataset_hash
-from vagg.studies.runner import RunReport, run_study, synthetic_dataset
+from vagg.studies.base import FigureEntry, Study, StudyError, TableEntry
+from vagg.studies.data import StudyData
+from vagg.studies.runner import RunReport, run_study
 from vagg.studies.truth import TRUTH_COLUMNS, TruthCheck, truth_check
 
 FORMATS = ("md", "tex", "html", "docx", "xlsx", "csv")
@@ -267,7 +269,7 @@ def test_no_truth_check_on_user_data(tiny: dict[str, Any], tmp_path: Path) -> No
     (user / "truth.json").unlink()
     (user / "manifest.json").unlink()
     demo = make_demo_study()
-    study = Study("demo", "demo", demo.entries[:1], truth=demo.checks[:2])
+    study = Study("demo", "demo", demo.entries[:1], truth=demo.checks[:2], options=demo.options)
     report = run_study(study, StudyData(user), tmp_path / "out", engine=None)
     assert report.ok and report.truth is None
     assert not (report.out_dir / "truth_check.csv").exists()
@@ -389,7 +391,7 @@ def test_a_foreign_folder_is_never_overwritten(tmp_path: Path) -> None:
     foreign = tmp_path / "tiny-seed0"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(StudyError, match="is not a vagg synthetic dataset"):
+    with pytest.raises(DatasetError, match="is not a vagg synthetic dataset"):
         synthetic_dataset("tiny", 0, tmp_path)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "mine"
     with pytest.raises(ValueError, match="unknown scale 'huge'"):

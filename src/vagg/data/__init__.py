@@ -1,1 +1,3 @@
 """vagg.data."""
+
+__all__: list[str] = []

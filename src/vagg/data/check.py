@@ -18,6 +18,12 @@ from vagg.data.errors import SchemaError
 from vagg.data.io import iter_partitions, read_table, table_path
 from vagg.data.schemas import SCHEMAS
 
+__all__ = [
+    "REFERENCES",
+    "CheckReport",
+    "check_dataset",
+]
+
 #: (table, column) → (reference table, column) that must contain every value
 REFERENCES: dict[tuple[str, str], tuple[str, str]] = {
     ("firms", "cic4"): ("industries", "cic4"),

@@ -11,6 +11,10 @@ from typing import Any
 
 from vagg.errors import VaggError
 
+__all__ = [
+    "SchemaError",
+]
+
 _MAX_ROWS_SHOWN = 5
 
 
@@ -19,10 +23,10 @@ class SchemaError(VaggError):
 
     Attributes
     ----------
-    table, column:
+    table, column : str, str or None
         Where the violation is (``column`` is ``None`` for table-level problems such as
         duplicate keys spanning several columns).
-    rows:
+    rows : list of int
         Positional row numbers (0-based, in the order the table was read) of the first
         offending rows; ``n_bad`` is the total number of offending rows.
     """

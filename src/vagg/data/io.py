@@ -22,6 +22,17 @@ import polars as pl
 from vagg.data.errors import SchemaError
 from vagg.data.schemas import SCHEMAS, TableSchema, get_schema, validate
 
+__all__ = [
+    "SUFFIXES",
+    "iter_partitions",
+    "read_dataset",
+    "read_table",
+    "scan_table",
+    "table_path",
+    "write_partition",
+    "write_table",
+]
+
 SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 
 ColumnMap = Mapping[str, str] | str | Path | None

@@ -8,6 +8,11 @@ import pandas as pd
 
 from vagg.data.concordance import ReferenceDataError
 
+__all__ = [
+    "read_resource",
+    "to_bool",
+]
+
 
 def read_resource(name: str) -> pd.DataFrame:
     """A shipped CSV, every column as text (codes keep their leading zeros)."""

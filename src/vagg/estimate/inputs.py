@@ -11,30 +11,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import pandas as pd
 
+from vagg.data.frames import MAX_SHOWN, as_pandas, rows_text
 from vagg.estimate.errors import EstimationError
 
-#: How many offending row labels an error message shows.
-MAX_SHOWN = 5
-
-
-def as_pandas(data: Any) -> pd.DataFrame:
-    """``data`` as a pandas DataFrame (a polars DataFrame is converted with ``to_pandas()``)."""
-    if isinstance(data, pd.DataFrame):
-        return data
-    if hasattr(data, "to_pandas"):
-        return data.to_pandas()
-    raise EstimationError(f"data must be a pandas or polars DataFrame; got {type(data).__name__}")
-
-
-def rows_text(labels: Sequence[object] | pd.Index) -> str:
-    """The first :data:`MAX_SHOWN` row labels, ``repr``-ed, and how many more there are."""
-    shown = ", ".join(repr(v) for v in list(labels[:MAX_SHOWN]))
-    more = len(labels) - MAX_SHOWN
-    return shown + (f" (and {more} more)" if more > 0 else "")
+__all__ = ["MAX_SHOWN", "as_pandas", "check_columns", "require_columns", "rows_text"]
 
 
 def check_columns(frame: pd.DataFrame, needed: Sequence[str], what: Mapping[str, str]) -> None:

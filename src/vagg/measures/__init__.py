@@ -1,1 +1,3 @@
 """vagg.measures."""
+
+__all__: list[str] = []

@@ -22,11 +22,15 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key, raise_if_rows
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_if_rows,
+    raise_unmatched_codes,
+    require_columns,
+)
 from vagg.measures.io_weights import (
-    _as_polars,
-    _like,
-    _require,
     benchmark_year,
     input_weight_matrix,
     output_weight_matrix,
@@ -51,10 +55,10 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
     links joined to the platform table. Returns DataFrame(firm_id, year, member) with one row
     per firm-year of ``firms``; output type follows ``firms``.
     """
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", ("firm_id", "year"))
-    links = _as_polars(platform_links, "platform_links")
-    _require(links, "platform_links", ("firm_id", "member_since"))
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "year"))
+    links = as_polars(platform_links, "platform_links")
+    require_columns(links, "platform_links", ("firm_id", "member_since"))
     first = links.group_by("firm_id").agg(pl.col("member_since").min())
     out = (
         cie.select("firm_id", "year")
@@ -65,28 +69,23 @@ def platform_membership(firms: Any, platform_links: Any) -> Any:
             (pl.col("year") >= pl.col("member_since")).fill_null(False).alias("member"),
         )
     )
-    return _like(out, firms)
+    return like(out, firms)
+
+
+#: The error of a firm-year whose CIC4 code the industries table does not map.
+_NO_SECTOR = "CIC4 code has no IO sector in the industries table"
 
 
 def _firm_sectors(cie: pl.DataFrame, industries: Any) -> pl.DataFrame:
-    table = _as_polars(industries, "industries")
-    _require(table, "industries", ("cic4", "io_sector"))
+    table = as_polars(industries, "industries")
+    require_columns(table, "industries", ("cic4", "io_sector"))
     check_unique_key(table, "industries", ("cic4",))
     mapped = (
         cie.with_row_index("_row")
         .join(table.select("cic4", "io_sector"), on="cic4", how="left")
         .sort("_row")
     )
-    missing = mapped.filter(pl.col("io_sector").is_null())
-    if missing.height:
-        raise SchemaError(
-            "firms",
-            "cic4",
-            "CIC4 code has no IO sector in the industries table",
-            rows=missing["_row"].to_list(),
-            n_bad=missing.height,
-            examples=missing["cic4"].unique().sort().to_list(),
-        )
+    raise_unmatched_codes(mapped, "firms", "cic4", pl.col("io_sector").is_null(), _NO_SECTOR)
     return mapped.drop("_row")
 
 
@@ -109,22 +108,22 @@ def virtual_agglomeration(
 
     Parameters
     ----------
-    firms:
+    firms : pandas.DataFrame or polars.DataFrame
         CIE firm-years (firm_id, year, cic4 and the ``weight`` column), unique (firm_id, year).
         ``weight`` must be non-negative and not missing (the paper drops firm-years with
         missing key indicators before measuring; a missing or negative value is an error
         naming the rows).
-    membership:
+    membership : pandas.DataFrame or polars.DataFrame
         (firm_id, year, member) from :func:`platform_membership`; firm-years absent from it
         are non-members.
-    industries:
+    industries : pandas.DataFrame or polars.DataFrame
         (cic4, io_sector): every cic4 of ``firms`` must map to an IO sector (else an error).
-    io_national:
+    io_national : pandas.DataFrame or polars.DataFrame
         Benchmark IO flows; each year uses the latest benchmark not after it.
-    weight:
+    weight : str
         ``"gross_output"`` (销售总产值, the paper's default), ``"sales"``, or Table 5's
         alternatives ``"employment"`` and ``"fixed_assets"``.
-    diagonal:
+    diagonal : bool
         Include the firm's own sector in the upstream/downstream sums.
 
     IO sectors with no CIE firm in a year (agriculture, services…) have agg_h = 0: no
@@ -136,8 +135,8 @@ def virtual_agglomeration(
     """
     if weight not in WEIGHTS:
         raise ValueError(f"weight: expected one of {WEIGHTS}, got {weight!r}")
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", ("firm_id", "year", "cic4", weight))
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "year", "cic4", weight))
     check_unique_key(cie, "firms", ("firm_id", "year"))
     raise_if_rows(
         cie,
@@ -146,8 +145,8 @@ def virtual_agglomeration(
         pl.col(weight).is_null() | pl.col(weight).is_nan() | (pl.col(weight) < 0),
         "agglomeration weight must be non-negative and not missing",
     )
-    member = _as_polars(membership, "membership")
-    _require(member, "membership", ("firm_id", "year", "member"))
+    member = as_polars(membership, "membership")
+    require_columns(member, "membership", ("firm_id", "year", "member"))
     check_unique_key(member, "membership", ("firm_id", "year"))
     panel = _firm_sectors(
         cie.select("firm_id", "year", "cic4", pl.col(weight).cast(pl.Float64).alias("_y")),
@@ -170,14 +169,14 @@ def virtual_agglomeration(
         )
         .select("firm_id", "year", "io_sector", "agg_h", *VAGG_COLUMNS)
     )
-    return _like(out, firms)
+    return like(out, firms)
 
 
 def _chain_shares(shares: pl.DataFrame, io_national: Any, diagonal: bool) -> pl.DataFrame:
     """Per (io_sector, year): agg_h and the IO-weighted upstream and downstream shares."""
     years = sorted(shares["year"].unique().to_list())
-    flows = _as_polars(io_national, "io_national")
-    _require(flows, "io_national", ("year",))
+    flows = as_polars(io_national, "io_national")
+    require_columns(flows, "io_national", ("year",))
     available = flows["year"].unique().to_list()
     matrices: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     parts = []
@@ -241,14 +240,14 @@ def vagg_timeline(vagg: Any, firms: Any, by: str | None = None) -> Any:
     the region or the high-tech flag, joined into ``firms`` by the caller. Output type
     follows ``vagg``.
     """
-    measure = _as_polars(vagg, "vagg")
-    _require(measure, "vagg", ("firm_id", "year", *VAGG_COLUMNS))
+    measure = as_polars(vagg, "vagg")
+    require_columns(measure, "vagg", ("firm_id", "year", *VAGG_COLUMNS))
     keys = ["year"]
     if by is not None:
         keys = [by, "year"]
         if by not in measure.columns:
-            cie = _as_polars(firms, "firms")
-            _require(cie, "firms", ("firm_id", "year", by))
+            cie = as_polars(firms, "firms")
+            require_columns(cie, "firms", ("firm_id", "year", by))
             measure = measure.join(
                 cie.select("firm_id", "year", by), on=["firm_id", "year"], how="left"
             )
@@ -261,4 +260,4 @@ def vagg_timeline(vagg: Any, firms: Any, by: str | None = None) -> Any:
         )
         .sort(keys)
     )
-    return _like(out, vagg)
+    return like(out, vagg)

@@ -13,8 +13,14 @@ from typing import Any, Literal
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key, raise_if_rows
-from vagg.measures.io_weights import _as_polars, _like, _require
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_if_rows,
+    raise_unmatched_codes,
+    require_columns,
+)
 
 __all__ = ["OWNERSHIP_TYPES", "firm_controls", "industry_switchers", "ownership"]
 
@@ -80,8 +86,8 @@ def firm_controls(firms: Any, *, on_invalid: Literal["raise", "null"] = "raise")
     """
     if on_invalid not in ("raise", "null"):
         raise ValueError(f"on_invalid: expected 'raise' or 'null', got {on_invalid!r}")
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", _CONTROL_INPUTS)
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", _CONTROL_INPUTS)
     check_unique_key(cie, "firms", ("firm_id", "year"))
     frame = cie.select(_CONTROL_INPUTS).with_row_index("_row")
     if on_invalid == "raise":
@@ -141,7 +147,7 @@ def firm_controls(firms: Any, *, on_invalid: Literal["raise", "null"] = "raise")
             "invalid",
         )
     )
-    return _like(out, firms)
+    return like(out, firms)
 
 
 def _condition(reason: str) -> pl.Expr:
@@ -194,9 +200,9 @@ def ownership(firms: Any, rule: Literal["zhang2013"] = "zhang2013") -> Any:
     """
     if rule != "zhang2013":
         raise ValueError(f"rule: only 'zhang2013' is implemented, got {rule!r}")
-    cie = _as_polars(firms, "firms")
+    cie = as_polars(firms, "firms")
     columns = [c for cols in _PAID_IN.values() for c in cols]
-    _require(cie, "firms", ("firm_id", "year", *columns))
+    require_columns(cie, "firms", ("firm_id", "year", *columns))
     check_unique_key(cie, "firms", ("firm_id", "year"))
     for column in columns:
         raise_if_rows(cie, "firms", column, pl.col(column) < 0, "negative paid-in capital")
@@ -222,7 +228,7 @@ def ownership(firms: Any, rule: Literal["zhang2013"] = "zhang2013") -> Any:
             for k in OWNERSHIP_TYPES
         ],
     )
-    return _like(out, firms)
+    return like(out, firms)
 
 
 def industry_switchers(
@@ -255,26 +261,25 @@ def industry_switchers(
     """
     if level not in ("cic4", "io_sector"):
         raise ValueError(f"level: expected 'cic4' or 'io_sector', got {level!r}")
-    cie = _as_polars(firms, "firms")
-    _require(cie, "firms", ("firm_id", "year", "cic4"))
+    cie = as_polars(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "year", "cic4"))
     check_unique_key(cie, "firms", ("firm_id", "year"))
     missing = cie.with_row_index("_row").filter(pl.col("cic4").is_null())
     if missing.height:
         raise SchemaError("firms", "cic4", "missing industry code", rows=missing["_row"].to_list())
     panel = cie.select("firm_id", "year", "cic4").sort("firm_id", "year")
     if industries is not None:
-        table = _as_polars(industries, "industries")
-        _require(table, "industries", ("cic4", "io_sector"))
-        panel = panel.join(table.select("cic4", "io_sector"), on="cic4", how="left")
-        unmapped = panel.filter(pl.col("io_sector").is_null())
-        if unmapped.height:
-            raise SchemaError(
-                "firms",
-                "cic4",
-                "CIC4 code has no IO sector in the industries table",
-                n_bad=unmapped.height,
-                examples=unmapped["cic4"].unique().sort().to_list(),
-            )
+        table = as_polars(industries, "industries")
+        require_columns(table, "industries", ("cic4", "io_sector"))
+        sectors = table.select("cic4", "io_sector")
+        raise_unmatched_codes(
+            cie.join(sectors, on="cic4", how="left"),
+            "firms",
+            "cic4",
+            pl.col("io_sector").is_null(),
+            "CIC4 code has no IO sector in the industries table",
+        )
+        panel = panel.join(sectors, on="cic4", how="left")
     elif level == "io_sector":
         raise ValueError("industries: needed for level='io_sector'")
     code = "cic4" if level == "cic4" else "io_sector"
@@ -314,7 +319,7 @@ def industry_switchers(
         "n_switches",
     ]
     if industries is not None:
-        io_of = _as_polars(industries, "industries").select("cic4", "io_sector")
+        io_of = as_polars(industries, "industries").select("cic4", "io_sector")
         out = (
             out.join(
                 io_of.rename({"cic4": "from_cic4", "io_sector": "_from_io"}),
@@ -329,4 +334,4 @@ def industry_switchers(
             )
         )
         columns.append("cross_io_sector")
-    return _like(out.select(columns).sort("firm_id", "year"), firms)
+    return like(out.select(columns).sort("firm_id", "year"), firms)

@@ -31,6 +31,7 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import as_polars, like, raise_if_rows, require_columns
 
 __all__ = [
     "benchmark_year",
@@ -51,45 +52,6 @@ _TOTAL_COLUMNS = ("year", "sector", "output", "imports", "exports")
 # ---------------------------------------------------------------------------- frame helpers
 
 
-def _as_polars(frame: Any, table: str) -> pl.DataFrame:
-    """A polars copy of a pandas or polars frame (other types are a clear error)."""
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    if isinstance(frame, pd.DataFrame):
-        return pl.from_pandas(frame.reset_index(drop=True))
-    raise TypeError(f"table '{table}': expected a pandas or polars DataFrame, got {type(frame)}")
-
-
-def _like(result: pl.DataFrame, template: Any) -> Any:
-    """Return ``result`` as pandas when ``template`` is pandas, else as polars."""
-    if isinstance(template, pd.DataFrame):
-        return result.to_pandas()
-    return result
-
-
-def _require(frame: pl.DataFrame, table: str, columns: Iterable[str]) -> None:
-    """Raise :class:`SchemaError` naming the missing columns of ``table``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
-
-
-def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, table: str, column: str, problem: str) -> None:
-    """Raise :class:`SchemaError` listing the rows where ``mask`` holds, if any."""
-    flagged = frame.with_row_index("_row").filter(mask)
-    if flagged.height:
-        raise SchemaError(
-            table,
-            column,
-            problem,
-            rows=flagged["_row"].to_list(),
-            n_bad=flagged.height,
-            examples=flagged[column].to_list(),
-        )
-
-
 # ---------------------------------------------------------------------------- benchmark tables
 
 
@@ -105,11 +67,11 @@ def benchmark_year(available: Iterable[int], year: int) -> int:
 
 def _flow_matrix(io_national: Any, year: int) -> tuple[np.ndarray, list[str], int]:
     """Z (rows: supplier k, columns: user j) of total flows, the sector codes and the benchmark."""
-    flows = _as_polars(io_national, "io_national")
-    _require(flows, "io_national", _FLOW_COLUMNS)
+    flows = as_polars(io_national, "io_national")
+    require_columns(flows, "io_national", _FLOW_COLUMNS)
     for col in ("domestic_use", "imported_use"):
-        _bad_rows(flows, pl.col(col) < 0, "io_national", col, "negative intermediate flow")
-        _bad_rows(flows, pl.col(col).is_null(), "io_national", col, "missing intermediate flow")
+        raise_if_rows(flows, "io_national", col, pl.col(col) < 0, "negative intermediate flow")
+        raise_if_rows(flows, "io_national", col, pl.col(col).is_null(), "missing intermediate flow")
     bench = benchmark_year(flows["year"].unique().to_list(), year)
     use = flows.filter(pl.col("year") == bench)
     codes = sorted(set(use["from_sector"].to_list()) | set(use["to_sector"].to_list()))
@@ -178,13 +140,13 @@ def io_input_weights(io_national: Frame, year: int, *, diagonal: bool = True) ->
 
     Parameters
     ----------
-    io_national:
+    io_national : pandas.DataFrame or polars.DataFrame
         Canonical ``io_national`` table (year, from_sector, to_sector, domestic_use,
         imported_use), pandas or polars.
-    year:
+    year : int
         The year the weights are for; the latest benchmark table not after it is used (the
         earliest one for years before the first benchmark).
-    diagonal:
+    diagonal : bool
         ``False`` sets w_in[j, j] to 0 **without renormalising** the other weights (paper 000
         eq. 8 sums over k ≠ j; Javorcik's weights are shares of all intermediate use, so the
         off-diagonal weights sum to less than 1).
@@ -195,7 +157,7 @@ def io_input_weights(io_national: Frame, year: int, *, diagonal: bool = True) ->
     of the benchmark table; ``weight`` is NaN for a sector with no intermediate purchases.
     """
     w, codes, bench = input_weight_matrix(io_national, year, diagonal=diagonal)
-    return _like(_long(w, codes, "upstream_sector", bench), io_national)
+    return like(_long(w, codes, "upstream_sector", bench), io_national)
 
 
 def io_output_weights(io_national: Frame, year: int, *, diagonal: bool = True) -> Frame:
@@ -213,13 +175,13 @@ def io_output_weights(io_national: Frame, year: int, *, diagonal: bool = True) -
     with no intermediate sales. The benchmark rule is that of :func:`io_input_weights`.
     """
     w, codes, bench = output_weight_matrix(io_national, year, diagonal=diagonal)
-    return _like(_long(w, codes, "downstream_sector", bench), io_national)
+    return like(_long(w, codes, "downstream_sector", bench), io_national)
 
 
 def import_shares(io_totals: Any, bench: int, codes: list[str]) -> np.ndarray:
     """μ_k = IM_k / (X_k + IM_k − EX_k) of the benchmark ``bench``, aligned to ``codes``."""
-    totals = _as_polars(io_totals, "io_totals")
-    _require(totals, "io_totals", _TOTAL_COLUMNS)
+    totals = as_polars(io_totals, "io_totals")
+    require_columns(totals, "io_totals", _TOTAL_COLUMNS)
     use = totals.filter(pl.col("year") == bench)
     if use.height == 0:
         raise SchemaError("io_totals", "year", f"no sector totals for benchmark year {bench}")
@@ -270,4 +232,4 @@ def import_share_of_inputs(io_national: Frame, io_totals: Any, year: int) -> Fra
     out = pl.DataFrame(
         {"io_sector": codes, "delta": delta, "benchmark": np.full(len(codes), bench, np.int64)}
     )
-    return _like(out, io_national)
+    return like(out, io_national)

@@ -28,8 +28,7 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
-from vagg.measures.io_weights import _like, _require
+from vagg.data.frames import as_lazy, check_unique_key, like, require_columns
 
 __all__ = [
     "INTERMEDIARY_KEYWORDS",
@@ -164,26 +163,9 @@ _CUSTOMS_COLUMNS = ("party_id", "firm_name", "year", "flow", "value_usd", "zip",
 _FIRM_ID_COLUMNS = ("firm_id", "year", "firm_name", "zip", "phone")
 
 
-def _lazy(frame: Any, table: str) -> pl.LazyFrame:
-    if isinstance(frame, pl.LazyFrame):
-        return frame
-    if isinstance(frame, pl.DataFrame):
-        return frame.lazy()
-    if isinstance(frame, pd.DataFrame):
-        return pl.from_pandas(frame.reset_index(drop=True)).lazy()
-    raise TypeError(f"table '{table}': expected a pandas or polars DataFrame, got {type(frame)}")
-
-
-def _require_lazy(frame: pl.LazyFrame, table: str, columns: Sequence[str]) -> None:
-    names = frame.collect_schema().names()
-    missing = [c for c in columns if c not in names]
-    if missing:
-        raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
-
-
 def _cie_identities(firms: Any) -> pl.DataFrame:
-    cie = _lazy(firms, "firms")
-    _require_lazy(cie, "firms", _FIRM_ID_COLUMNS)
+    cie = as_lazy(firms, "firms")
+    require_columns(cie, "firms", _FIRM_ID_COLUMNS)
     frame = cie.select(_FIRM_ID_COLUMNS).collect()
     check_unique_key(frame, "firms", ("firm_id", "year"))
     return frame.with_columns(
@@ -230,8 +212,8 @@ def link_customs(
     Returns a :class:`CustomsLinkage`; ``links`` and ``report`` follow ``customs``' type
     (polars for a LazyFrame).
     """
-    lazy = _lazy(customs, "customs")
-    _require_lazy(lazy, "customs", _CUSTOMS_COLUMNS)
+    lazy = as_lazy(customs, "customs")
+    require_columns(lazy, "customs", _CUSTOMS_COLUMNS)
     flows = lazy.select(pl.col("flow").unique()).collect()["flow"].to_list()
     unknown = sorted({str(f) for f in flows} - {"export", "import"})
     if unknown:
@@ -295,8 +277,8 @@ def link_customs(
     }
     report = _customs_report(party_years, links)
     return CustomsLinkage(
-        links=_like(links, customs),
-        report=_like(report, customs),
+        links=like(links, customs),
+        report=like(report, customs),
         excluded=excluded,
         considered=producers.select(keys).unique(),
         firm_years=cie.select("firm_id", "year"),
@@ -364,15 +346,15 @@ def link_platform(platform: Any, firms: Any) -> PlatformLinkage:
     :func:`vagg.measures.agglomeration.platform_membership` uses the earliest
     ``member_since``). Paper 000 §3.1–3.3 (I_fjt of eq. 7). Output type follows ``platform``.
     """
-    members = _lazy(platform, "platform")
-    _require_lazy(members, "platform", ("member_name", "member_since"))
+    members = as_lazy(platform, "platform")
+    require_columns(members, "platform", ("member_name", "member_since"))
     listed = (
         members.select("member_name", "member_since")
         .collect()
         .with_columns(normalize_name_expr(pl.col("member_name")).alias("norm"))
     )
-    cie = _lazy(firms, "firms")
-    _require_lazy(cie, "firms", ("firm_id", "firm_name"))
+    cie = as_lazy(firms, "firms")
+    require_columns(cie, "firms", ("firm_id", "firm_name"))
     names = (
         cie.select("firm_id", normalize_name_expr(pl.col("firm_name")).alias("norm"))
         .unique()
@@ -419,8 +401,8 @@ def link_platform(platform: Any, firms: Any) -> PlatformLinkage:
         ),
     }
     return PlatformLinkage(
-        links=_like(links, platform),
-        report=_like(report, platform),
+        links=like(links, platform),
+        report=like(report, platform),
         excluded=excluded,
         considered=listed.select("member_name").unique(),
         firm_ids=names.select("firm_id").unique(),
@@ -454,33 +436,33 @@ def linkage_quality(found: Any, true_links: Any) -> dict[str, float]:
     table is compared as distinct (party_id, firm_id) or (firm_id, member_name) pairs against
     all true pairs. Returns dict(precision, recall, n_true, n_found, n_correct).
     """
-    truth = _lazy(true_links, "true_links").collect()
+    truth = as_lazy(true_links, "true_links").collect()
     if isinstance(found, CustomsLinkage):
-        _require(truth, "true_links", ("firm_id", "party_id"))
+        require_columns(truth, "true_links", ("firm_id", "party_id"))
         true_party = truth.select("party_id", pl.col("firm_id").alias("true_firm")).unique()
         linkable = found.considered.join(true_party, on="party_id").join(
             found.firm_years.rename({"firm_id": "true_firm"}), on=["true_firm", "year"], how="semi"
         )
-        links = _lazy(found.links, "links").collect()
+        links = as_lazy(found.links, "links").collect()
         correct = links.join(true_party, on="party_id").filter(
             pl.col("firm_id") == pl.col("true_firm")
         )
         return _quality(correct.height, links.height, linkable.height)
     if isinstance(found, PlatformLinkage):
-        _require(truth, "true_links", ("firm_id", "member_name"))
+        require_columns(truth, "true_links", ("firm_id", "member_name"))
         true_pairs = truth.filter(pl.col("member_name").is_not_null()).select(
             "firm_id", "member_name"
         )
         linkable = true_pairs.join(found.considered, on="member_name", how="semi").join(
             found.firm_ids, on="firm_id", how="semi"
         )
-        links = _lazy(found.links, "links").collect().select("firm_id", "member_name")
+        links = as_lazy(found.links, "links").collect().select("firm_id", "member_name")
         correct = links.join(true_pairs, on=["firm_id", "member_name"], how="semi")
         return _quality(correct.height, links.height, linkable.unique().height)
-    links = _lazy(found, "found").collect()
+    links = as_lazy(found, "found").collect()
     key = ["party_id", "firm_id"] if "party_id" in links.columns else ["firm_id", "member_name"]
-    _require(links, "found", key)
-    _require(truth, "true_links", key)
+    require_columns(links, "found", key)
+    require_columns(truth, "true_links", key)
     pairs = links.select(key).unique()
     true_pairs = truth.select(key).drop_nulls().unique()
     correct = pairs.join(true_pairs, on=key, how="semi")

@@ -23,20 +23,19 @@ import numpy as np
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.measures.io_weights import input_weight_matrix
-from vagg.measures.value_added import (
+from vagg.data.frames import check_rows, check_unique_key, like, require_columns
+from vagg.measures.customs import (
     ORDINARY,
     PROCESSING,
-    as_lazy,
     attach_firms,
-    check_rows,
     customs_checked,
-    like,
+    firm_rows,
+    industry_sectors,
+    keyed_lazy,
     product_classes,
-    require,
-    unique_key,
     unknown_products,
 )
+from vagg.measures.io_weights import input_weight_matrix
 
 __all__ = ["firm_rpdip", "imported_input_share", "rpdip", "trade_margins"]
 
@@ -116,18 +115,18 @@ def imported_input_share(
     Returns DataFrame(firm_id, year, imports_usd, mi_usd, imported_input_share), like
     ``trade``.
     """
-    tr = as_lazy(trade, "trade")
-    require(tr, "trade", ["firm_id", "year", value])
+    tr = keyed_lazy(trade, "trade")
+    require_columns(tr, "trade", ["firm_id", "year", value])
     tr = tr.select("firm_id", "year", pl.col(value).alias("imports_usd"))
-    unique_key(tr, "trade", ["firm_id", "year"])
-    fm = as_lazy(firms, "firms")
-    require(fm, "firms", ["firm_id", "year", "intermediate_inputs"])
+    check_unique_key(tr, "trade", ["firm_id", "year"])
+    fm = keyed_lazy(firms, "firms")
+    require_columns(fm, "firms", ["firm_id", "year", "intermediate_inputs"])
     fm = fm.select("firm_id", "year", "intermediate_inputs")
-    unique_key(fm, "firms", ["firm_id", "year"])
-    rate = as_lazy(national_series, "national_series")
-    require(rate, "national_series", ["year", "rmb_per_usd"])
+    check_unique_key(fm, "firms", ["firm_id", "year"])
+    rate = keyed_lazy(national_series, "national_series")
+    require_columns(rate, "national_series", ["year", "rmb_per_usd"])
     rate = rate.select("year", "rmb_per_usd")
-    unique_key(rate, "national_series", ["year"])
+    check_unique_key(rate, "national_series", ["year"])
     joined = tr.with_columns(pl.col("firm_id").cast(pl.String)).join(
         fm.with_columns(pl.col("firm_id").cast(pl.String)), on=["firm_id", "year"], how="inner"
     )
@@ -154,16 +153,8 @@ def imported_input_share(
 
 def _firm_sectors(firms: Any, industries: Any) -> pl.LazyFrame:
     """(firm_id, year, io_sector) of each CIE firm-year; a cic4 without IO sector is an error."""
-    fm = as_lazy(firms, "firms")
-    require(fm, "firms", ["firm_id", "year", "cic4"])
-    fm = fm.select(pl.col("firm_id").cast(pl.String), "year", "cic4")
-    unique_key(fm, "firms", ["firm_id", "year"])
-    fm = fm.with_row_index("_firms_row")
-    ind = as_lazy(industries, "industries")
-    require(ind, "industries", ["cic4", "io_sector"])
-    ind = ind.select("cic4", "io_sector")
-    unique_key(ind, "industries", ["cic4"])
-    joined = fm.join(ind, on="cic4", how="left")
+    fm = firm_rows(firms, ["firm_id", "year", "cic4"])
+    joined = fm.join(industry_sectors(industries), on="cic4", how="left")
     check_rows(
         joined,
         "firms",
@@ -253,10 +244,10 @@ def firm_rpdip(firms: Any, industries: Any, sector_rpdip: Any) -> Any:
     DataFrame(firm_id, year, io_sector, rpdip), like ``firms``.
     """
     sectors = _firm_sectors(firms, industries)
-    table = as_lazy(sector_rpdip, "sector_rpdip")
-    require(table, "sector_rpdip", ["io_sector", "year", "rpdip"])
+    table = keyed_lazy(sector_rpdip, "sector_rpdip")
+    require_columns(table, "sector_rpdip", ["io_sector", "year", "rpdip"])
     table = table.select("io_sector", "year", "rpdip")
-    unique_key(table, "sector_rpdip", ["io_sector", "year"])
+    check_unique_key(table, "sector_rpdip", ["io_sector", "year"])
     keys: Sequence[str] = ("io_sector", "year")
     joined = sectors.join(table, on=list(keys), how="left", coalesce=True)
     check_rows(

@@ -19,15 +19,18 @@ from typing import Any
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
+from vagg.data.frames import (
+    as_polars,
+    check_unique_key,
+    like,
+    raise_unmatched_codes,
+    require_columns,
+)
 from vagg.measures.production import (
     INPUT_COLUMNS,
     Output,
     ProductionFunction,
     ProductionFunctionError,
-    _as_polars,
-    _like,
-    _require,
 )
 
 __all__ = ["cie_production_panel", "dlw_markups", "export_prices", "marginal_cost"]
@@ -64,22 +67,16 @@ def cie_production_panel(
     """
     if output not in ("gross_output", "value_added"):
         raise ValueError(f"output must be 'gross_output' or 'value_added'; got {output!r}")
-    df = _as_polars(firms, "firms")
-    _require(df, "firms", ["firm_id", "year", "cic4", output, *_CIE_LEVELS.values()])
+    df = as_polars(firms, "firms")
+    require_columns(df, "firms", ["firm_id", "year", "cic4", output, *_CIE_LEVELS.values()])
     check_unique_key(df, "firms", ["firm_id", "year"])
     if industries is not None:
-        ind = _as_polars(industries, "industries")
-        _require(ind, "industries", ["cic4", "cic2"])
+        ind = as_polars(industries, "industries")
+        require_columns(ind, "industries", ["cic4", "cic2"])
         df = df.join(ind.select("cic4", "cic2").unique("cic4"), on="cic4", how="left")
-        unknown = df.with_row_index("_row").filter(pl.col("cic2").is_null())
-        if unknown.height:
-            raise SchemaError(
-                "firms",
-                "cic4",
-                "cic4 codes not in the industries table",
-                rows=unknown["_row"].to_list(),
-                examples=unknown["cic4"].unique().head(5).to_list(),
-            )
+        raise_unmatched_codes(
+            df, "firms", "cic4", pl.col("cic2").is_null(), "cic4 codes not in the industries table"
+        )
     else:
         df = df.with_columns(pl.col("cic4").str.slice(0, 2).alias("cic2"))
     levels = {"y": output, **_CIE_LEVELS}
@@ -104,7 +101,7 @@ def cie_production_panel(
         level("wage_bill", "labor_cost"),
     ]
     out = df.select("firm_id", "year", "cic2", *logs, *nominal).sort("firm_id", "year")
-    result = _like(out, firms)
+    result = like(out, firms)
     return (result, report) if return_report else result
 
 
@@ -124,15 +121,15 @@ def _elasticity_frame(
                 f"production: {input!r} is not an input of this {production.output} production "
                 f"function (inputs {production.inputs}){hint}"
             )
-        fy = _as_polars(production.firm_years, "production.firm_years")
+        fy = as_polars(production.firm_years, "production.firm_years")
         by = production.by or None
         cols = [firm, year, f"theta_{letter}", "epsilon"] + ([by] if by else [])
-        _require(fy, "production.firm_years", cols)
+        require_columns(fy, "production.firm_years", cols)
         fy = fy.select(cols)
         return (fy if correct else fy.with_columns(pl.lit(0.0).alias("epsilon"))), by
-    fy = _as_polars(production, "production")
+    fy = as_polars(production, "production")
     cols = [firm, year, f"theta_{letter}"] + (["epsilon"] if correct else [])
-    _require(fy, "production", cols)
+    require_columns(fy, "production", cols)
     check_unique_key(fy, "production", [firm, year])
     if not correct:
         fy = fy.with_columns(pl.lit(0.0).alias("epsilon"))
@@ -176,8 +173,8 @@ def dlw_markups(
     letter = INPUT_COLUMNS[input]
     if expenditure is None:
         expenditure = EXPENDITURE_COLUMNS[input]
-    df = _as_polars(panel, "panel")
-    _require(df, "panel", [firm, year, revenue, expenditure])
+    df = as_polars(panel, "panel")
+    require_columns(df, "panel", [firm, year, revenue, expenditure])
     check_unique_key(df, "panel", [firm, year])
     el, by = _elasticity_frame(production, input, letter, firm, year, correct)
     if by in df.columns:
@@ -226,7 +223,7 @@ def dlw_markups(
         "epsilon",
         "status",
     )
-    return _like(out, panel)
+    return like(out, panel)
 
 
 def export_prices(
@@ -256,10 +253,10 @@ def export_prices(
     are excluded and counted (``return_report=True`` returns ``(frame, report)``). Output:
     ``firm_id``, ``year``, ``log_price``, ``n_lines``.
     """
-    cu = _as_polars(customs, "customs")
-    _require(cu, "customs", ["party_id", "year", "flow", "hs8", "quantity", "value_usd"])
-    lk = _as_polars(links, "links")
-    _require(lk, "links", ["party_id", "firm_id"])
+    cu = as_polars(customs, "customs")
+    require_columns(cu, "customs", ["party_id", "year", "flow", "hs8", "quantity", "value_usd"])
+    lk = as_polars(links, "links")
+    require_columns(lk, "links", ["party_id", "firm_id"])
     on = ["party_id", "year"] if "year" in lk.columns else ["party_id"]
     lk = lk.select(*on, "firm_id").unique()
     dup = lk.with_row_index("_row").filter(pl.struct(on).is_duplicated())
@@ -289,7 +286,7 @@ def export_prices(
         .agg(pl.col("_luv").mean().alias("log_price"), pl.len().alias("n_lines"))
         .sort("firm_id", "year")
     )
-    result = _like(out, customs)
+    result = like(out, customs)
     return (result, report) if return_report else result
 
 
@@ -310,10 +307,10 @@ def marginal_cost(
     6 (price and cost effects of the markup, after Sheng & Liu 2017); De Loecker et al. (2016)
     eq. (11).
     """
-    pr = _as_polars(prices, "prices")
-    mk = _as_polars(markups, "markups")
-    _require(pr, "prices", [firm, year, "log_price"])
-    _require(mk, "markups", [firm, year, "log_markup"])
+    pr = as_polars(prices, "prices")
+    mk = as_polars(markups, "markups")
+    require_columns(pr, "prices", [firm, year, "log_price"])
+    require_columns(mk, "markups", [firm, year, "log_markup"])
     check_unique_key(pr, "prices", [firm, year])
     check_unique_key(mk, "markups", [firm, year])
     out = pr.select(firm, year, "log_price").join(
@@ -328,5 +325,5 @@ def marginal_cost(
         "markups_without_price": mk.height - out.height,
         "matched_without_markup_value": int(out["log_markup"].null_count()),
     }
-    result = _like(out, prices)
+    result = like(out, prices)
     return (result, report) if return_report else result

@@ -63,13 +63,21 @@ from itertools import combinations, combinations_with_replacement
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 import polars as pl
-from scipy import linalg, optimize, stats
 
 from vagg.data.errors import SchemaError
-from vagg.data.schemas import check_unique_key
-from vagg.errors import VaggError
+from vagg.data.frames import as_polars, check_unique_key, like, require_columns
+from vagg.data.panel import lag_rows
+from vagg.measures.acf_gmm import (
+    GmmSetup,
+    Moments,
+    ProductionFunctionError,
+    elasticities,
+    polynomial,
+    solve,
+    term_values,
+    year_dummies,
+)
 
 __all__ = [
     "INPUT_COLUMNS",
@@ -86,34 +94,30 @@ Output = Literal["value_added", "gross_output"]
 Form = Literal["cobb_douglas", "translog"]
 
 
-class ProductionFunctionError(VaggError):
-    """A production function cannot be estimated from the input given (the message says why)."""
-
-
 @dataclass
 class ProductionFunction:
     """An estimated production function by industry group.
 
     Attributes
     ----------
-    output, inputs, form, by:
+    output, inputs, form, by : str, tuple of str, str, str or None
         The specification (``inputs`` are names of :data:`INPUT_COLUMNS`).
-    coefficients:
+    coefficients : polars.DataFrame or pandas.DataFrame
         One row per group × term: ``estimate``, ``std_error`` (firm-block bootstrap; NaN without
         ``bootstrap``), ``n_obs`` (first stage), ``n_moments_obs`` (rows with a lag),
         ``n_firms``; for gross output also ``median_share`` (median of exp(m − y), the
         materials share to compare θ_m with).
-    firm_years:
+    firm_years : polars.DataFrame or pandas.DataFrame
         One row per firm-year of the first-stage sample: ``phi``, ``epsilon`` (= y − φ̂),
         ``omega`` (TFP), ``theta_<l|k|m>`` (output elasticities), ``has_lag``.
-    convergence:
+    convergence : polars.DataFrame or pandas.DataFrame
         One row per estimated group: ``objective`` (ḡ′Wḡ at β̂), ``sargan``, ``sargan_df``,
         ``sargan_p`` (over-identification test, homoskedastic form N·ḡ′(σ̂²_ξ Z′Z/N)⁻¹ḡ),
         ``success`` (the optimiser's convergence flag), ``plausible`` (every input's median
         elasticity positive), ``n_starts``, ``n_same_minimum`` (starts that ended within 1e-3 of
         β̂), ``n_other_minima`` (starts that stopped elsewhere), ``n_implausible_minima``,
         ``nfev``, ``message``, ``bootstrap_draws`` (bootstrap samples estimated).
-    report:
+    report : dict
         Accounting: ``n_input``; ``excluded`` (reason → rows); ``n_first_stage``;
         ``n_second_stage``; ``skipped_groups`` (group → reason, rows of skipped groups are
         counted under ``excluded['group skipped']``).
@@ -140,26 +144,6 @@ _FIRM_YEAR_VALUES = ("phi", "epsilon", "omega", "theta_l", "theta_k", "theta_m",
 # ---------------------------------------------------------------------------- frames
 
 
-def _as_polars(frame: Any, table: str) -> pl.DataFrame:
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    if isinstance(frame, pd.DataFrame):
-        return pl.from_pandas(frame.reset_index(drop=True))
-    raise TypeError(f"table '{table}': expected a pandas or polars DataFrame, got {type(frame)}")
-
-
-def _like(result: pl.DataFrame, template: Any) -> Any:
-    return result.to_pandas() if isinstance(template, pd.DataFrame) else result
-
-
-def _require(frame: pl.DataFrame, table: str, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
-
-
 # ---------------------------------------------------------------------------- design pieces
 
 
@@ -171,194 +155,6 @@ def _terms(inputs: tuple[str, ...], form: str) -> list[str]:
     squares = [a + a for a in base]
     cross = [a + b for a, b in combinations(base, 2)]
     return base + squares + cross
-
-
-def _term_values(terms: list[str], cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Matrix of the terms: 'l' → l, 'lk' → l·k, 'll' → l²."""
-    out = np.empty((len(next(iter(cols.values()))), len(terms)))
-    for j, t in enumerate(terms):
-        v = cols[t[0]].copy()
-        for c in t[1:]:
-            v = v * cols[c]
-        out[:, j] = v
-    return out
-
-
-def _polynomial(z: np.ndarray, degree: int) -> np.ndarray:
-    """All monomials of degree 1..degree of the columns of z (standardised first), with a 1."""
-    zs = (z - z.mean(axis=0)) / np.where(z.std(axis=0) > 0, z.std(axis=0), 1.0)
-    cols = [np.ones(len(z))]
-    for d in range(1, degree + 1):
-        for combo in combinations_with_replacement(range(z.shape[1]), d):
-            cols.append(np.prod(zs[:, list(combo)], axis=1))
-    return np.column_stack(cols)
-
-
-def _year_dummies(years: np.ndarray) -> np.ndarray:
-    levels = np.unique(years)
-    return (years[:, None] == levels[None, 1:]).astype(float)
-
-
-def _elasticities(terms: list[str], beta: np.ndarray, cols: dict[str, np.ndarray]) -> dict:
-    """θ_j = ∂f/∂x_j for each input letter j (per row)."""
-    letters = [t for t in terms if len(t) == 1]
-    n = len(next(iter(cols.values())))
-    theta = {}
-    for j in letters:
-        th = np.zeros(n)
-        for t, b in zip(terms, beta, strict=True):
-            if t == j:
-                th = th + b
-            elif len(t) == 2 and j in t:
-                other = t[1] if t[0] == j else t[0]
-                th = th + b * (2 * cols[j] if t == j + j else cols[other])
-        theta[j] = th
-    return theta
-
-
-# ---------------------------------------------------------------------------- second stage
-
-
-@dataclass(frozen=True)
-class _Setup:
-    terms: list[str]  # production-function terms
-    zterms: list[str]  # instruments
-    degree: int
-    markov_degree: int
-    year_effects: bool
-
-
-class _Moments:
-    """ḡ(β) = Z′ξ(β)/N of ACF's second stage on one group (rows with a gap-aware lag).
-
-    Z is demeaned: ξ has mean zero by construction (the Markov regression has a constant), so
-    this is the objective with a constant among the instruments, and W = (Z′Z/N)⁻¹ is the
-    inverse covariance of the instruments.
-    """
-
-    def __init__(
-        self, phi: np.ndarray, x: np.ndarray, lag: np.ndarray, z: np.ndarray, markov_degree: int
-    ) -> None:
-        has = lag >= 0
-        self.phi_t, self.phi_l = phi[has], phi[lag[has]]
-        self.x_t, self.x_l = x[has], x[lag[has]]
-        self.degree = markov_degree
-        self.n = int(has.sum())
-        zc = z[has] - z[has].mean(axis=0)
-        try:  # Z′Z/N = LL′, so that ḡ′(Z′Z/N)⁻¹ḡ = ‖L⁻¹Z′ξ/N‖²
-            chol = np.linalg.cholesky(zc.T @ zc / self.n)
-        except np.linalg.LinAlgError as exc:
-            raise ProductionFunctionError("instruments are collinear in this group") from exc
-        # (L⁻¹Z′/N)′, once, stored n × q: the weighted moments are then one product with ξ
-        self.zw = np.ascontiguousarray(linalg.solve_triangular(chol, zc.T, lower=True).T) / self.n
-        self.zw_x_t = self._project(self.x_t)
-
-    def _project(self, a: np.ndarray) -> np.ndarray:
-        """L⁻¹Z′a/N for an n × k matrix a (as (a′·ZL⁻ᵀ/N)′, the faster product here)."""
-        return (a.T @ self.zw).T
-
-    def _markov(self, beta: np.ndarray) -> tuple[np.ndarray, ...]:
-        """ω_t(β), the scale of ω_{t−1}(β), the basis H in its standardised value, H′H and the
-        coefficients of ω_t(β) on H."""
-        w_t = self.phi_t - self.x_t @ beta
-        w_l = self.phi_l - self.x_l @ beta
-        s = float(w_l.std()) or 1.0
-        h = np.vander((w_l - w_l.mean()) / s, self.degree + 1, increasing=True)
-        hh = h.T @ h
-        try:  # normal equations of the small, standardised polynomial regression
-            coef = np.linalg.solve(hh, h.T @ w_t)
-        except np.linalg.LinAlgError:
-            coef = np.linalg.lstsq(h, w_t, rcond=None)[0]
-        return w_t, np.array(s), h, hh, coef
-
-    def xi(self, beta: np.ndarray) -> np.ndarray:
-        """ξ(β): ω_t(β) less its fit on a polynomial in ω_{t−1}(β)."""
-        w_t, _, h, _, coef = self._markov(beta)
-        return w_t - h @ coef
-
-    def weighted(self, beta: np.ndarray) -> np.ndarray:
-        """W^{1/2}ḡ(β) = L⁻¹Z′ξ(β)/N: its squared norm is the GMM objective ḡ′Wḡ."""
-        return self.xi(beta) @ self.zw
-
-    def jacobian(self, beta: np.ndarray) -> np.ndarray:
-        """∂(W^{1/2}ḡ)/∂β′, analytic.
-
-        ξ = (I − P_H) ω_t with H = [1, u, …, u^d], u = (ω_{t−1} − a)/s (a, s held at their
-        current values: the span of H, hence P_H, does not depend on them). With
-        dω_t/dβ_j = −x_{t,j}, dH_j = ∂H/∂u · (−x_{t−1,j}/s) and dP = (I−P)dH(H′H)⁻¹H′ +
-        H(H′H)⁻¹dH′(I−P):  ∂ξ/∂β_j = (I−P)(−x_{t,j} + ĝ′(u) x_{t−1,j}/s)
-        + H(H′H)⁻¹ Σ_i (∂H_i/∂u) ξ_i x_{t−1,ij}/s, ĝ′ the derivative of the fitted polynomial.
-        """
-        w_t, s, h, hh, coef = self._markov(beta)
-        xi = w_t - h @ coef
-        dh = np.zeros_like(h)  # ∂H/∂u
-        dh[:, 1:] = np.arange(1, self.degree + 1) * h[:, :-1]
-        scaled_lag = ((dh @ coef) / s)[:, None] * self.x_l
-        direct = scaled_lag - self.x_t  # −x_t + ĝ′(u) x_{t−1}/s
-        through_h = np.linalg.solve(hh, (dh * xi[:, None]).T @ self.x_l / s - h.T @ direct)
-        return self._project(scaled_lag) - self.zw_x_t + self._project(h) @ through_h
-
-    def sargan(self, beta: np.ndarray) -> float:
-        """N·ḡ′(σ̂²_ξ Z′Z/N)⁻¹ḡ, the Sargan statistic of the over-identifying moments."""
-        r = self.weighted(beta)
-        return float(self.n * (r @ r) / np.mean(self.xi(beta) ** 2))
-
-
-def _least_squares(moments: _Moments, start: np.ndarray, max_nfev: int) -> Any:
-    return optimize.least_squares(
-        moments.weighted,
-        start,
-        jac=moments.jacobian,
-        method="lm",
-        xtol=1e-8,
-        ftol=1e-10,
-        gtol=1e-10,
-        max_nfev=max_nfev,
-    )
-
-
-def _solve(
-    moments: _Moments, starts: list[np.ndarray], plausible: Callable[[np.ndarray], bool]
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Minimise the GMM objective from each start; keep the best plausible minimum.
-
-    Every start gets a short run (10 (p + 1) evaluations); the best plausible end point is then
-    run to convergence (up to 50 (p + 1) more). A minimum is plausible when every input's
-    median output elasticity is positive; the others (spurious roots of the ACF moments, e.g.
-    a negative labour elasticity) are set aside unless no start reached a plausible one, which
-    is then flagged.
-    """
-    p = len(starts[0])
-    fits = []
-    for s in starts:
-        if not np.all(np.isfinite(s)):
-            continue
-        res = _least_squares(moments, s, 10 * (p + 1))
-        if np.all(np.isfinite(res.x)):
-            fits.append((2 * float(res.cost), bool(plausible(res.x)), res))
-    if not fits:
-        raise ProductionFunctionError("the GMM objective could not be evaluated at any start")
-    fits.sort(key=lambda f: (not f[1], f[0]))
-    best = _least_squares(moments, fits[0][2].x, 50 * (p + 1))
-    best_ok = bool(plausible(best.x))
-    same = [f for f in fits if np.max(np.abs(f[2].x - best.x)) < 1e-3]
-    df = moments.zw.shape[1] - p
-    j = moments.sargan(best.x)
-    info = {
-        "objective": 2 * float(best.cost),
-        "sargan": j if df > 0 else float("nan"),
-        "sargan_df": df,
-        "sargan_p": float(stats.chi2.sf(j, df)) if df > 0 else float("nan"),
-        "success": bool(best.success),
-        "plausible": best_ok,
-        "n_starts": len(fits),
-        "n_same_minimum": len(same),
-        "n_other_minima": len(fits) - len(same),
-        "n_implausible_minima": sum(not f[1] for f in fits),
-        "nfev": int(sum(f[2].nfev for f in fits) + best.nfev),
-        "message": str(best.message),
-    }
-    return best.x, info
 
 
 # ---------------------------------------------------------------------------- one group
@@ -377,21 +173,12 @@ class _Group:
         )
 
 
-def _gap_aware_lag(firm: np.ndarray, year: np.ndarray) -> np.ndarray:
-    """Position of (firm, year − 1) for rows sorted by (firm, year); −1 when not observed."""
-    lag = np.full(len(firm), -1, dtype=np.int64)
-    if len(firm) > 1:
-        prev = (firm[1:] == firm[:-1]) & (year[1:] == year[:-1] + 1)
-        lag[1:][prev] = np.arange(len(firm) - 1)[prev]
-    return lag
-
-
 def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
     """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies]."""
     z = np.column_stack([g.cols[c] for c in ("l", "k", "m")])
-    design = _polynomial(z, degree)
+    design = polynomial(z, degree)
     if year_effects:
-        design = np.column_stack([design, _year_dummies(g.year)])
+        design = np.column_stack([design, year_dummies(g.year)])
     coef, *_ = np.linalg.lstsq(design, g.y, rcond=None)
     return design @ coef
 
@@ -406,7 +193,7 @@ def _instrument_terms(letters: list[str], degree: int) -> list[str]:
 def _instruments(zterms: list[str], cols: dict[str, np.ndarray], lag: np.ndarray) -> np.ndarray:
     """Z: monomials in k_t, l_{t−1}, m_{t−1}, standardised first (NaN where no lag).
 
-    Standardising changes only the conditioning: with the columns demeaned in :class:`_Moments`
+    Standardising changes only the conditioning: with the columns demeaned in :class:`Moments`
     the GMM objective is the same as with the raw monomials and a constant.
     """
     has = lag >= 0
@@ -416,7 +203,7 @@ def _instruments(zterms: list[str], cols: dict[str, np.ndarray], lag: np.ndarray
         v[has] = cols[c][has] if c == "k" else cols[c][lag[has]]
         sd = float(np.std(v[has])) if has.any() else 0.0
         zcols[c] = (v - (np.mean(v[has]) if has.any() else 0.0)) / (sd or 1.0)
-    return _term_values(zterms, zcols)
+    return term_values(zterms, zcols)
 
 
 def _ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -437,19 +224,19 @@ def _within(x: np.ndarray, y: np.ndarray, firm: np.ndarray) -> np.ndarray:
     return coef
 
 
-def _moments(g: _Group, setup: _Setup) -> tuple[_Moments, np.ndarray, np.ndarray, np.ndarray]:
+def _moments(g: _Group, setup: GmmSetup) -> tuple[Moments, np.ndarray, np.ndarray, np.ndarray]:
     phi = _first_stage(g, setup.degree, setup.year_effects)
-    lag = _gap_aware_lag(g.firm, g.year)
-    x = _term_values(setup.terms, g.cols)
+    lag = lag_rows(g.firm, g.year)
+    x = term_values(setup.terms, g.cols)
     z = _instruments(setup.zterms, g.cols, lag)
-    return _Moments(phi, x, lag, z, setup.markov_degree), phi, lag, x
+    return Moments(phi, x, lag, z, setup.markov_degree), phi, lag, x
 
 
 def _plausibility(terms: list[str], cols: dict[str, np.ndarray]) -> Callable[[np.ndarray], bool]:
     """β ↦ whether every input's median output elasticity is positive."""
 
     def positive(beta: np.ndarray) -> bool:
-        theta = _elasticities(terms, beta, cols)
+        theta = elasticities(terms, beta, cols)
         return all(float(np.median(v)) > 0 for v in theta.values())
 
     return positive
@@ -457,7 +244,7 @@ def _plausibility(terms: list[str], cols: dict[str, np.ndarray]) -> Callable[[np
 
 def _fit_group(
     g: _Group,
-    setup: _Setup,
+    setup: GmmSetup,
     extra_starts: list[np.ndarray],
     n_random_starts: int,
     rng: np.random.Generator,
@@ -466,12 +253,12 @@ def _fit_group(
     ols = _ols(x, g.y)
     starts = [ols, _within(x, g.y, g.firm), *extra_starts]
     starts += [ols * rng.uniform(0.3, 1.3, len(ols)) for _ in range(n_random_starts)]
-    beta, info = _solve(moments, starts, _plausibility(setup.terms, g.cols))
+    beta, info = solve(moments, starts, _plausibility(setup.terms, g.cols))
     return {"beta": beta, "phi": phi, "lag": lag, "x": x, "info": info}
 
 
 def _bootstrap_group(
-    g: _Group, setup: _Setup, beta: np.ndarray, reps: int, rng: np.random.Generator
+    g: _Group, setup: GmmSetup, beta: np.ndarray, reps: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, int]:
     """Standard deviation of β̂ over firm-block bootstrap samples (whole firm histories), and
     the number of samples that could be estimated."""
@@ -484,7 +271,7 @@ def _bootstrap_group(
         block = np.repeat(np.arange(len(pick)), n)
         rows = starts[pick][block] + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         try:
-            est, _ = _solve(_moments(g.take(rows, block), setup)[0], [beta], lambda b: True)
+            est, _ = solve(_moments(g.take(rows, block), setup)[0], [beta], lambda b: True)
         except ProductionFunctionError:
             continue
         draws.append(est)
@@ -586,13 +373,13 @@ def acf(
             f"instrument_degree={instrument_degree} gives {len(zterms)} moments for "
             f"{len(terms)} parameters; use at least {1 if form == 'cobb_douglas' else 2}"
         )
-    setup = _Setup(terms, zterms, polynomial_degree, markov_degree, year_effects)
+    setup = GmmSetup(terms, zterms, polynomial_degree, markov_degree, year_effects)
     if start is not None and (bad := [t for t in start if t not in terms]):
         raise ValueError(f"start: unknown terms {bad}; the terms are {terms}")
 
-    df = _as_polars(panel, "panel")
+    df = as_polars(panel, "panel")
     keys = [firm, year] + ([by] if by else [])
-    _require(df, "panel", [*keys, "y", "l", "k", "m"])
+    require_columns(df, "panel", [*keys, "y", "l", "k", "m"])
     for key in keys:
         if n_null := df[key].null_count():
             raise SchemaError("panel", key, "missing key values", n_bad=n_null)
@@ -620,7 +407,7 @@ def acf(
             {c: part[c].to_numpy() for c in ("l", "k", "m")},
         )
         n_firms = len(np.unique(g.firm))
-        n_lag = int((_gap_aware_lag(g.firm, g.year) >= 0).sum())
+        n_lag = int((lag_rows(g.firm, g.year) >= 0).sum())
         need = 5 * (len(zterms) + markov_degree + 1)
         reason = None
         if n_firms < min_firms:
@@ -651,7 +438,7 @@ def acf(
             row |= {"n_obs": part.height, "n_moments_obs": n_lag, "n_firms": n_firms}
             coef_rows.append(row | ({"median_share": share} if output == "gross_output" else {}))
         conv_rows.append({"group": str(gval), **fit["info"], "bootstrap_draws": n_boot})
-        theta = _elasticities(terms, beta, g.cols)
+        theta = elasticities(terms, beta, g.cols)
         fy_parts.append(
             part.select(firm, year, group_col).with_columns(
                 pl.Series("phi", fit["phi"]),
@@ -681,9 +468,9 @@ def acf(
         inputs=inputs,
         form=form,
         by=by or "",
-        coefficients=_like(pl.DataFrame(coef_rows), panel),
-        firm_years=_like(firm_years, panel),
-        convergence=_like(pl.DataFrame(conv_rows), panel),
+        coefficients=like(pl.DataFrame(coef_rows), panel),
+        firm_years=like(firm_years, panel),
+        convergence=like(pl.DataFrame(conv_rows), panel),
         report=report,
     )
 
@@ -720,10 +507,10 @@ def production_ols(
     missing or non-finite y or input, left out).
     """
     inputs = _spec(output, inputs, "materials", form)
-    df = _as_polars(panel, "panel")
+    df = as_polars(panel, "panel")
     letters = [INPUT_COLUMNS[i] for i in inputs]
     keys = [firm] + ([by] if by else [])
-    _require(df, "panel", [*keys, "y", *letters])
+    require_columns(df, "panel", [*keys, "y", *letters])
     terms = _terms(inputs, form)
     ok = pl.all_horizontal(pl.col(c).cast(pl.Float64).is_finite() for c in ["y", *letters])
     group_col = by if by else "_group"
@@ -734,7 +521,7 @@ def production_ols(
     rows = []
     for (gval,), part in df.filter("_ok").group_by(group_col, maintain_order=True):
         cols = {c: part[c].cast(pl.Float64).to_numpy() for c in letters}
-        x = _term_values(terms, cols)
+        x = term_values(terms, cols)
         y = part["y"].cast(pl.Float64).to_numpy()
         if fixed_effects:
             beta = _within(x, y, part[firm].rank("dense").to_numpy())
@@ -750,4 +537,4 @@ def production_ols(
             }
             for t, b in zip(terms, beta, strict=True)
         ]
-    return _like(pl.DataFrame(rows), panel)
+    return like(pl.DataFrame(rows), panel)

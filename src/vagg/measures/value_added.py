@@ -26,8 +26,20 @@ from typing import Any, Literal
 import pandas as pd
 import polars as pl
 
-from vagg.data.errors import SchemaError
-from vagg.data.schemas import REGIMES
+from vagg.data.frames import check_rows, check_unique_key, like, require_columns
+from vagg.measures.customs import (
+    ORDINARY,
+    PROCESSING,
+    attach_firms,
+    customs_checked,
+    firm_rows,
+    hs6_code,
+    hs6_text,
+    industry_sectors,
+    keyed_lazy,
+    product_classes,
+    unknown_products,
+)
 from vagg.measures.linkage import flag_intermediaries
 
 __all__ = [
@@ -39,176 +51,9 @@ __all__ = [
     "intermediary_shares",
 ]
 
-ORDINARY = "10"
-PROCESSING = ("14", "15")
 VARIANTS = ("paper", "dvar1", "dvar2", "dvar3")
 #: Koopman, Wang & Wei (2012): foreign content of domestically purchased inputs, about 5%
 KWW_FOREIGN_SHARE = 0.05
-
-# ---------------------------------------------------------------------------- frame helpers
-
-
-def as_lazy(frame: Any, table: str) -> pl.LazyFrame:
-    """A polars LazyFrame view of a pandas / polars (eager or lazy) table, with the join keys
-    in one type whatever the source: ``year`` Int64, ``firm_id`` and ``party_id`` text."""
-    if isinstance(frame, pl.LazyFrame):
-        lf = frame
-    elif isinstance(frame, pl.DataFrame):
-        lf = frame.lazy()
-    elif isinstance(frame, pd.DataFrame):
-        lf = pl.from_pandas(frame.reset_index(drop=True)).lazy()
-    else:
-        raise TypeError(
-            f"table '{table}': expected a pandas or polars DataFrame, got {type(frame)}"
-        )
-    names = lf.collect_schema().names()
-    keys = {"year": pl.Int64, "firm_id": pl.String, "party_id": pl.String}
-    casts = [pl.col(k).cast(t) for k, t in keys.items() if k in names]
-    return lf.with_columns(casts) if casts else lf
-
-
-def like(result: pl.DataFrame, template: Any) -> Any:
-    """``result`` as pandas when ``template`` is pandas, else as polars."""
-    return result.to_pandas() if isinstance(template, pd.DataFrame) else result
-
-
-def require(frame: pl.LazyFrame, table: str, columns: Sequence[str]) -> None:
-    """Raise :class:`SchemaError` naming the required columns missing from ``table``."""
-    present = frame.collect_schema().names()
-    missing = [c for c in columns if c not in present]
-    if missing:
-        raise SchemaError(table, missing[0], f"missing required column(s) {missing}")
-
-
-def check_rows(
-    frame: pl.LazyFrame,
-    table: str,
-    checks: Sequence[tuple[pl.Expr, str, str]],
-    row_col: str | None = None,
-) -> None:
-    """One pass counting the rows that fail each ``(bad_mask, column, problem)``; the first
-    failing check raises :class:`SchemaError` with the row positions and values. Positions
-    are those of ``frame`` itself, or the values of ``row_col`` (positions in the user's
-    table carried through a join)."""
-    if not checks:
-        return
-    counts = frame.select(
-        [m.fill_null(True).sum().alias(f"c{i}") for i, (m, _, _) in enumerate(checks)]
-    ).collect()
-    for i, (mask, column, problem) in enumerate(checks):
-        n_bad = int(counts[f"c{i}"][0])
-        if n_bad:
-            indexed = frame.with_row_index("_row") if row_col is None else frame
-            bad = (
-                indexed.filter(mask.fill_null(True))
-                .select(pl.col(row_col or "_row").alias("_row"), column)
-                .sort("_row")
-                .head(5)
-                .collect()
-            )
-            raise SchemaError(
-                table,
-                column,
-                problem,
-                rows=bad["_row"].to_list(),
-                n_bad=n_bad,
-                examples=bad[column].to_list(),
-            )
-
-
-def unique_key(frame: pl.LazyFrame, table: str, key: Sequence[str]) -> None:
-    """Duplicate keys are an error, never a silent group-by."""
-    dup = frame.select(pl.struct(list(key)).is_duplicated().alias("_dup"))
-    check_rows(
-        pl.concat([frame, dup], how="horizontal"),
-        table,
-        [(pl.col("_dup"), key[0], f"duplicate key {tuple(key)}")],
-    )
-
-
-def customs_checked(customs: Any, columns: Sequence[str]) -> pl.LazyFrame:
-    """The customs table with its required columns, flows and regime codes checked."""
-    lf = as_lazy(customs, "customs")
-    need = list(dict.fromkeys(["year", "flow", "regime", "hs8", "value_usd", *columns]))
-    require(lf, "customs", need)
-    lf = lf.select(need)
-    check_rows(
-        lf,
-        "customs",
-        [
-            (~pl.col("flow").is_in(["export", "import"]), "flow", "flow must be export/import"),
-            (~pl.col("regime").is_in(list(REGIMES)), "regime", "unknown trade-regime code"),
-            (_hs6_code(pl.col("hs8")).is_null(), "hs8", "HS code must start with six digits"),
-            (pl.col("value_usd") < 0, "value_usd", "missing or negative value"),
-            (pl.col("year").is_null(), "year", "missing year"),
-        ],
-    )
-    return lf.with_columns(_hs6_code(pl.col("hs8")).alias("hs6"))
-
-
-def _hs6_code(text: pl.Expr) -> pl.Expr:
-    """The HS6 code as an integer (joins on integers are several times faster than on text
-    at 10⁷ customs rows); null unless the text starts with six digits."""
-    six = text.str.slice(0, 6)
-    return pl.when(six.str.contains(r"^\d{6}$")).then(six.cast(pl.Int32, strict=False))
-
-
-def hs6_text(code: pl.Expr) -> pl.Expr:
-    """The integer HS6 code back as six-digit text (leading zeros restored)."""
-    return code.cast(pl.String).str.zfill(6)
-
-
-def attach_firms(customs: pl.LazyFrame, links: Any) -> pl.LazyFrame:
-    """Customs rows of linked parties with their ``firm_id`` (inner join).
-
-    ``links`` holds ``party_id`` and ``firm_id`` and optionally ``year`` (then the link holds
-    for that year only, as :func:`vagg.measures.linkage.link_customs` returns it; without
-    ``year`` it holds for every year, as the synthetic ``truth_links.parquet``). Each key
-    maps to one firm; a firm may declare under several customs codes (their trade is summed).
-    """
-    lk = as_lazy(links, "links")
-    require(lk, "links", ["party_id", "firm_id"])
-    key = ["party_id", "year"] if "year" in lk.collect_schema().names() else ["party_id"]
-    lk = lk.filter(pl.col("firm_id").is_not_null() & pl.col("party_id").is_not_null())
-    lk = lk.select([*key, "firm_id"]).with_columns(pl.col("firm_id").cast(pl.String))
-    unique_key(lk, "links", key)
-    return customs.join(lk, on=key, how="inner")
-
-
-def product_classes(products: Any) -> pl.LazyFrame:
-    """hs6 (as integer) → BEC end-use class, checked for missing columns, codes that are not
-    six digits and duplicate codes."""
-    lf = as_lazy(products, "products")
-    require(lf, "products", ["hs6", "end_use"])
-    lf = lf.select("hs6", "end_use")
-    check_rows(lf, "products", [(_hs6_code(pl.col("hs6")).is_null(), "hs6", "not six digits")])
-    unique_key(lf, "products", ["hs6"])
-    return lf.with_columns(_hs6_code(pl.col("hs6")).alias("hs6"))
-
-
-def unknown_products(
-    customs: pl.LazyFrame,
-    classes: pl.LazyFrame,
-    *,
-    subset: pl.Expr | None = None,
-    links: Any = None,
-) -> None:
-    """Raise naming the rows of ``customs`` (positions in the table as given) whose HS6 code
-    is not in the products concordance, among the rows in ``subset`` and, with ``links``, of
-    linked parties only. ``customs`` is the frame :func:`customs_checked` returns."""
-    known = classes.select("hs6").collect()["hs6"]
-    frame = customs.with_row_index("_customs_row")
-    if subset is not None:
-        frame = frame.filter(subset)
-    if links is not None:
-        frame = attach_firms(frame, links)
-    check_rows(
-        frame,
-        "customs",
-        [(~pl.col("hs6").is_in(known.implode()), "hs8", "HS6 code not in the products table")],
-        row_col="_customs_row",
-    )
-
 
 # ---------------------------------------------------------------------------- step 1: m_kt
 
@@ -305,19 +150,23 @@ def firm_trade(
     checked = customs_checked(customs, ["party_id"])
     linked = attach_firms(checked, links)
     classes = product_classes(products)
-    m = as_lazy(shares, "shares")
-    require(m, "shares", ["hs6", "year", "m"])
+    m = keyed_lazy(shares, "shares")
+    require_columns(m, "shares", ["hs6", "year", "m"])
     m = m.select("hs6", "year", "m")
-    unique_key(m, "shares", ["hs6", "year"])
+    check_unique_key(m, "shares", ["hs6", "year"])
     check_rows(
         m,
         "shares",
         [
-            (~pl.col("m").is_between(0.0, 1.0, closed="left"), "m", "m ∉ [0,1)"),
-            (_hs6_code(pl.col("hs6")).is_null(), "hs6", "not six digits"),
+            (
+                pl.col("m").is_null() | ~pl.col("m").is_between(0.0, 1.0, closed="left"),
+                "m",
+                "m ∉ [0,1)",
+            ),
+            (hs6_code(pl.col("hs6")).is_null(), "hs6", "not six digits"),
         ],
     )
-    m = m.with_columns(_hs6_code(pl.col("hs6")).alias("hs6"))
+    m = m.with_columns(hs6_code(pl.col("hs6")).alias("hs6"))
 
     value = pl.col("value_usd")
     known = pl.col("end_use").is_not_null()
@@ -378,7 +227,7 @@ def import_share_by_year(io_national: Any, io_totals: Any, years: Sequence[int])
     from vagg.measures.io_weights import import_share_of_inputs
 
     parts = [
-        as_lazy(import_share_of_inputs(io_national, io_totals, int(y)), "import_share")
+        keyed_lazy(import_share_of_inputs(io_national, io_totals, int(y)), "import_share")
         .with_columns(pl.lit(int(y), pl.Int64).alias("year"))
         .collect()
         for y in sorted({int(y) for y in years})
@@ -415,19 +264,19 @@ class DVARResult:
 
 
 def _year_table(frame: Any, table: str, value: str) -> pl.LazyFrame:
-    lf = as_lazy(frame, table)
-    require(lf, table, ["year", value])
+    lf = keyed_lazy(frame, table)
+    require_columns(lf, table, ["year", value])
     lf = lf.select("year", value)
-    unique_key(lf, table, ["year"])
+    check_unique_key(lf, table, ["year"])
     return lf
 
 
 def _delta_table(import_share: Any) -> tuple[pl.LazyFrame, list[str]]:
-    lf = as_lazy(import_share, "import_share")
-    require(lf, "import_share", ["io_sector", "delta"])
+    lf = keyed_lazy(import_share, "import_share")
+    require_columns(lf, "import_share", ["io_sector", "delta"])
     key = ["io_sector", "year"] if "year" in lf.collect_schema().names() else ["io_sector"]
     lf = lf.select([*key, "delta"])
-    unique_key(lf, "import_share", key)
+    check_unique_key(lf, "import_share", key)
     return lf, key
 
 
@@ -499,23 +348,16 @@ def export_dvar(
     if trim is not None and not trim[0] <= trim[1]:
         raise ValueError(f"trim must be (low, high) with low <= high, got {trim}")
 
-    tr = as_lazy(trade, "trade")
+    tr = keyed_lazy(trade, "trade")
     trade_cols = ["firm_id", "year", "ex_p", "ex_o", "mia_p", "mia_o", "m_raw_p"]
-    require(tr, "trade", trade_cols)
+    require_columns(tr, "trade", trade_cols)
     tr = tr.select(trade_cols).with_columns(pl.col("firm_id").cast(pl.String))
-    unique_key(tr, "trade", ["firm_id", "year"])
+    check_unique_key(tr, "trade", ["firm_id", "year"])
 
     need_mi = variant == "dvar1"
     firm_cols = ["firm_id", "year", "cic4", "sales", *(["intermediate_inputs"] if need_mi else [])]
-    fm = as_lazy(firms, "firms")
-    require(fm, "firms", firm_cols)
-    fm = fm.select(firm_cols).with_columns(pl.col("firm_id").cast(pl.String))
-    unique_key(fm, "firms", ["firm_id", "year"])
-    fm = fm.with_row_index("_firms_row")
-    ind = as_lazy(industries, "industries")
-    require(ind, "industries", ["cic4", "io_sector"])
-    ind = ind.select("cic4", "io_sector")
-    unique_key(ind, "industries", ["cic4"])
+    fm = firm_rows(firms, firm_cols)
+    ind = industry_sectors(industries)
     rate = _year_table(national_series, "national_series", "rmb_per_usd")
     delta, delta_key = _delta_table(import_share)
 
@@ -679,8 +521,8 @@ def aggregate_dvar(dvar: Any, by: Sequence[str] = ("year",)) -> Any:
     ``dvar`` is :attr:`DVARResult.data`; ``by`` any of its columns (year, regime_type,
     io_sector, …). Returns DataFrame(*by, dvar, ex, n_firm_years), like ``dvar``.
     """
-    lf = as_lazy(dvar, "dvar")
-    require(lf, "dvar", [*by, "dvar", "ex"])
+    lf = keyed_lazy(dvar, "dvar")
+    require_columns(lf, "dvar", [*by, "dvar", "ex"])
     out = (
         lf.group_by(list(by))
         .agg(

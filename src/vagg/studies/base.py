@@ -5,38 +5,25 @@ the paper's table number, its title, column headers and notes, and a function
 ``(StudyData, Engine) -> list[Result]`` whose Results become the columns of the table (built
 with :func:`vagg.report.regression_table`); each :class:`FigureEntry` has a function
 ``(StudyData, Engine) -> Figure``. The study also declares which planted parameters of the
-synthetic economy its estimates check (:class:`vagg.studies.truth.TruthCheck`).
+synthetic economy its estimates check (:class:`TruthCheck`; compared by
+:mod:`vagg.studies.truth`) and the options
+a user may set (:class:`vagg.studies.options.StudyOption`).
 
-:class:`StudyData` is what the functions read: the dataset's canonical tables, loaded lazily
-and validated once, and derived frames (analysis panels) memoised with
-:meth:`StudyData.cached` — within a run in memory, and on disk under a key that hashes the
-dataset, the code and the parameters, written atomically so that an interrupted run resumes
-where it stopped (design.md, "Studies" and "Standards").
+These are declarations only: what the functions read is :class:`vagg.studies.data.StudyData`
+(with its disk cache in :mod:`vagg.studies.cache` and code fingerprints in
+:mod:`vagg.studies.fingerprint`); :mod:`vagg.studies.runner` runs a study.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import inspect
-import json
-import os
-import pickle
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
-import pandas as pd
-import polars as pl
-
-import vagg
-from vagg._version import __version__
-from vagg.errors import VaggError
 from vagg.report.labels import LANGUAGES, Lang, localized
+from vagg.studies.errors import StudyError
+from vagg.studies.options import StudyOption
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -44,9 +31,23 @@ if TYPE_CHECKING:
     from vagg.engine import Engine
     from vagg.estimate.results import Result
     from vagg.report.tables import RegressionTable
-    from vagg.studies.truth import TruthCheck
+    from vagg.studies.data import StudyData
 
-T = TypeVar("T")
+__all__ = [
+    "FRAMEWORK_MODULES",
+    "NAME_PATTERN",
+    "Entry",
+    "FigureEntry",
+    "FigureFunction",
+    "Study",
+    "StudyError",
+    "TableEntry",
+    "TableFunction",
+    "TableOutput",
+    "Text",
+    "TruthCheck",
+    "resolve_text",
+]
 
 #: A text in one language (``str``) or in several (``{"zh": "基准回归", "en": "Baseline"}``).
 Text = str | Mapping[str, str]
@@ -56,14 +57,17 @@ TableOutput = Union["Result", Sequence["Result"], Mapping[str, "Result"], "Regre
 TableFunction = Callable[["StudyData", "Engine"], TableOutput]
 FigureFunction = Callable[["StudyData", "Engine"], "Figure"]
 
+#: Modules of :mod:`vagg.studies` that are the framework, not studies (the registry does not
+#: import them as studies; their code does not enter a derived frame's key).
+FRAMEWORK_MODULES = frozenset(
+    {"base", "cache", "data", "errors", "fingerprint", "options", "registry", "runner", "truth"}
+)
 #: Arguments of regression_table that a TableEntry sets from its own fields.
 _OWN_TABLE_ARGUMENTS = frozenset({"results", "columns", "title", "notes", "rename", "lang"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-class StudyError(VaggError):
-    """A study is defined or used wrongly (duplicate entry, unknown table, missing data)."""
+#: What entry numbers and derived-frame names may hold.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NUMBER = NAME_PATTERN
 
 
 def resolve_text(text: Text | None, lang: Lang) -> str:
@@ -72,6 +76,27 @@ def resolve_text(text: Text | None, lang: Lang) -> str:
     if resolved is None:
         raise StudyError(f"text {text!r} has no version in any of {list(LANGUAGES)}")
     return resolved
+
+
+@dataclass(frozen=True)
+class TruthCheck:
+    """Parameter ``key`` of ``truth.json`` is estimated by coefficient ``term`` of Result
+    ``result`` (its position, or its column header) of table ``entry`` (number or key)."""
+
+    key: str
+    entry: str
+    term: str
+    result: int | str = 0
+
+    def __post_init__(self) -> None:
+        for name in ("key", "entry", "term"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise StudyError(f"TruthCheck.{name}: expected a non-empty string, got {value!r}")
+        if isinstance(self.result, bool) or not isinstance(self.result, int | str):
+            raise StudyError(
+                f"TruthCheck.result: expected a position or a column header, got {self.result!r}"
+            )
 
 
 # -- entries and studies ---------------------------------------------------------------------
@@ -153,7 +178,9 @@ class Study:
     ``name`` names the study on the command line and its output folder (lower case, digits,
     underscores); ``lang`` is the language of its tables and figures ("zh" as in the papers,
     "en"); ``paper`` cites the paper. ``truth`` is a list of TruthChecks or a mapping
-    truth key → (table, result, term).
+    truth key → (table, result, term). ``options`` declares what a user may set
+    (:class:`~vagg.studies.options.StudyOption`; ``vagg replicate STUDY --set NAME=VALUE``);
+    the functions read the values with :meth:`vagg.studies.data.StudyData.option`.
     """
 
     name: str
@@ -162,6 +189,7 @@ class Study:
     truth: Sequence[TruthCheck] | Mapping[str, tuple[str, int | str, str]] = ()
     paper: str = ""
     lang: Lang = "zh"
+    options: Sequence[StudyOption] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -192,6 +220,12 @@ class Study:
             seen.add(entry.key)
         for check in self.checks:
             self.table_entry(check.entry)
+        object.__setattr__(self, "options", tuple(self.options))
+        names = [o.name for o in self.options if isinstance(o, StudyOption)]
+        if len(names) != len(self.options) or len(set(names)) != len(names):
+            raise StudyError(
+                f"study {self.name!r}: options must be StudyOption objects with distinct names"
+            )
 
     @property
     def checks(self) -> tuple[TruthCheck, ...]:
@@ -217,7 +251,6 @@ class Study:
 
 
 def _truth_checks(study: str, truth: Any) -> tuple[TruthCheck, ...]:
-    from vagg.studies.truth import TruthCheck
 
     if isinstance(truth, Mapping):
         checks = []
@@ -233,378 +266,3 @@ def _truth_checks(study: str, truth: Any) -> tuple[TruthCheck, ...]:
     if wrong:
         raise StudyError(f"study {study!r}: truth holds {wrong[0]!r}, not a TruthCheck")
     return tuple(truth)
-
-
-# -- hashing -------------------------------------------------------------------------------
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def dataset_hash(dataset: str | Path) -> tuple[str, str]:
-    """A content hash of a dataset folder and what it was computed from.
-
-    A synthetic dataset's ``manifest.json`` lists the SHA-256 of every file it wrote: the hash
-    is then that of the manifest (timings left out) and of ``truth.json``. Any other folder is
-    hashed file by file (relative path and SHA-256 of each file, hidden files left out).
-    Returns ``(hex digest, "manifest.json" | "files")``.
-    """
-    root = Path(dataset)
-    manifest = root / "manifest.json"
-    if manifest.is_file():
-        try:
-            content = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            content = None
-        if isinstance(content, dict) and content.get("generator") == "vagg.data.synth":
-            content = {k: v for k, v in content.items() if k != "timings_s"}
-            truth = root / "truth.json"
-            content["truth.json"] = file_sha256(truth) if truth.is_file() else None
-            text = json.dumps(content, sort_keys=True, ensure_ascii=True)
-            return hashlib.sha256(text.encode()).hexdigest(), "manifest.json"
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            digest.update(f"{relative.as_posix()}\0{file_sha256(path)}\n".encode())
-    return digest.hexdigest(), "files"
-
-
-#: Parts of the package that cannot change a derived frame: presentation, the command line,
-#: and the studies (whose code enters a frame's key through :func:`callable_fingerprint`).
-_PRESENTATION = ("studies/", "report/", "cli.py")
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """SHA-256 over the source files of the installed ``vagg`` package that derived frames
-    depend on — data, measures, estimators — so that a change to any of them invalidates the
-    cached frames, while editing a table's layout or a study's entry does not."""
-    root = Path(vagg.__file__).parent
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root).as_posix()
-        if not relative.startswith(_PRESENTATION):
-            digest.update(relative.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def callable_fingerprint(fn: Callable[..., Any]) -> str:
-    """What identifies a derivation's code: the source of ``fn`` and, recursively, of the
-    functions it calls that live in its own module or in :mod:`vagg.studies` (helper modules
-    of studies referenced as modules enter with their whole source). ``functools.partial``
-    objects add their bound arguments. Without source: the module and qualified name."""
-    parts: list[str] = []
-    _collect_code(fn, parts, set(), getattr(fn, "__module__", None) or "")
-    return "\n".join(parts)
-
-
-def _collect_code(fn: Any, parts: list[str], seen: set[str], home: str) -> None:
-    if isinstance(fn, functools.partial):
-        arguments = [repr(a) for a in fn.args]
-        arguments += sorted(f"{k}={v!r}" for k, v in fn.keywords.items())
-        parts.append(json.dumps(arguments))
-        _collect_code(fn.func, parts, seen, home)
-        return
-    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
-    if name in seen:
-        return
-    seen.add(name)
-    try:
-        parts.append(name + "\n" + inspect.getsource(fn))
-    except (OSError, TypeError):
-        parts.append(name)
-    code, scope = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
-    if code is None:
-        return
-    for ref in sorted(_referenced_names(code)):
-        target = scope.get(ref)
-        if inspect.isfunction(target) and _is_study_code(target.__module__, home):
-            _collect_code(target, parts, seen, home)
-        elif inspect.ismodule(target) and _is_study_code(target.__name__, home):
-            source = getattr(target, "__file__", None)
-            if target.__name__ not in seen and source is not None:
-                seen.add(target.__name__)
-                parts.append(target.__name__ + "\n" + Path(source).read_text("utf-8"))
-
-
-def _referenced_names(code: Any) -> set[str]:
-    """Global names a code object (and the code objects nested in it) refers to."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if inspect.iscode(const):
-            names |= _referenced_names(const)
-    return names
-
-
-def _is_study_code(module: str, home: str) -> bool:
-    return module == home or (
-        module.startswith("vagg.studies.")
-        and module.rsplit(".", 1)[-1] not in ("base", "runner", "registry", "truth")
-    )
-
-
-def _stable_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, default=repr)
-
-
-# -- the data a study reads --------------------------------------------------------------------
-
-
-@dataclass
-class DerivedRecord:
-    """How one :meth:`StudyData.cached` call was served: ``computed``, ``memory`` or ``disk``."""
-
-    name: str
-    key: str
-    source: str
-    seconds: float
-    rows: int | None
-
-
-class StudyData:
-    """Lazy, cached access to a dataset folder for the functions of a study.
-
-    Parameters
-    ----------
-    dataset : the dataset folder (canonical tables, see ``docs/data.md``).
-    seed : the run's seed (for draws a study makes: placebo, bootstrap); see :meth:`rng`.
-    scale : the synthetic scale the data were generated at, or None for a user's data.
-    cache_dir : folder for derived frames on disk; None keeps them in memory only.
-    lang : the language of the run's tables and figures (the runner sets it; figure functions
-        pass it to :mod:`vagg.report.figures`).
-
-    ``table(name)`` reads and validates a table once; ``scan(name)`` gives a lazy polars scan;
-    ``cached(name, fn)`` memoises a derived frame; ``truth`` holds ``truth.json`` when the
-    dataset is synthetic.
-    """
-
-    def __init__(
-        self,
-        dataset: str | Path,
-        *,
-        seed: int = 0,
-        scale: str | None = None,
-        cache_dir: str | Path | None = None,
-        lang: Lang = "zh",
-    ) -> None:
-        self.dataset = Path(dataset)
-        if not self.dataset.is_dir():
-            raise StudyError(f"dataset: {self.dataset} is not a folder")
-        self.seed = int(seed)
-        self.scale = scale
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self.lang: Lang = lang
-        self._tables: dict[str, pl.DataFrame] = {}
-        self._memo: dict[str, Any] = {}
-        self._hash: tuple[str, str] | None = None
-        self._truth: dict[str, Any] | None = None
-        self._recording: list[list[dict[str, Any]]] = []
-        self.derived: list[DerivedRecord] = []
-        self.exclusions: list[dict[str, Any]] = []
-
-    def __repr__(self) -> str:
-        return f"StudyData({self.dataset.name!r}, seed={self.seed}, scale={self.scale!r})"
-
-    # -- identity ----------------------------------------------------------------------
-    @property
-    def data_hash(self) -> str:
-        """Content hash of the dataset (:func:`dataset_hash`), computed once."""
-        if self._hash is None:
-            self._hash = dataset_hash(self.dataset)
-        return self._hash[0]
-
-    @property
-    def data_hash_source(self) -> str:
-        """What :attr:`data_hash` was computed from: "manifest.json" or "files"."""
-        if self._hash is None:
-            self._hash = dataset_hash(self.dataset)
-        return self._hash[1]
-
-    @property
-    def is_synthetic(self) -> bool:
-        """True when the dataset holds ``truth.json`` (a synthetic economy)."""
-        return (self.dataset / "truth.json").is_file()
-
-    @property
-    def truth(self) -> dict[str, Any] | None:
-        """The parsed ``truth.json`` (planted parameters and estimands), or None."""
-        if self._truth is None and self.is_synthetic:
-            self._truth = json.loads((self.dataset / "truth.json").read_text(encoding="utf-8"))
-        return self._truth
-
-    def rng(self, name: str) -> np.random.Generator:
-        """A random generator for the draws of ``name`` (an entry, a placebo), from the run's
-        seed: the same seed and name give the same draws, different names independent ones."""
-        words = np.frombuffer(hashlib.sha256(name.encode()).digest()[:16], dtype=np.uint32)
-        return np.random.default_rng(np.random.SeedSequence([self.seed, *words.tolist()]))
-
-    # -- tables ------------------------------------------------------------------------
-    def has_table(self, name: str) -> bool:
-        """Whether the dataset holds table ``name``."""
-        from vagg.data.io import table_path
-
-        return table_path(self.dataset, name) is not None
-
-    def table(self, name: str) -> pl.DataFrame:
-        """Canonical table ``name``, read and validated against its schema on first use."""
-        if name not in self._tables:
-            from vagg.data.io import read_table, table_path
-
-            path = table_path(self.dataset, name)
-            if path is None:
-                raise StudyError(f"table {name!r}: not found in dataset {self.dataset}")
-            self._tables[name] = read_table(path, name)
-        return self._tables[name]
-
-    def scan(self, name: str) -> pl.LazyFrame:
-        """A lazy polars scan of table ``name`` (not validated; for large tables)."""
-        from vagg.data.io import scan_table
-
-        if not self.has_table(name):
-            raise StudyError(f"table {name!r}: not found in dataset {self.dataset}")
-        return scan_table(self.dataset, name)
-
-    # -- exclusions ------------------------------------------------------------------------
-    def note_dropped(
-        self, stage: str, dropped: Mapping[str, int], *, n_input: int | None = None
-    ) -> None:
-        """Record rows a derivation excluded, by reason (``{"unmatched_customs": 120}``); they
-        go to the manifest. Inside :meth:`cached` they are stored with the frame and recorded
-        again when it is read back from disk."""
-        note = {
-            "stage": stage,
-            "n_input": None if n_input is None else int(n_input),
-            "dropped": {str(k): int(v) for k, v in dropped.items()},
-        }
-        self.exclusions.append(note)
-        for recording in self._recording:
-            recording.append(note)
-
-    # -- derived frames ----------------------------------------------------------------------
-    def cache_key(self, name: str, fn: Callable[..., Any], params: Mapping[str, Any]) -> str:
-        """SHA-256 of what a derived frame depends on: the dataset's content hash, the name,
-        the parameters, the function's source and the vagg package's source."""
-        content = {
-            "data": self.data_hash,
-            "name": name,
-            "params": _stable_json(dict(params)),
-            "function": callable_fingerprint(fn),
-            "code": code_fingerprint(),
-        }
-        return hashlib.sha256(_stable_json(content).encode()).hexdigest()
-
-    def cached(
-        self,
-        name: str,
-        fn: Callable[..., T],
-        *,
-        params: Mapping[str, Any] | None = None,
-        disk: bool = True,
-    ) -> T:
-        """``fn(self, **params)``, computed once per run and, with ``disk``, once per content.
-
-        The value is memoised in memory under :meth:`cache_key`; with ``disk=True`` and a
-        ``cache_dir`` it is also stored there — polars and pandas frames as Parquet, other
-        values pickled — written to a temporary file and renamed, so a file that exists is
-        complete. A later run with the same data, code and parameters reads it back instead of
-        calling ``fn`` (an interrupted run resumes). Rows ``fn`` reports with
-        :meth:`note_dropped` are stored with it.
-        """
-        if not isinstance(name, str) or not _NUMBER.match(name):
-            raise StudyError(f"cached: name {name!r} must be letters, digits, '.', '-', '_'")
-        params = dict(params or {})
-        key = self.cache_key(name, fn, params)
-        start = time.perf_counter()
-        if key in self._memo:
-            value = self._memo[key]
-            self._log(name, key, "memory", start, value)
-            return value
-        stem = self.cache_dir / f"{name}-{key[:20]}" if disk and self.cache_dir else None
-        if stem is not None:
-            loaded = _read_cached(stem)
-            if loaded is not None:
-                value, notes = loaded
-                for note in notes:
-                    self.note_dropped(note["stage"], note["dropped"], n_input=note["n_input"])
-                self._memo[key] = value
-                self._log(name, key, "disk", start, value)
-                return value
-        recording: list[dict[str, Any]] = []
-        self._recording.append(recording)
-        try:
-            value = fn(self, **params)
-        finally:
-            # by identity: nested calls push equal (e.g. empty) lists
-            at = next(i for i, r in enumerate(self._recording) if r is recording)
-            del self._recording[at]
-        if stem is not None:
-            _write_cached(stem, value, recording)
-        self._memo[key] = value
-        self._log(name, key, "computed", start, value)
-        return value
-
-    def _log(self, name: str, key: str, source: str, start: float, value: Any) -> None:
-        rows = len(value) if isinstance(value, pl.DataFrame | pd.DataFrame) else None
-        self.derived.append(
-            DerivedRecord(name, key[:20], source, round(time.perf_counter() - start, 4), rows)
-        )
-
-
-def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """``write(temporary)`` then rename onto ``path``: readers see all of it or nothing.
-
-    The temporary file sits next to ``path`` (same file system, so the rename is atomic) and
-    is removed if ``write`` fails.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _write_cached(stem: Path, value: Any, notes: list[dict[str, Any]]) -> None:
-    sidecar = stem.with_name(stem.name + ".json")
-    atomic_write(sidecar, lambda p: p.write_text(json.dumps({"dropped": notes}), encoding="utf-8"))
-    if isinstance(value, pl.DataFrame):
-        atomic_write(stem.with_name(stem.name + ".pl.parquet"), value.write_parquet)
-    elif isinstance(value, pd.DataFrame):
-        atomic_write(stem.with_name(stem.name + ".pd.parquet"), value.to_parquet)
-    else:
-
-        def dump(path: Path) -> None:
-            with path.open("wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-        atomic_write(stem.with_name(stem.name + ".pkl"), dump)
-
-
-def _read_cached(stem: Path) -> tuple[Any, list[dict[str, Any]]] | None:
-    """The stored value and its exclusion notes, or None when absent or unreadable."""
-    sidecar = stem.with_name(stem.name + ".json")
-    readers: list[tuple[str, Callable[[Path], Any]]] = [
-        (".pl.parquet", pl.read_parquet),
-        (".pd.parquet", pd.read_parquet),
-        (".pkl", lambda p: pickle.loads(p.read_bytes())),
-    ]
-    for suffix, read in readers:
-        path = stem.with_name(stem.name + suffix)
-        if not path.is_file():
-            continue
-        try:
-            value = read(path)
-            notes = json.loads(sidecar.read_text(encoding="utf-8"))["dropped"]
-        except Exception:  # an unreadable cache file is recomputed, never trusted
-            return None
-        return value, list(notes)
-    return None

@@ -1,12 +1,12 @@
 """The studies ``vagg replicate`` knows, by name.
 
-A study module registers its study when imported::
+A study package (or module) registers its study when imported::
 
     STUDY = register(Study("dvar_firms", ...))
 
 :func:`get` and :func:`all` first import every module of the :mod:`vagg.studies` package
-(the framework modules ``base``, ``runner``, ``registry``, ``truth`` and private ``_*``
-modules aside), so a new study is found by adding its module — nothing else to edit.
+(the framework modules of :data:`vagg.studies.base.FRAMEWORK_MODULES` and private ``_*``
+modules aside), so a new study is found by adding its package — nothing else to edit.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from vagg.studies.base import Study, StudyError
+from vagg.studies.base import FRAMEWORK_MODULES, Study, StudyError
 
-#: Modules of :mod:`vagg.studies` that are the framework, not studies.
-FRAMEWORK_MODULES = frozenset({"base", "runner", "registry", "truth"})
+__all__ = ["REGISTRY", "Registry", "all", "get", "names", "register"]
 
 
 class Registry:

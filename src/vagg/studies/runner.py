@@ -2,8 +2,8 @@
 
 :func:`replicate` is what ``vagg replicate`` calls: it finds the data — the synthetic economy
 at a scale, generated once into ``<cache_dir>/<scale>-seed<N>/`` and reused while its
-manifest matches, or the user's dataset folder — and runs each study with :func:`run_study`,
-which writes ``<out>/<study>/``:
+manifest matches (:mod:`vagg.data.dataset`), or the user's dataset folder — and runs each
+study with :func:`run_study`, which writes ``<out>/<study>/``:
 
 * ``table_<k>.{md,tex,html,docx,xlsx,csv}`` for every table entry
   (:meth:`vagg.report.RegressionTable.save`), ``figure_<k>.png`` for every figure (200 dpi);
@@ -23,13 +23,11 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.metadata
 import json
-import os
 import platform
-import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,17 +41,23 @@ from vagg._version import __version__
 from vagg.report.export import FORMATS
 from vagg.report.labels import Lang
 from vagg.studies import registry
-from vagg.studies.base import (
-    FigureEntry,
-    Study,
-    StudyData,
-    StudyError,
-    TableEntry,
-    atomic_write,
-    file_sha256,
-    resolve_text,
-)
+from vagg.studies.base import FigureEntry, Study, StudyError, TableEntry, resolve_text
+from vagg.studies.cache import atomic_write
+from vagg.studies.data import StudyData
+from vagg.studies.options import options_by_study, resolve_options
 from vagg.studies.truth import truth_check
+
+__all__ = [
+    "DEPENDENCIES",
+    "ENGINES",
+    "EntryOutcome",
+    "RunReport",
+    "check_arguments",
+    "environment",
+    "peak_memory_mb",
+    "replicate",
+    "run_study",
+]
 
 #: Packages whose versions the manifest records.
 DEPENDENCIES: tuple[str, ...] = tuple(
@@ -146,93 +150,6 @@ def _now() -> str:
 def _write_json(path: Path, content: Mapping[str, Any]) -> None:
     text = json.dumps(content, indent=2, ensure_ascii=False, default=str)
     atomic_write(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
-
-
-# -- data ------------------------------------------------------------------------------------
-
-
-def _reference_hashes(reference_dir: Path | None) -> dict[str, str]:
-    """SHA-256 of the reference files the generator read (as its manifest records them)."""
-    if reference_dir is None or not reference_dir.exists():
-        return {}
-    return {p.name: file_sha256(p) for p in sorted(reference_dir.iterdir()) if p.is_file()}
-
-
-def _synthetic_manifest(folder: Path) -> dict[str, Any] | None:
-    path = folder / "manifest.json"
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    if isinstance(content, dict) and content.get("generator") == "vagg.data.synth":
-        return content
-    return None
-
-
-def synthetic_matches(
-    folder: Path, scale: str, seed: int, reference_dir: Path | None = None
-) -> bool:
-    """Whether ``folder`` holds the synthetic economy this vagg would generate for ``scale``
-    and ``seed``: its manifest names the same generator version, scale, seed and reference
-    files, and every file it lists and ``truth.json`` exist."""
-    manifest = _synthetic_manifest(folder)
-    if manifest is None:
-        return False
-    same = (
-        manifest.get("version") == __version__
-        and manifest.get("scale") == scale
-        and manifest.get("seed") == seed
-        and manifest.get("reference_files", {}) == _reference_hashes(reference_dir)
-    )
-    if not same or not (folder / "truth.json").is_file():
-        return False
-    return all(
-        (folder / name).is_file()
-        for table in manifest.get("tables", {}).values()
-        for name in table.get("files", {})
-    )
-
-
-def synthetic_dataset(
-    scale: str,
-    seed: int,
-    cache_dir: str | Path,
-    *,
-    reference_dir: str | Path | None = None,
-    progress: Callable[[str, float], None] | None = None,
-) -> tuple[Path, bool]:
-    """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``:
-    reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
-    when complete). Returns ``(folder, reused)``.
-
-    A folder of that name that is not a vagg synthetic dataset is never overwritten: that is
-    an error.
-    """
-    from vagg.data.synth.config import get_scale
-    from vagg.data.synth.economy import generate
-
-    get_scale(scale)  # unknown scale: a clear ValueError before anything is written
-    ref = Path(reference_dir) if reference_dir is not None else None
-    folder = Path(cache_dir) / f"{scale}-seed{seed}"
-    if synthetic_matches(folder, scale, seed, ref):
-        return folder, True
-    if folder.exists() and any(folder.iterdir()) and _synthetic_manifest(folder) is None:
-        raise StudyError(
-            f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
-            "another cache folder"
-        )
-    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    try:
-        if progress is None:
-            generate(scale, seed, partial, reference_dir=ref)
-        else:
-            generate(scale, seed, partial, reference_dir=ref, progress=progress)
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(partial, folder)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return folder, False
 
 
 # -- running one study -----------------------------------------------------------------------
@@ -379,23 +296,28 @@ def run_study(
     formats: Sequence[str] = tuple(FORMATS),
     console: Console | None = None,
     data_info: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> RunReport:
     """Run every entry of ``study`` on ``data`` and write ``<out>/<study.name>/``.
 
     ``engine``: "local" (processes on every core), "dask", None (serial) or an engine object
     (:func:`vagg.engine.resolve_engine`); engines created here are closed at the end. ``lang``
     overrides the study's language. ``data_info`` is added to the manifest's "data" record
-    (how the data were prepared). Returns a :class:`RunReport`; the run itself never raises
-    for a failing entry.
+    (how the data were prepared). ``options`` sets the study's declared options (values or
+    text, checked by :func:`vagg.studies.options.resolve_options`: an unknown name or a bad
+    value raises before anything runs); the manifest records every option's value. Returns a
+    :class:`RunReport`; the run itself never raises for a failing entry.
     """
     from vagg.engine import engine_session
 
+    resolved = resolve_options(study.options, dict(options or {}), study.name)
     console = console or Console(stderr=True)
     lang = lang or study.lang
     folder = Path(out) / study.name
     folder.mkdir(parents=True, exist_ok=True)
     _clear_outputs(folder)
     data.lang = lang
+    data.options = resolved
     start = time.perf_counter()
     derived_from, excluded_from = len(data.derived), len(data.exclusions)
     manifest: dict[str, Any] = {
@@ -416,6 +338,7 @@ def run_study(
         "seed": data.seed,
         "scale": data.scale,
         "lang": lang,
+        "options": resolved,
         "formats": list(formats),
         "entries": [],
     }
@@ -536,6 +459,40 @@ def _truth(
 # -- replicate: data + studies -----------------------------------------------------------------
 
 
+#: The engines ``replicate`` accepts by name.
+ENGINES = ("local", "dask")
+
+
+def check_arguments(
+    *,
+    scale: str | None = None,
+    data: str | Path | None = None,
+    engine: Any = "local",
+    lang: str | None = None,
+) -> None:
+    """The one check of :func:`replicate`'s arguments (the command line calls it too).
+
+    Raises
+    ------
+    StudyError
+        When both ``scale`` and ``data`` are given, the scale is unknown, ``data`` is not a
+        folder, the engine name is unknown or the language is neither "zh" nor "en".
+    """
+    from vagg.data.synth.config import SCALES
+    from vagg.report.labels import LANGUAGES
+
+    if scale is not None and data is not None:
+        raise StudyError("give either a scale (synthetic data) or a dataset folder, not both")
+    if scale is not None and scale not in SCALES:
+        raise StudyError(f"unknown scale {scale!r}; choose one of {sorted(SCALES)}")
+    if data is not None and not Path(data).is_dir():
+        raise StudyError(f"data: {data} is not a dataset folder")
+    if isinstance(engine, str) and engine not in ENGINES:
+        raise StudyError(f"unknown engine {engine!r}; choose one of {list(ENGINES)}")
+    if lang is not None and lang not in LANGUAGES:
+        raise StudyError(f"unknown language {lang!r}; choose one of {list(LANGUAGES)}")
+
+
 def replicate(
     studies: Sequence[str | Study] | None = None,
     *,
@@ -549,29 +506,36 @@ def replicate(
     lang: Lang | None = None,
     reference_dir: str | Path | None = None,
     console: Console | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> list[RunReport]:
     """Run ``studies`` (names or Study objects; None: every registered study) and return one
     :class:`RunReport` each.
 
     The data: ``data``, a dataset folder, or else the synthetic economy at ``scale``
-    (default "small") and ``seed``, generated once into ``<cache_dir>/<scale>-seed<seed>/``.
-    Derived frames are cached in ``<cache_dir>/derived/`` unless ``use_cache`` is False.
-    The studies share one :class:`StudyData`, so a panel two studies use is built once.
+    (default "small") and ``seed``, generated once into ``<cache_dir>/<scale>-seed<seed>/``
+    (:func:`vagg.data.dataset.synthetic_dataset`). Derived frames are cached in
+    ``<cache_dir>/derived/`` unless ``use_cache`` is False. The studies share one
+    :class:`StudyData`, so a panel two studies use is built once. ``options``: study options,
+    ``name`` for every study run or ``study.name`` for one
+    (:func:`vagg.studies.options.options_by_study`); all are checked before any data are
+    prepared. Arguments are checked by :func:`check_arguments`.
     """
-    if scale is not None and data is not None:
-        raise StudyError("give either a scale (synthetic data) or a dataset folder, not both")
+    from vagg.data.dataset import synthetic_dataset
+
+    check_arguments(scale=scale, data=data, engine=engine, lang=lang)
     console = console or Console(stderr=True)
     chosen = [registry.get(s) if isinstance(s, str) else s for s in studies or []]
     if studies is None:
         chosen = registry.all()
     if not chosen:
         return []
+    given = options_by_study(dict(options or {}), [study.name for study in chosen])
+    for study in chosen:
+        resolve_options(study.options, given[study.name], study.name)
     cache = Path(cache_dir)
     started = time.perf_counter()
     if data is not None:
         dataset = Path(data)
-        if not dataset.is_dir():
-            raise StudyError(f"data: {dataset} is not a dataset folder")
         info: dict[str, Any] = {"source": "user"}
         run_scale = None
     else:
@@ -584,6 +548,15 @@ def replicate(
         dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None
     )
     return [
-        run_study(study, study_data, out, engine=engine, lang=lang, console=console, data_info=info)
+        run_study(
+            study,
+            study_data,
+            out,
+            engine=engine,
+            lang=lang,
+            console=console,
+            data_info=info,
+            options=given[study.name],
+        )
         for study in chosen
     ]

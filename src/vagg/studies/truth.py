@@ -15,12 +15,20 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from vagg.studies.base import StudyError
+from vagg.studies.base import TruthCheck
+from vagg.studies.errors import StudyError
+
+__all__ = [
+    "TRUTH_COLUMNS",
+    "TruthCheck",
+    "TruthError",
+    "planted_value",
+    "truth_check",
+]
 
 if TYPE_CHECKING:
     from vagg.estimate.results import Result
@@ -44,27 +52,6 @@ TRUTH_COLUMNS: tuple[str, ...] = (
 
 class TruthError(StudyError):
     """A truth key is missing from ``truth.json`` or its value is not a number."""
-
-
-@dataclass(frozen=True)
-class TruthCheck:
-    """Parameter ``key`` of ``truth.json`` is estimated by coefficient ``term`` of Result
-    ``result`` (its position, or its column header) of table ``entry`` (number or key)."""
-
-    key: str
-    entry: str
-    term: str
-    result: int | str = 0
-
-    def __post_init__(self) -> None:
-        for name in ("key", "entry", "term"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise StudyError(f"TruthCheck.{name}: expected a non-empty string, got {value!r}")
-        if isinstance(self.result, bool) or not isinstance(self.result, int | str):
-            raise StudyError(
-                f"TruthCheck.result: expected a position or a column header, got {self.result!r}"
-            )
 
 
 def planted_value(truth: Mapping[str, Any], key: str) -> float:

@@ -6,13 +6,8 @@
 
 from __future__ import annotations
 
-from vagg.data.schemas.base import (
-    Column,
-    TableSchema,
-    check_unique_key,
-    raise_if_rows,
-    validate,
-)
+from vagg.data.frames import check_unique_key, raise_if_rows
+from vagg.data.schemas.base import Column, TableSchema, validate
 from vagg.data.schemas.micro import CUSTOMS, FIRMS, PLATFORM, QUANTITY_UNITS, REGIMES
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.schemas.reference import (

@@ -9,7 +9,6 @@ first offending rows. Validation runs on polars so it stays fast on tens of mill
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +16,9 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import as_polars, check_unique_key, raise_if_rows
+
+__all__ = ["Column", "DType", "TableSchema", "validate"]
 
 DType = Literal["str", "int", "float", "bool"]
 
@@ -75,33 +77,6 @@ class TableSchema:
         return {c.name: _POLARS_DTYPES[c.dtype] for c in self.columns}
 
 
-def _as_polars(df: pd.DataFrame | pl.DataFrame) -> pl.DataFrame:
-    if isinstance(df, pl.DataFrame):
-        return df
-    if isinstance(df, pd.DataFrame):
-        df = df.reset_index(drop=True)
-        try:
-            return pl.from_pandas(df)
-        except (TypeError, ValueError, ArithmeticError, pl.exceptions.PolarsError):
-            pass
-        # mixed-type object columns (numbers and text): read as text, so the cast to the
-        # canonical dtype names the rows that do not fit
-        fixed = df.copy()
-        for column in fixed.columns:
-            if fixed[column].dtype == object:
-                fixed[column] = fixed[column].map(lambda v: None if pd.isna(v) else str(v))
-        return pl.from_pandas(fixed)
-    raise TypeError(f"expected a pandas or polars DataFrame, got {type(df).__name__}")
-
-
-def _bad_rows(frame: pl.DataFrame, mask: pl.Expr, column: str) -> tuple[list[int], int, list[Any]]:
-    """Row numbers, count and example values where ``mask`` is true."""
-    hits = frame.with_row_index("__row").filter(mask)
-    n = hits.height
-    head = hits.head(5)
-    return head["__row"].to_list(), n, head[column].to_list() if n else []
-
-
 def _cast_column(frame: pl.DataFrame, table: str, col: Column) -> pl.Series:
     """Cast one column to its canonical dtype, naming the rows that cannot be cast."""
     series = frame[col.name]
@@ -117,18 +92,16 @@ def _cast_column(frame: pl.DataFrame, table: str, col: Column) -> pl.Series:
         )
     if col.dtype == "int" and series.dtype.is_float():
         fractional = series.is_not_null() & (series != series.round(0))
-        if fractional.any():
-            rows, n, ex = _bad_rows(frame, pl.lit(fractional), col.name)
-            raise SchemaError(table, col.name, "must hold whole numbers", rows, n, ex)
+        raise_if_rows(frame, table, col.name, pl.lit(fractional), "must hold whole numbers")
     try:
         return series.cast(target, strict=True)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
         casted = series.cast(target, strict=False)
         failed = casted.is_null() & series.is_not_null()
-        rows, n, ex = _bad_rows(frame, pl.lit(failed), col.name)
-        raise SchemaError(
-            table, col.name, f"values cannot be read as {col.dtype}", rows, n, ex
-        ) from None
+        raise_if_rows(
+            frame, table, col.name, pl.lit(failed), f"values cannot be read as {col.dtype}"
+        )
+        raise
 
 
 def validate(
@@ -145,7 +118,7 @@ def validate(
     and the first offending row numbers (0-based, in input order). Extra columns are kept
     (``allow_extra=True``) or rejected.
     """
-    frame = _as_polars(df)
+    frame = as_polars(df)
     table = schema.name
     missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
     if missing:
@@ -194,32 +167,3 @@ def validate(
             )
     check_unique_key(frame, table, schema.key)
     return frame
-
-
-def raise_if_rows(
-    frame: pl.DataFrame, table: str, column: str, mask: pl.Expr, problem: str
-) -> None:
-    """Raise :class:`SchemaError` naming the first rows where ``mask`` is true (nulls count as
-    false), with their values of ``column`` as examples."""
-    mask = mask.fill_null(False)
-    if frame.select(mask.any()).item():
-        rows, n, ex = _bad_rows(frame, mask, column)
-        raise SchemaError(table, column, problem, rows, n, ex)
-
-
-def check_unique_key(frame: pl.DataFrame, table: str, key: Sequence[str]) -> None:
-    """Raise :class:`SchemaError` listing the first duplicated key values, if any."""
-    if not key:
-        return
-    dup = frame.with_row_index("__row").filter(pl.struct(list(key)).is_duplicated())
-    if dup.height:
-        head = dup.head(5)
-        examples = [tuple(r) for r in head.select(list(key)).iter_rows()]
-        raise SchemaError(
-            table,
-            None,
-            f"duplicate key {tuple(key)} (a key must be unique; aggregate or fix the records)",
-            head["__row"].to_list(),
-            dup.height,
-            examples,
-        )

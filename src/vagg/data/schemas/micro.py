@@ -9,6 +9,14 @@ from __future__ import annotations
 from vagg.data.schemas.base import Column, TableSchema
 from vagg.data.schemas.reference import CIC4, CITY_CODE
 
+__all__ = [
+    "CUSTOMS",
+    "FIRMS",
+    "PLATFORM",
+    "QUANTITY_UNITS",
+    "REGIMES",
+]
+
 #: China Customs trade-regime codes (贸易方式) with their English labels. The papers use
 #: 10 (ordinary), 14 and 15 (processing); every other code goes to an explicit "other" bucket.
 REGIMES: dict[str, str] = {

@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from vagg.data.schemas.base import Column, TableSchema
 
+__all__ = [
+    "CENSUS_2004",
+    "CIC4",
+    "CITIES",
+    "CITY_CODE",
+    "HS6",
+    "ICIO",
+    "INDUSTRIES",
+    "IO_NATIONAL",
+    "IO_SECTOR",
+    "IO_TOTALS",
+    "PRODUCTS",
+    "PROVINCES",
+    "PROVINCE_CODE",
+    "PROVINCE_CONTIGUITY",
+]
+
 PROVINCE_CODE = r"\d{2}"
 CITY_CODE = r"\d{4}00"
 CIC4 = r"\d{4}"

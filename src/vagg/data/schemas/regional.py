@@ -5,6 +5,12 @@ from __future__ import annotations
 from vagg.data.schemas.base import Column, TableSchema
 from vagg.data.schemas.reference import CITY_CODE
 
+__all__ = [
+    "CITY_PANEL",
+    "CPI_CATEGORIES",
+    "TEXTS",
+]
+
 CPI_CATEGORIES = (
     "food",
     "tobacco_liquor",

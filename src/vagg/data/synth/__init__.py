@@ -1,1 +1,3 @@
 """vagg.data.synth."""
+
+__all__: list[str] = []

@@ -17,6 +17,14 @@ from vagg.data.synth.config import FIRST_YEAR, LAST_YEAR, Scale
 from vagg.data.synth.names import random_words
 from vagg.data.synth.truth import Planted
 
+__all__ = [
+    "city_exposure",
+    "make_census_2004",
+    "make_cities",
+    "make_city_panel",
+    "make_texts",
+]
+
 #: real numbers of prefecture-level units per province, used as relative city counts
 _CITY_WEIGHT = {
     "11": 1,

@@ -16,6 +16,12 @@ import pandas as pd
 
 from vagg.data import industries as industry_tables
 
+__all__ = [
+    "CHAPTER_TO_CIC2",
+    "make_industries",
+    "make_products",
+]
+
 #: HS 2002 chapter → CIC 2-digit group that mainly produces it (manufacturing chapters only).
 CHAPTER_TO_CIC2: dict[int, str] = {
     **{c: "13" for c in (2, 3, 11, 15, 23)},

@@ -13,6 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+__all__ = [
+    "FIRST_YEAR",
+    "ICIO_YEARS",
+    "IO_BENCHMARK_YEARS",
+    "LAST_CIE_YEAR",
+    "LAST_YEAR",
+    "PLATFORM_LAUNCH",
+    "SCALES",
+    "Scale",
+    "get_scale",
+    "stream",
+]
+
 FIRST_YEAR = 2000
 LAST_YEAR = 2015  # customs and city panels run to 2015 (paper 001)
 LAST_CIE_YEAR = 2013  # the CIE sample of paper 000 ends in 2013

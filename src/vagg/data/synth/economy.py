@@ -8,7 +8,6 @@ hashes, timings) and ``truth.json`` (planted effects with their definitions).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import polars as pl
 
 from vagg._version import __version__
 from vagg.data import geography
+from vagg.data.hashing import GENERATOR, directory_hashes, file_sha256
 from vagg.data.io import write_partition, write_table
 from vagg.data.schemas import SCHEMAS, validate
 from vagg.data.synth import cities as city_gen
@@ -38,6 +38,11 @@ from vagg.data.synth.provinces import generate_province_tables
 from vagg.data.synth.trade import YearContext, generate_year
 from vagg.data.synth.truth import Planted
 from vagg.data.synth.truth_estimands import CONTROL_INPUTS, build_truth
+
+__all__ = [
+    "PARTNERS",
+    "generate",
+]
 
 #: export/import partners (ISO alpha-3) with trade weights and demand growth
 PARTNERS = {
@@ -255,17 +260,17 @@ def generate(
     )
     timings["truth"] = time.perf_counter() - t0
     manifest = {
-        "generator": "vagg.data.synth",
+        "generator": GENERATOR,
         "version": __version__,
         "scale": scale,
         "seed": seed,
-        "reference_files": _reference_hashes(ref),
+        "reference_files": directory_hashes(ref),
         "tables": {
             name: {
                 "rows": int(
                     sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in paths)
                 ),
-                "files": {str(p.relative_to(out)): _sha256(p) for p in paths},
+                "files": {str(p.relative_to(out)): file_sha256(p) for p in paths},
             }
             for name, paths in sorted(files.items())
         },
@@ -385,17 +390,3 @@ def _cie_frame(
     accounts = cie.drop(columns=["firm", "year", "ind_idx"]).reset_index(drop=True)
     frame = pd.concat([frame, accounts], axis=1).sort_values("firm_id", kind="stable")
     return pl.from_pandas(frame.reset_index(drop=True))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _reference_hashes(ref: Path | None) -> dict[str, str]:
-    if ref is None or not ref.exists():
-        return {}
-    return {p.name: _sha256(p) for p in sorted(ref.iterdir()) if p.is_file()}

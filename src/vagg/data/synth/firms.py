@@ -18,6 +18,14 @@ import pandas as pd
 from vagg.data.synth.config import FIRST_YEAR, LAST_YEAR, PLATFORM_LAUNCH, Scale
 from vagg.data.synth.names import INDUSTRY_WORDS, SUFFIXES, unique_brands
 
+__all__ = [
+    "OWNERSHIP",
+    "REGIME_TYPES",
+    "FirmUniverse",
+    "cie_threshold",
+    "make_firms",
+]
+
 OWNERSHIP = ("state", "collective", "legal", "private", "hmt", "foreign")
 _OWNERSHIP_P = (0.07, 0.05, 0.10, 0.53, 0.11, 0.14)
 REGIME_TYPES = ("ordinary", "processing", "mixed")

@@ -14,6 +14,14 @@ import pandas as pd
 
 from vagg.data.synth.names import INTERMEDIARY_WORDS, spelling_variant, unique_brands
 
+__all__ = [
+    "contact_details",
+    "customs_identity",
+    "customs_phone",
+    "make_intermediaries",
+    "platform_members",
+]
+
 
 def contact_details(
     rng: np.random.Generator, city_idx: np.ndarray, cities: pd.DataFrame

@@ -15,6 +15,13 @@ import pandas as pd
 from vagg.data import industries as industry_tables
 from vagg.data.synth.config import ICIO_YEARS, IO_BENCHMARK_YEARS
 
+__all__ = [
+    "digital_exposure",
+    "io_weights",
+    "make_icio",
+    "make_io_tables",
+]
+
 
 def make_io_tables(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``io_national`` (flows by sector pair, domestic and imported) and ``io_totals``.

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "INDUSTRY_WORDS",
+    "INTERMEDIARY_WORDS",
+    "SUFFIXES",
+    "random_words",
+    "spelling_variant",
+    "unique_brands",
+]
+
 _CHARS = (
     "华安宏昌盛源鑫泰达隆兴丰恒远通德新金银海天益祥瑞嘉和信永宝富明星光辉龙凤建国中"
     "东南西北正大方圆力美佳利康强胜旺发荣创锦博文志诚友联合众鼎辰晨宇航骏翔腾飞云"

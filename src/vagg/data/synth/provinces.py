@@ -36,11 +36,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import polars as pl
-from scipy.optimize import least_squares
 
 from vagg.data import geography
 from vagg.data.schemas.base import validate
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
+from vagg.data.synth.baskets import solve_baskets
+from vagg.data.synth.province_truth import province_truth
+
+__all__ = [
+    "ALL_YEARS",
+    "CAPITAL_SHARE",
+    "DEPRECIATION",
+    "INITIAL_CAPITAL_GROWTH",
+    "INTERNET_WINDOW",
+    "PP_SHIFT",
+    "RESILIENCE_WINDOW",
+    "PlantedEffects",
+    "expected_moments",
+    "generate_province_tables",
+]
 
 Array = np.ndarray
 
@@ -51,8 +65,6 @@ INITIAL_CAPITAL_GROWTH = 0.10  # g in K_2000 = I_2000 / (g + δ)
 INTERNET_WINDOW = (2004, 2016)  # paper 004's sample; the Internet index is normalised over it
 RESILIENCE_WINDOW = (2009, 2020)  # paper 002's sample
 PP_SHIFT = 0.01  # α of 004 eq. (15)
-_BASKET_WIDTH = 1.0  # width of a province's basket on the latent sophistication scale
-_BASKET_ATTEMPTS = 5
 _YEARS = np.asarray(ALL_YEARS)
 
 # code: population 2000, 2020 (10k); GDP 2000, 2020 (100 million RMB); exports 2000, 2008 (100
@@ -327,7 +339,7 @@ def generate_province_tables(
     )
     level = 0.6 * rel_income[:, 10] + 0.05 * coastal + rng.normal(0, 0.05, n)  # 2010 income
     ln_met = (level - drivers.mean(axis=1))[:, None] + drivers + u_met
-    shares = _solve_baskets(rng, ln_met, pgdp, np.log(a[:, 4]), len(hs4))
+    shares = solve_baskets(rng, ln_met, pgdp, np.log(a[:, 4]), len(hs4))
 
     columns = {
         "gdp": gdp,
@@ -388,7 +400,7 @@ def generate_province_tables(
     }  # fmt: skip
     in_sl = (_YEARS >= max(first, RESILIENCE_WINDOW[0])) & (_YEARS <= last)
     innovation_mean = float(innovation[:, in_sl].mean()) if in_sl.any() else float("nan")
-    return tables, _truth(fx, innovation_mean)
+    return tables, province_truth(fx, innovation_mean)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,238 +506,6 @@ def _province_exports(
         step = exports[:, k - 1] * np.exp(rel[:, k])
         exports[:, k] = step * (exports[:, 0].sum() * path[k] / step.sum())
     return exports, exports.sum(axis=0) * (1 + 0.008 * np.exp(rng.normal(0, 0.1, nt)))
-
-
-# ---------------------------------------------------------------------------------------------
-# export baskets that reproduce a planted EXPY
-
-
-def _solve_baskets(
-    rng: np.random.Generator, ln_met: Array, pgdp: Array, ln_exports0: Array, n_products: int
-) -> list[Array]:
-    """Export shares s_iht (one provinces × products array per year) with the planted EXPY.
-
-    EXPY (004 eq. (12)–(13); Hausmann, Hwang & Rodrik 2007): RTV_h = Σ_i (s_ih/Σ_k s_kh)·PGDP_i,
-    MET_i = Σ_h s_ih·RTV_h. Since Σ_i MET_i = Σ_i PGDP_i for any shares, only the cross-section
-    is planted: the year's target is ln_met plus the constant that satisfies that identity.
-    Products carry a latent sophistication q_h; province i exports the products it makes
-    (more of them the larger its exports) with shares ∝ exp(affinity_ih − (q_h − m_i)²/2),
-    and the centres m_t solve ln MET(m_t) = target. Should a draw of products make a target
-    unreachable, products are drawn again (at most ``_BASKET_ATTEMPTS`` times).
-    """
-    n, nt = ln_met.shape
-    size = (ln_exports0 - ln_exports0.mean()) / ln_exports0.std()
-    presence = 1 / (1 + np.exp(-(2.0 + 1.2 * size)))
-    for _ in range(_BASKET_ATTEMPTS):
-        q = rng.normal(0, 1.5, n_products)
-        affinity = rng.normal(0, 1, n_products) + rng.normal(0, 0.4, (n, n_products))
-        makes = rng.random((n, n_products)) < presence[:, None]
-        makes[np.argmax(ln_exports0)] = True  # every product has an exporter
-        centres = np.zeros(n)
-        out = []
-        for k in range(nt):
-            p = pgdp[:, k]
-            target = ln_met[:, k] + np.log(p.sum()) - np.log(np.exp(ln_met[:, k]).sum())
-            logits = np.where(makes, affinity + rng.normal(0, 0.15, (n, n_products)), -np.inf)
-            fitted = _fit_centres(logits, q, p, target, centres)
-            if fitted is None:
-                break
-            centres = fitted
-            out.append(_expy(logits, q, centres, p)[0])
-        else:
-            return out
-    raise RuntimeError(
-        f"export baskets could not reproduce the planted EXPY after {_BASKET_ATTEMPTS} draws "
-        "of the products; generate with another seed"
-    )
-
-
-def _expy(logits: Array, q: Array, m: Array, p: Array) -> tuple[Array, Array, Array, Array]:
-    """Shares, product totals Σ_i s_ih, RTV and MET for basket centres ``m``."""
-    x = logits - (q[None, :] - m[:, None]) ** 2 / (2 * _BASKET_WIDTH**2)
-    s = np.exp(x - x.max(axis=1, keepdims=True))
-    s /= s.sum(axis=1, keepdims=True)
-    c = s.sum(axis=0)
-    rtv = s.T @ p / c
-    return s, c, rtv, s @ rtv
-
-
-def _fit_centres(logits: Array, q: Array, p: Array, target: Array, start: Array) -> Array | None:
-    """Centres m with ln MET(m) = target (mean of m fixed at 0), by homotopy + Levenberg–Marquardt.
-
-    The analytic Jacobian: with g_ih = s_ih(q_h − q̄_i)/width², ∂MET_j/∂m_i =
-    δ_ij Σ_h g_ih RTV_h + Σ_h (s_jh/c_h)·g_ih·(PGDP_i − RTV_h). The target is approached from
-    the MET of the best starting point along a straight path, shortening the step where the
-    solver fails; ``None`` when the target cannot be reached.
-    """
-    n = len(p)
-    ln_p = np.log(p)
-    rank = (ln_p - ln_p.mean()) / ln_p.std()
-
-    def residual(m: Array, goal: Array) -> Array:
-        return np.append(np.log(_expy(logits, q, m, p)[3]) - goal, m.mean())
-
-    def jacobian(m: Array, goal: Array) -> Array:
-        s, c, rtv, met = _expy(logits, q, m, p)
-        g = s * (q[None, :] - (s @ q)[:, None]) / _BASKET_WIDTH**2
-        jac = np.diag(g @ rtv) + (s / c) @ (g.T * (p[None, :] - rtv[:, None]))
-        return np.vstack([jac / met[:, None], np.full((1, n), 1 / n)])
-
-    starts = [start] + [c * rank for c in (0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)]
-    m = min(starts, key=lambda mm: float(np.sum(residual(mm, target) ** 2)))
-    origin = np.log(_expy(logits, q, m, p)[3])
-    done, step = 0.0, 1.0
-    while done < 1.0:
-        s_next = min(1.0, done + step)
-        goal = (1 - s_next) * origin + s_next * target
-        goal += np.log(p.sum()) - np.log(np.exp(goal).sum())
-        fit = least_squares(residual, m, jac=jacobian, args=(goal,), method="lm",
-                            xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=200)  # fmt: skip
-        if np.abs(fit.fun).max() < 1e-10:
-            m, done, step = fit.x, s_next, min(2 * step, 0.5)
-        elif step > 1e-3:
-            step /= 4
-        else:
-            return None
-    return m
-
-
-# ---------------------------------------------------------------------------------------------
-# truth
-
-_SL = (
-    "SL_it = Δln exports_usd_it − Δln E_t (002 §3.2.1 with k = 1; E_t the national "
-    "exports_usd of national_series, though any national total gives the same slopes once "
-    "year effects are in)"
-)
-_VAG = (
-    "Vag_it = Σ_j LQ_jt·w_ij, LQ_jt = (ict_employment_jt/urban_unit_employment_jt) / "
-    "(Σ_k ict_employment_kt/Σ_k urban_unit_employment_kt) over the panel's provinces, w_ii = 1, "
-    "w_ij = 1/d_ij with d_ij the great-circle distance between capitals in km (002 §3.2.2)"
-)
-_Z = "innovation Z_it = 100·rd_expenditure_it/gdp_it (R&D intensity, percent)"
-_CTL_002 = (
-    "controls PGDP = gdp_per_capita/1e4, TAX = tax_revenue/gdp, CONS = retail_sales/gdp, "
-    "FDI = fdi_usd·rmb_per_usd/(gdp·1e8)"
-)
-_SPEC_002 = (
-    "OLS of SL on Vag, Z, Vag·Z and the controls with year fixed effects, 30 provinces × "
-    "2009–2020 (N = 360); growth shocks are MA(1), so cluster the errors by province"
-)
-_MET = (
-    "ln MET_it, MET = EXPY from province_exports: s_iht = e_iht/Σ_h e_iht, PRODY_ht = "
-    "Σ_i (s_iht/Σ_k s_kht)·gdp_per_capita_it over the table's provinces (current RMB), "
-    "MET_it = Σ_h s_iht·PRODY_ht (004 eq. (12)–(13))"
-)
-_INTER = (
-    "INTER_it = Σ_j ½·[(x_jit − min_j)/(max_j − min_j) + 0.01] over postal_volume, "
-    "internet_penetration, optical_cable_km and mobile_switch_capacity, min and max over the "
-    "pooled 30 × 2004–2016 panel (004 eq. (14)–(19) with a_j = ½). The indicators share one "
-    "diffusion, so the projection-pursuit direction with pooled normalisation lies close to "
-    "a_j = ½ and its coefficient close to this value; with year-by-year normalisation only "
-    "the sign carries over"
-)
-_ALLO = (
-    "ALLO_it = ln Y_it − 0.4·ln capital_stock_it − 0.6·ln employment_total_it, Y real GDP "
-    "chained from gdp_index (any base year)"
-)
-_CTL_004 = (
-    "controls URBAN = urbanisation_rate/100, GOV = government_expenditure/gdp, LAB = "
-    "schooling_years, OPEN = fdi_usd·rmb_per_usd/(gdp·1e8)"
-)
-_SPEC_004 = (
-    "OLS with province and year fixed effects, 30 provinces × 2004–2016 (N = 390), errors "
-    "clustered by province (with 30 clusters CR1 intervals cover ≈ 90 %, CRV3 ≈ 95 %); the "
-    "paper's group-mean FMOLS with common time effects targets the same homogeneous slope"
-)
-_W = (
-    "W the row-standardised queen contiguity of vagg.data.geography.contiguity_matrix() "
-    "(Hainan–Guangdong linked); two-way fixed effects, 2004–2016"
-)
-
-
-def _truth(fx: PlantedEffects, innovation_mean: float) -> dict[str, dict[str, object]]:
-    """Truth entries, each defined on the measures and regressions that should recover it."""
-    total = fx.inter_on_met_direct + fx.inter_on_allo * fx.allo_on_met
-    sl = f"{_SL}; {_VAG}; {_Z}; {_CTL_002}; {_SPEC_002}"
-    met = f"{_MET}; {_INTER}; {_ALLO}; {_CTL_004}; {_SPEC_004}"
-    spatial = (
-        f"shocks to ln MET and ALLO are u_t = (I − λW)⁻¹e_t, so ln MET = c·INTER + controls + u "
-        f"is a spatial error model (SEM/SAC λ = {fx.spatial_lambda}, SAC ρ = 0) and, written as "
-        f"a spatial Durbin model, has ρ = λ and θ = −λ·β for each regressor; {_W}; {met}"
-    )
-    full = "in ln MET on INTER + ALLO + controls"
-    # fmt: off
-    rows: list[tuple[str, str, str, str, float, str]] = [
-        ("sl_vag", "Table 4 col (2): Vag", "estimate", "γ1, the coefficient of Vag in SL = "
-         "γ1·Vag + γ2·Z + γ3·Vag·Z + controls", fx.vag, sl),
-        ("sl_innovation", "Table 4 col (2): R&D", "estimate", "γ2, the coefficient of Z",
-         fx.innovation, sl),
-        ("sl_vag_x_innovation", "Table 4 col (2): XZ", "estimate", "γ3, the coefficient of "
-         "Vag·Z (< 0: innovation weakens the effect of Vag)", fx.vag_x_innovation, sl),
-        ("sl_vag_centred", "Table 4 col (3): Vag", "estimate", "the coefficient of Vag when the "
-         f"interaction is of mean-centred Vag and Z (XZ_c): γ1 + γ3·Z̄, Z̄ = "
-         f"{innovation_mean:.6f} the sample mean of Z",
-         fx.vag + fx.vag_x_innovation * innovation_mean, sl),
-        ("sl_vag_baseline", "Table 2 col (6): Vag", "sign", "the sign of the Vag coefficient "
-         "without Z and Vag·Z (the average marginal effect γ1 + γ3·Z is positive; the value "
-         "depends on what is omitted)", 1.0, sl),
-        ("sl_pgdp", "Table 2 col (6): GDP", "estimate", "the coefficient of PGDP in the Table 4 "
-         "col (2) regression", fx.pgdp, sl),
-        ("sl_tax", "Table 2 col (6): TAX", "estimate", "the coefficient of TAX, same regression",
-         fx.tax, sl),
-        ("sl_consumption", "Table 2 col (6): CPI", "estimate", "the coefficient of CONS, same "
-         "regression", fx.consumption, sl),
-        ("sl_fdi", "Table 2 col (6): FDI", "estimate", "the coefficient of FDI, same regression",
-         fx.fdi, sl),
-        ("met_inter_total", "Table 1 col (2); Table 2 col (1): INTER", "estimate", "the "
-         "coefficient of INTER in ln MET on INTER + controls: the total effect c' + a·b",
-         total, met),
-        ("allo_inter", "Table 2 col (2): INTER", "estimate", "a, the coefficient of INTER in "
-         "ALLO on INTER + controls", fx.inter_on_allo, met),
-        ("met_allo", "Table 2 col (3): ALLO", "estimate", f"b, the coefficient of ALLO {full}",
-         fx.allo_on_met, met),
-        ("met_inter_direct", "Table 2 col (3): INTER", "estimate", f"c', the coefficient of "
-         f"INTER {full}", fx.inter_on_met_direct, met),
-        ("met_inter_indirect", "Table 2: indirect effect", "estimate", "a·b, the effect of "
-         "INTER through ALLO", fx.inter_on_allo * fx.allo_on_met, met),
-        ("met_inter_pp", "Table 1 col (2): INTER (projection pursuit)", "sign", "the sign of "
-         "the INTER coefficient when INTER is the RAGA projection-pursuit index of the four "
-         "indicators (any normalisation), otherwise as met_inter_total", 1.0, met),
-        ("sdm_rho", "Table 4 col (2): ρ", "estimate", "ρ of the SDM of ln MET on INTER + "
-         "controls and their W-lags", fx.spatial_lambda, spatial),
-        ("sdm_theta_inter", "Table 4 col (2): W×INTER", "estimate", "θ of W·INTER in that SDM: "
-         "−λ·(c' + a·b)", -fx.spatial_lambda * total, spatial),
-        ("sac_lambda", "Table 4 col (1): λ", "estimate", "λ of the SAC (or SEM) of ln MET on "
-         "INTER + controls", fx.spatial_lambda, spatial),
-        ("sac_rho", "Table 4 col (1): ρ", "estimate", "ρ (spatial lag) of that SAC: none is "
-         "planted", 0.0, spatial),
-        ("convergence_alpha1", "Table 6 col (1): α1", "sign", "the sign of α1 in "
-         "ln(MET_i,t+1/MET_it) = α1·ln MET_it + α2·ln INTER_it + α3·ln MET_it·ln INTER_it + "
-         "controls (T = 1, two-way fixed effects, 2004–2015): shocks to ln MET are AR(1) with "
-         f"persistence {fx.persistence}, so EXPY converges to its conditional level (α3 is "
-         "not planted)", -1.0, met),
-    ]
-    for j, name in enumerate(("URBAN", "GOV", "LAB", "OPEN")):
-        rows += [
-            (f"met_{name.lower()}", f"Table 2 col (3): {name}", "estimate",
-             f"the coefficient of {name} {full}", fx.met_controls[j], met),
-            (f"allo_{name.lower()}", f"Table 2 col (2): {name}", "estimate",
-             f"the coefficient of {name} in ALLO on INTER + controls", fx.allo_controls[j], met),
-        ]
-    # fmt: on
-    return {
-        name: {
-            "value": float(value),
-            "kind": kind,
-            "study": "resilience_provinces"
-            if name.startswith("sl_")
-            else "internet_sophistication",
-            "table": table,
-            "definition": f"{what}; {context}",
-        }
-        for name, table, kind, what, value, context in rows
-    }
 
 
 # ---------------------------------------------------------------------------------------------

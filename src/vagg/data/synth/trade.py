@@ -27,6 +27,15 @@ import pandas as pd
 from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
 from vagg.data.synth.truth import HETEROGENEITY, Planted
 
+__all__ = [
+    "BASE_DVAR",
+    "MIXED_GAP",
+    "YearContext",
+    "generate_year",
+    "heterogeneity_multiplier",
+    "virtual_agglomeration",
+]
+
 BASE_DVAR = {"processing": 0.48, "ordinary": 0.64}
 MIXED_GAP = 0.20
 

@@ -16,6 +16,14 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+__all__ = [
+    "HETEROGENEITY",
+    "Planted",
+    "demean",
+    "fe_projection",
+    "planted_dict",
+]
+
 
 @dataclass(frozen=True)
 class Planted:

@@ -14,6 +14,11 @@ import pandas as pd
 
 from vagg.data.synth.truth import HETEROGENEITY, Planted, demean, planted_dict
 
+__all__ = [
+    "CONTROL_INPUTS",
+    "build_truth",
+]
+
 CONTROL_INPUTS = [
     "firm",
     "year",

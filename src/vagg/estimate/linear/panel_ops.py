@@ -19,11 +19,10 @@ Bergé (2018), fixest ``l()``/``f()`` with ``panel.id``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from vagg.data.panel import PanelIndex
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import MAX_SHOWN, rows_text
 
@@ -35,43 +34,6 @@ __all__ = [
     "lead",
     "panel_index",
 ]
-
-
-@dataclass(frozen=True)
-class PanelIndex:
-    """(unit, time) keys of a table, ready to look up the row of ``(unit, t − k)``.
-
-    Build it with :func:`panel_index`; :meth:`source_rows` gives, for each row, the position of
-    the row of the same unit ``k`` periods earlier (``-1`` when that period is not observed).
-    """
-
-    unit_codes: np.ndarray
-    times: np.ndarray
-    sorted_keys: np.ndarray
-    order: np.ndarray
-    t_min: int
-    span: int
-
-    def source_rows(self, k: int) -> np.ndarray:
-        """Row positions of ``(unit, t − k)`` for every row; ``-1`` where it is absent.
-
-        ``k > 0`` looks back (lags), ``k < 0`` forward (leads), ``k = 0`` gives the row itself.
-        """
-        shifted = self.times - k
-        inside = (shifted >= self.t_min) & (shifted < self.t_min + self.span)
-        target = self.unit_codes * self.span + (shifted - self.t_min)
-        pos = np.searchsorted(self.sorted_keys, target)
-        pos = np.minimum(pos, len(self.sorted_keys) - 1)
-        found = inside & (self.sorted_keys[pos] == target)
-        return np.where(found, self.order[pos], -1)
-
-    def shift(self, values: np.ndarray, k: int) -> np.ndarray:
-        """The values at ``(unit, t − k)`` (float, NaN where the period is absent)."""
-        src = self.source_rows(k)
-        out = np.full(len(src), np.nan)
-        ok = src >= 0
-        out[ok] = np.asarray(values, dtype=float)[src[ok]]
-        return out
 
 
 def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data") -> PanelIndex:
@@ -110,15 +72,10 @@ def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data")
         )
     times = t_float.astype(np.int64)
     unit_codes = pd.factorize(unit, sort=False)[0].astype(np.int64)
-    t_min = int(times.min()) if len(times) else 0
-    span = int(times.max()) - t_min + 1 if len(times) else 1
-    keys = unit_codes * span + (times - t_min)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    dup = sorted_keys[1:] == sorted_keys[:-1]
-    if dup.any():
-        dup_keys = np.unique(sorted_keys[1:][dup])
-        is_dup = np.isin(keys, dup_keys)
+    index = PanelIndex.from_codes(unit_codes, times)
+    dup_keys = index.duplicated_keys()
+    if len(dup_keys):
+        is_dup = np.isin(index.row_keys(), dup_keys)
         rows = list(data.index[is_dup])
         pairs = (
             data.loc[is_dup, [unit_col, time_col]]
@@ -131,7 +88,7 @@ def panel_index(data: pd.DataFrame, panel: tuple[str, str], table: str = "data")
             f"{', '.join(repr(p) for p in pairs)}; rows {rows_text(rows)}. "
             "A panel needs one row per unit and period."
         )
-    return PanelIndex(unit_codes, times, sorted_keys, order, t_min, span)
+    return index
 
 
 def _column(data: pd.DataFrame, column: str, table: str) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Derived panels of the study ``dvar_firms`` (paper 000): linkage, firm-years, analysis panel.
 
 Three frames, derived together by :func:`derive` (memoised as one value with
-:meth:`vagg.studies.base.StudyData.cached`), each exclusion counted with
-:meth:`~vagg.studies.base.StudyData.note_dropped` (it goes to the manifest):
+:meth:`vagg.studies.data.StudyData.cached`), each exclusion counted with
+:meth:`~vagg.studies.data.StudyData.note_dropped` (it goes to the manifest):
 
 * :func:`linkage` — customs parties and platform members linked to CIE firms
   (:mod:`vagg.measures.linkage`; paper 000 §2.3 "匹配数据"), with match rates by year and, on
@@ -28,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from vagg.data.panel import lag_columns
 from vagg.measures.agglomeration import Weight, platform_membership, virtual_agglomeration
 from vagg.measures.firm_controls import firm_controls, industry_switchers, ownership
 from vagg.measures.linkage import link_customs, link_platform, linkage_quality
@@ -45,12 +46,12 @@ from vagg.measures.value_added import (
     import_share_by_year,
     intermediary_shares,
 )
-from vagg.studies.base import StudyData, StudyError
+from vagg.studies.data import StudyData
+from vagg.studies.errors import StudyError
 
 __all__ = [
     "CLEANING_RULES",
     "CONTROLS",
-    "MARKUP_SHARE_CORRECTION",
     "OWNERSHIP_DUMMIES",
     "VAGG",
     "VAGG_WEIGHTS",
@@ -69,14 +70,6 @@ VAGG_WEIGHTS: dict[Weight, str] = {"gross_output": "", "employment": "_emp", "fi
 CONTROLS: tuple[str, ...] = ("age", "size", "cl", "debt", "herfind")
 #: Ownership dummies of §2.3 (private is the omitted category).
 OWNERSHIP_DUMMIES: tuple[str, ...] = ("state", "collective", "legal", "foreign")
-
-#: Whether the De Loecker–Warzynski expenditure share is corrected by the first-stage residual
-#: ε̂ of the production function (DLW 2012 eq. 11). Off: μ = θ_m · gross output / materials,
-#: so log μ = log θ_j − log(materials share) with the industry elasticity θ_j absorbed by the
-#: fixed effects, which is the markup the synthetic economy plants (truth.json
-#: ``dvar_firms.table6.*``). With the correction the first-stage residual, which holds the
-#: output not explained by the inputs, absorbs the planted markup variation.
-MARKUP_SHARE_CORRECTION = False
 
 #: Cleaning rules of §2.3 ("剔除了一些关键指标缺失、不符合会计准则、不符合逻辑以及固定资产
 #: 合计等关键指标为 0 的数据"; Nie, Jiang & Yang 2012; Brandt, Van Biesebroeck & Zhang 2012),
@@ -159,9 +152,13 @@ def production(data: StudyData) -> pl.DataFrame:
     gross output, employment, net fixed assets, intermediate inputs); tfp = ω̂. Markups by De
     Loecker & Warzynski (2012) with materials as the flexible input,
     μ = θ_m · gross output / intermediate inputs (:func:`vagg.measures.markups.dlw_markups`;
-    share correction per :data:`MARKUP_SHARE_CORRECTION`). Industries too small for the
-    estimator are skipped and counted; when no industry can be estimated (a very small
-    dataset) one technology is fitted to all firms, and the fallback is recorded.
+    the expenditure share corrected by the first-stage residual ε̂ (DLW 2012 eq. 11) only with
+    the option ``markup_correction="dlw"``: uncorrected, log μ = log θ_j − log(materials
+    share) with the industry elasticity θ_j absorbed by the fixed effects, which is the markup
+    the synthetic economy plants; corrected, the residual absorbs that variation). Industries
+    too small for the estimator are skipped and counted; when no industry can be estimated
+    (a very small dataset) one technology is fitted to all firms, and the fallback is
+    recorded.
 
     Returns DataFrame(firm_id, year, markup, log_markup, tfp, markup_status).
     """
@@ -179,7 +176,7 @@ def production(data: StudyData) -> pl.DataFrame:
         excluded,
         n_input=int(fit.report["n_input"]),
     )
-    markups = dlw_markups(panel, fit, correct=MARKUP_SHARE_CORRECTION)
+    markups = dlw_markups(panel, fit, correct=data.option("markup_correction") == "dlw")
     status = _counts(markups.filter(pl.col("status") != "ok"), "status")
     data.note_dropped("markups (DLW): firm-years without a markup", status, n_input=markups.height)
     tfp = fit.firm_years.select("firm_id", "year", pl.col("omega").alias("tfp"))
@@ -206,16 +203,6 @@ def _regions(data: StudyData, firms: pl.DataFrame) -> pl.DataFrame:
     ).join(provinces, on="province_code", how="left")
 
 
-def _lagged(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``<column>_lag``: the firm's value in calendar year t − 1 (null when not observed)."""
-    ordered = frame.sort("firm_id", "year")
-    previous = pl.col("year").shift(1).over("firm_id") == pl.col("year") - 1
-    return ordered.with_columns(
-        pl.when(previous).then(pl.col(c).shift(1).over("firm_id")).alias(f"{c}_lag")
-        for c in columns
-    )
-
-
 def firm_years(data: StudyData, links: Mapping[str, Any], markups: pl.DataFrame) -> pl.DataFrame:
     """Every CIE firm-year with the regressors, controls and mechanism variables of paper 000.
 
@@ -225,8 +212,8 @@ def firm_years(data: StudyData, links: Mapping[str, Any], markups: pl.DataFrame)
     * controls age, size, cl, debt, herfind (§2.3; invalid inputs set to missing and counted),
       ownership type and dummies (Zhang, Chen & Liu 2013), ``region`` (east/central/west),
       ``high_tech``, ``io_sector``;
-    * ``treat`` / ``post`` of the industry-switcher DID (eq. 10; firms switching more than
-      once are neither and are counted);
+    * ``treat`` / ``post`` of the industry-switcher DID (eq. 10; switches of the option
+      ``did_level``; firms switching more than once are neither and are counted);
     * ``log_markup``, ``markup``, ``tfp`` (``markups``, from :func:`production`) and ``rpdip``
       (Table 7, from the customs ``links`` of :func:`linkage`).
     """
@@ -253,7 +240,7 @@ def firm_years(data: StudyData, links: Mapping[str, Any], markups: pl.DataFrame)
             on=["firm_id", "year"],
             how="left",
         )
-    frame = _lagged(frame, list(VAGG))
+    frame = lag_columns(frame.sort("firm_id", "year"), list(VAGG))
 
     controls = firm_controls(firms, on_invalid="null")
     data.note_dropped(
@@ -267,7 +254,10 @@ def firm_years(data: StudyData, links: Mapping[str, Any], markups: pl.DataFrame)
         {"no paid-in capital": int(owners["ownership"].null_count())},
         n_input=owners.height,
     )
-    switchers = industry_switchers(firms)
+    level = data.option("did_level")
+    switchers = industry_switchers(
+        firms, industries=industries if level == "io_sector" else None, level=level
+    )
     several = switchers.filter(pl.col("n_switches") > 1)
     data.note_dropped(
         "DID: firm-years of firms changing industry more than once (treat/post missing)",

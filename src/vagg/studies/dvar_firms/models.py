@@ -1,6 +1,6 @@
 """Estimation helpers of the study ``dvar_firms`` (paper 000): the regressions of eq. (5) and
-(10) with the paper's fixed effects, controls and clustering, the IV with the lagged vagg, the
-year-by-year matching samples, and the cells of the packed tables.
+(10) with the paper's fixed effects, controls and clustering, the IV with the lagged vagg, and
+the year-by-year matching samples (matching design per the study's options).
 
 Every regression is ``y ~ x + controls | firm + CIC4 + year`` clustered by firm (paper 000
 eq. 5: "控制了年份、个体及行业固定效应"). An equation that cannot be estimated on a dataset (a
@@ -20,10 +20,29 @@ import pandas as pd
 import vagg
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.results import Result
-from vagg.report.tables import RegressionTable, regression_table
-from vagg.studies._dvar_panels import CONTROLS, OWNERSHIP_DUMMIES, VAGG, derive
-from vagg.studies._dvar_tables import cell
-from vagg.studies.base import StudyData, Text, resolve_text
+from vagg.studies.base import Text, resolve_text
+from vagg.studies.data import StudyData
+from vagg.studies.dvar_firms.panels import CONTROLS, OWNERSHIP_DUMMIES, VAGG, derive
+
+__all__ = [
+    "CLUSTER",
+    "FIXED_EFFECTS",
+    "PSM_COVARIATES",
+    "RHS_CONTROLS",
+    "SHOWN_CONTROLS",
+    "STATS",
+    "analysis_frame",
+    "attempt",
+    "did_frame",
+    "did_ols",
+    "fe_ols",
+    "in_lang",
+    "iv_lagged",
+    "matching_design",
+    "matching_frame",
+    "psm_did_ols",
+    "quiet_collinearity",
+]
 
 #: Fixed effects of every regression (eq. 5: ν_f + ν_j + ν_t) and the clustering.
 FIXED_EFFECTS = "firm_id + cic4 + year"
@@ -50,7 +69,7 @@ def quiet_collinearity() -> Iterator[None]:
 
 
 def analysis_frame(data: StudyData) -> pd.DataFrame:
-    """The analysis panel (:func:`vagg.studies._dvar_panels.analysis_panel`) as pandas."""
+    """The analysis panel (:func:`vagg.studies.dvar_firms.panels.analysis_panel`) as pandas."""
     return data.cached("dvar_firms_panels", derive)["panel"].to_pandas()
 
 
@@ -77,16 +96,6 @@ def fe_ols(
             f"{formula}: {lost} collinear with the fixed effects or the other regressors"
         )
     return result
-
-
-def keep_available(
-    results: Sequence[Result], *, keep: Sequence[str], **options: Any
-) -> RegressionTable:
-    """:func:`vagg.report.regression_table` showing the terms of ``keep`` that some column
-    estimated (a term absorbed by the fixed effects in every column, such as treat × post on
-    a small dataset, is left out rather than failing the table)."""
-    shown = [t for t in keep if any(t in r.params.index for r in results)]
-    return regression_table(results, keep=shown, **options)
 
 
 def iv_lagged(depvar: str, regressor: str, frame: pd.DataFrame) -> Result:
@@ -175,20 +184,22 @@ def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> R
                 k=1,
                 weights="matched_sample",
                 vcov=CLUSTER,
+                **matching_design(data),
             )
 
     return attempt(data, f"PSM-DID {outcome} on {v}", fit)
 
 
-def packed(cells: Sequence[tuple[str, str, Result | None, str | None]]) -> dict[str, Result]:
-    """header → Result for a packed table; each (column, row, result, term) becomes one
-    equation (``result`` None: the cell stays blank)."""
-    out: dict[str, Result] = {}
-    for column, row, result, term in cells:
-        if result is not None:
-            out[f"{column} {row}"] = cell(result, column, row, term)
-    return out
+def matching_design(data: StudyData) -> dict[str, Any]:
+    """The matching arguments the study's options set (``replace``, ``caliper``,
+    ``common_support`` of :func:`vagg.psm` and :func:`vagg.psm_did`)."""
+    return {
+        "replace": data.option("matching_replace"),
+        "caliper": data.option("matching_caliper"),
+        "common_support": data.option("matching_common_support"),
+    }
 
 
 def in_lang(data: StudyData, text: Text) -> str:
+    """``text`` in the run's language."""
     return resolve_text(text, data.lang)

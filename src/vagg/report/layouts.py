@@ -1,16 +1,21 @@
-"""Table building blocks of the study ``dvar_firms`` that the regression-table layout lacks.
+"""Table layouts beyond one column per Result: stacked equations, differences, statistics.
 
-* :func:`packed_table` — the layout of paper 000 Tables 4–8, where each cell is a separate
-  equation ("该表格中有 30 个方程; 每一行代表对应的解释变量对特定的被解释变量的影响"): the
-  study returns one Result per equation, each tagged with its cell by :func:`cell`, and the
-  table gathers each column's equations (:func:`stack_equations`) to print them; its CSV
-  keeps one row per equation and term with the equation's own observations;
-* :func:`difference_result` — differences between split-sample coefficients (Table 4b);
-* :func:`frame_table` / :func:`suppressed` — a table of statistics that are not regression
-  coefficients (descriptive statistics, the linkage report), with every cell built from fewer
-  than :data:`MIN_FIRMS` firms suppressed (design.md, "Standards": outputs hold aggregates
+:func:`vagg.report.regression_table` prints one Result per column. Papers also print
+
+* tables where each cell is a separate equation (paper 000 Tables 4–8: "该表格中有 30 个方程;
+  每一行代表对应的解释变量对特定的被解释变量的影响") — :func:`packed_table`: one Result per
+  equation, each tagged with its cell by :func:`cell` (or built from cells by
+  :func:`pack_cells`), gathered by column with :func:`stack_equations`; its CSV keeps one row
+  per equation and term with the equation's own observations;
+* differences between split-sample coefficients — :func:`difference_result`;
+* tables of statistics that are not regression coefficients (descriptive statistics, linkage
+  reports) — :func:`frame_table`, with every cell built from fewer than :data:`MIN_FIRMS`
+  firms suppressed (:func:`suppressed`; design.md, "Standards": outputs hold aggregates
   only);
-* :func:`describe` — N, firms, mean, sd, min and max of the panel's variables.
+* tables showing only the terms some column estimated — :func:`keep_available`.
+
+Every function returns a :class:`~vagg.report.tables.RegressionTable` (or a Result to lay out),
+so a study entry uses them as its ``layout`` and the exports are those of every table.
 """
 
 from __future__ import annotations
@@ -22,20 +27,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from vagg.estimate.results import Result, SampleAccounting
 from vagg.report.labels import Lang
-from vagg.report.tables import RegressionTable, TableRow, regression_table
+from vagg.report.tables import RegressionTable, TableError, TableRow, regression_table
 
 __all__ = [
     "CELL",
     "MIN_FIRMS",
     "SUPPRESSED",
+    "Cell",
     "cell",
-    "describe",
     "difference_result",
     "frame_table",
+    "keep_available",
+    "pack_cells",
     "packed_table",
     "stack_equations",
     "suppressed",
@@ -47,6 +53,8 @@ MIN_FIRMS = 10
 SUPPRESSED = "s"
 #: Key of ``Result.extra`` holding the (column, row, term) of a packed table's cell.
 CELL = "table_cell"
+#: One cell of a packed table: (column, row, Result or None for a blank cell, term shown).
+Cell = tuple[str, str, "Result | None", "str | None"]
 
 
 def cell(result: Result, column: str, row: str, term: str | None = None) -> Result:
@@ -54,6 +62,26 @@ def cell(result: Result, column: str, row: str, term: str | None = None) -> Resu
     its coefficient ``term`` (default: ``row``) is printed there. Returns ``result``."""
     result.extra[CELL] = (column, row, term or row)
     return result
+
+
+def pack_cells(cells: Sequence[Cell]) -> dict[str, Result]:
+    """header → Result for a :func:`packed_table`: each ``(column, row, result, term)`` becomes
+    one equation tagged with its cell (:func:`cell`); a None ``result`` stays a blank cell."""
+    out: dict[str, Result] = {}
+    for column, row, result, term in cells:
+        if result is not None:
+            out[f"{column} {row}"] = cell(result, column, row, term)
+    return out
+
+
+def keep_available(
+    results: Sequence[Result], *, keep: Sequence[str], **options: Any
+) -> RegressionTable:
+    """:func:`vagg.report.regression_table` showing the terms of ``keep`` that some column
+    estimated (a term absorbed by the fixed effects in every column, such as treat × post on
+    a small dataset, is left out rather than failing the table)."""
+    shown = [t for t in keep if any(t in r.params.index for r in results)]
+    return regression_table(results, keep=shown, **options)
 
 
 def packed_table(
@@ -81,7 +109,7 @@ def packed_table(
     groups: dict[str, dict[str, tuple[Result, str] | None]] = {}
     for result in results:
         if CELL not in result.extra:
-            raise ValueError(f"packed_table: {result!r} has no table cell; tag it with cell()")
+            raise TableError(f"packed_table: {result!r} has no table cell; tag it with cell()")
         column, row, term = result.extra[CELL]
         groups.setdefault(column, {})[row] = (result, term)
     wanted = [k for k in diagnostics if any(k in r.diagnostics for r in results)]
@@ -129,7 +157,7 @@ def stack_equations(
     """
     present = {row: eq for row, eq in equations.items() if eq is not None}
     if not present:
-        raise ValueError("stack_equations: no equation could be estimated for this column")
+        raise TableError("stack_equations: no equation could be estimated for this column")
     names = list(present)
     params = pd.Series({row: float(res.params[term]) for row, (res, term) in present.items()})
     variances = [float(res.vcov.loc[term, term]) for res, term in present.values()]
@@ -180,7 +208,7 @@ def difference_result(rows: Mapping[str, tuple[float, float] | None]) -> Result:
     NaN (not estimated)."""
     present = {k: v for k, v in rows.items() if v is not None and math.isfinite(v[1])}
     if not present:
-        raise ValueError("difference_result: no difference could be computed for this column")
+        raise TableError("difference_result: no difference could be computed for this column")
     names = list(present)
     vcov = np.full((len(names), len(names)), np.nan)
     np.fill_diagonal(vcov, [se**2 for _, se in present.values()])
@@ -256,23 +284,3 @@ def frame_table(
         lang=lang,
         estimates=estimates,
     )
-
-
-def describe(panel: pl.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
-    """N (firm-years with a finite value), firms, mean, sd, min and max of each variable of
-    ``panel`` (one row per variable, in order)."""
-    rows = []
-    for name in variables:
-        values = panel.select("firm_id", pl.col(name).cast(pl.Float64).alias("x")).filter(
-            pl.col("x").is_not_null() & pl.col("x").is_finite()
-        )
-        stats = values.select(
-            pl.len().alias("n"),
-            pl.col("firm_id").n_unique().alias("firms"),
-            pl.col("x").mean().alias("mean"),
-            pl.col("x").std().alias("sd"),
-            pl.col("x").min().alias("min"),
-            pl.col("x").max().alias("max"),
-        ).row(0, named=True)
-        rows.append({"variable": name, **stats})
-    return pd.DataFrame(rows, columns=["variable", "n", "firms", "mean", "sd", "min", "max"])

@@ -1,23 +1,27 @@
 """The descriptive exhibits of the study ``dvar_firms`` (paper 000): Table 0a (descriptive
 statistics), Table 0b (the linkage report) and Figures 1–2 (virtual agglomeration over
 2000–2013, overall and by group). Aggregates only: cells and points built from fewer than
-:data:`~vagg.studies._dvar_tables.MIN_FIRMS` firms are suppressed.
+:data:`~vagg.report.layouts.MIN_FIRMS` firms are suppressed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import polars as pl
 
 from vagg.measures.agglomeration import vagg_timeline
 from vagg.report.figures import Panel, line_figure, panel_grid
+from vagg.report.layouts import MIN_FIRMS, frame_table
 from vagg.report.tables import RegressionTable
-from vagg.studies._dvar_models import in_lang
-from vagg.studies._dvar_panels import VAGG, derive
-from vagg.studies._dvar_tables import MIN_FIRMS, describe, frame_table
-from vagg.studies.base import StudyData, Text, resolve_text
+from vagg.studies.base import Text, resolve_text
+from vagg.studies.data import StudyData
+from vagg.studies.dvar_firms.models import in_lang
+from vagg.studies.dvar_firms.panels import VAGG, derive
+
+__all__ = ["describe", "figure_groups", "figure_timeline", "table_descriptive", "table_linkage"]
 
 _DESCRIBED: tuple[tuple[str, Text], ...] = (
     ("dvar", {"zh": "出口国内增加值率 DVAR（式6）", "en": "Export DVAR (eq. 6)"}),
@@ -77,6 +81,26 @@ def _with_margins(panel: pl.DataFrame) -> pl.DataFrame:
         log_of("export_value").alias("exp_val"),
         *[(pl.col("region") == r).cast(pl.Int8).alias(r) for r in ("east", "central", "west")],
     )
+
+
+def describe(panel: pl.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
+    """N (firm-years with a finite value), firms, mean, sd, min and max of each variable of
+    ``panel`` (one row per variable, in order)."""
+    rows = []
+    for name in variables:
+        values = panel.select("firm_id", pl.col(name).cast(pl.Float64).alias("x")).filter(
+            pl.col("x").is_not_null() & pl.col("x").is_finite()
+        )
+        stats = values.select(
+            pl.len().alias("n"),
+            pl.col("firm_id").n_unique().alias("firms"),
+            pl.col("x").mean().alias("mean"),
+            pl.col("x").std().alias("sd"),
+            pl.col("x").min().alias("min"),
+            pl.col("x").max().alias("max"),
+        ).row(0, named=True)
+        rows.append({"variable": name, **stats})
+    return pd.DataFrame(rows, columns=["variable", "n", "firms", "mean", "sd", "min", "max"])
 
 
 def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:

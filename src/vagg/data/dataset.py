@@ -1,0 +1,143 @@
+"""Datasets on disk: their content hash and the cache of synthetic economies.
+
+A dataset is a folder of canonical tables (``docs/data.md``). :func:`dataset_hash` gives its
+content hash (what results and derived frames are keyed by); :func:`synthetic_dataset` gives
+the synthetic economy at a scale and seed, generated once into a cache folder and reused
+while its manifest matches (:func:`synthetic_matches`). Studies and the command line read
+datasets only through this module (design.md, "The synthetic economy").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from vagg._version import __version__
+from vagg.data.hashing import directory_hashes, file_sha256, read_synthetic_manifest
+from vagg.errors import VaggError
+
+__all__ = ["DatasetError", "dataset_hash", "synthetic_dataset", "synthetic_matches"]
+
+
+class DatasetError(VaggError):
+    """A dataset folder cannot be used or written (not a folder, not a vagg dataset)."""
+
+
+def dataset_hash(dataset: str | Path) -> tuple[str, str]:
+    """A content hash of a dataset folder and what it was computed from.
+
+    A synthetic dataset's ``manifest.json`` lists the SHA-256 of every file it wrote: the hash
+    is then that of the manifest (timings left out) and of ``truth.json``. Any other folder is
+    hashed file by file (relative path and SHA-256 of each file, hidden files left out).
+
+    Parameters
+    ----------
+    dataset : str or pathlib.Path
+        The dataset folder.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The hex digest and ``"manifest.json"`` or ``"files"``.
+    """
+    root = Path(dataset)
+    content = read_synthetic_manifest(root)
+    if content is not None:
+        content = {k: v for k, v in content.items() if k != "timings_s"}
+        truth = root / "truth.json"
+        content["truth.json"] = file_sha256(truth) if truth.is_file() else None
+        text = json.dumps(content, sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest(), "manifest.json"
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            digest.update(f"{relative.as_posix()}\0{file_sha256(path)}\n".encode())
+    return digest.hexdigest(), "files"
+
+
+def synthetic_matches(
+    folder: Path, scale: str, seed: int, reference_dir: Path | None = None
+) -> bool:
+    """Whether ``folder`` holds the synthetic economy this vagg would generate for ``scale``
+    and ``seed``: its manifest names the same generator version, scale, seed and reference
+    files, and every file it lists and ``truth.json`` exist."""
+    manifest = read_synthetic_manifest(folder)
+    if manifest is None:
+        return False
+    same = (
+        manifest.get("version") == __version__
+        and manifest.get("scale") == scale
+        and manifest.get("seed") == seed
+        and manifest.get("reference_files", {}) == directory_hashes(reference_dir)
+    )
+    if not same or not (folder / "truth.json").is_file():
+        return False
+    return all(
+        (folder / name).is_file()
+        for table in manifest.get("tables", {}).values()
+        for name in table.get("files", {})
+    )
+
+
+def synthetic_dataset(
+    scale: str,
+    seed: int,
+    cache_dir: str | Path,
+    *,
+    reference_dir: str | Path | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[Path, bool]:
+    """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``.
+
+    Reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
+    when complete). A folder of that name that is not a vagg synthetic dataset is never
+    overwritten: that is a :class:`DatasetError`.
+
+    Parameters
+    ----------
+    scale : str
+        ``tiny``, ``small`` or ``paper``.
+    seed : int
+        The generator's seed.
+    cache_dir : str or pathlib.Path
+        Folder holding the generated economies.
+    reference_dir : str or pathlib.Path, optional
+        The public reference files the generator reads (real product codes).
+    progress : callable, optional
+        ``progress(stage, fraction)`` while generating.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, bool)
+        The folder and whether it was reused.
+    """
+    from vagg.data.synth.config import get_scale
+    from vagg.data.synth.economy import generate
+
+    get_scale(scale)  # unknown scale: a clear ValueError before anything is written
+    ref = Path(reference_dir) if reference_dir is not None else None
+    folder = Path(cache_dir) / f"{scale}-seed{seed}"
+    if synthetic_matches(folder, scale, seed, ref):
+        return folder, True
+    if folder.exists() and any(folder.iterdir()) and read_synthetic_manifest(folder) is None:
+        raise DatasetError(
+            f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
+            "another cache folder"
+        )
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        if progress is None:
+            generate(scale, seed, partial, reference_dir=ref)
+        else:
+            generate(scale, seed, partial, reference_dir=ref, progress=progress)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(partial, folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder, False

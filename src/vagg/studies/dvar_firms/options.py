@@ -1,0 +1,56 @@
+"""The options of the study ``dvar_firms``: what a user may change, and the paper's choice.
+
+Set them with ``vagg replicate dvar_firms --set NAME=VALUE`` (repeatable) or ``--options
+FILE.toml``; the manifest records every value, and the derived panels are cached per set of
+values. The defaults reproduce the published tables.
+"""
+
+from __future__ import annotations
+
+from vagg.studies.options import StudyOption
+
+__all__ = ["OPTIONS"]
+
+OPTIONS: tuple[StudyOption, ...] = (
+    StudyOption(
+        "markup_correction",
+        str,
+        "none",
+        "De Loecker–Warzynski markups μ = θ_m · output / materials: 'none' divides by the "
+        "observed materials share (the markup the synthetic economy plants), 'dlw' corrects "
+        "the share by the production function's first-stage residual ε̂ (DLW 2012 eq. 11), "
+        "which absorbs the planted markup variation. Tables 0a, 6, 6b.",
+        choices=("none", "dlw"),
+    ),
+    StudyOption(
+        "did_level",
+        str,
+        "cic4",
+        "The DID treatment of eq. (10), a firm's one industry switch: 'cic4' counts changes of "
+        "the CIE's 4-digit industry (the paper), 'io_sector' only changes between IO sectors "
+        "(the level at which vagg is measured). Tables 0a, 3, 6, 7.",
+        choices=("cic4", "io_sector"),
+    ),
+    StudyOption(
+        "matching_replace",
+        bool,
+        True,
+        "Nearest-neighbour propensity-score matching with replacement (the paper; psmatch2's "
+        "default) or without. Tables 2, 3, 6, 7 (PSM and PSM-DID).",
+    ),
+    StudyOption(
+        "matching_caliper",
+        float,
+        None,
+        "Largest propensity-score distance of a match (psmatch2's caliper()); none: no "
+        "caliper (the paper). Tables 2, 3, 6, 7.",
+        optional=True,
+    ),
+    StudyOption(
+        "matching_common_support",
+        bool,
+        True,
+        "Drop treated rows whose score lies outside the controls' range before matching "
+        "(psmatch2's common). Tables 2, 3, 6, 7.",
+    ),
+)
