@@ -30,6 +30,7 @@ _API: dict[str, str] = {
     "mediation": "vagg.estimate",
     "moderation": "vagg.estimate",
     "heterogeneity": "vagg.estimate",
+    "projection_pursuit": "vagg.estimate.composite",
     "Result": "vagg.estimate",
     "NotAvailable": "vagg.estimate",
     "HypothesisTest": "vagg.estimate",
