@@ -15,9 +15,11 @@ RAGA (Jin, Yang & Ding 2000–2002; methods notes §1.2) maximises the projectio
 A run stops after ``accelerations`` cycles, after ``stall`` cycles without improvement, or
 when the widest side of the box is below ``box_tol``. Because the box can collapse onto a
 local optimum (methods notes §1.2, pitfalls), ``restarts`` independent runs start from the full
-box. The best point ever seen is kept (not the box midpoint), and a Nelder–Mead polish (``scipy.optimize.minimize``) in hyperspherical angles
-``θ ∈ [0, π/2]^{m−1}`` — the non-negative part of the unit sphere, without the flat radial
-direction of ``b`` — refines it and a few distinct elites of each run; the polish is kept only if it raises ``Q``.
+box. The best point ever seen is kept (not the box midpoint). A Nelder–Mead polish
+(``scipy.optimize.minimize``) in hyperspherical angles ``θ ∈ [0, π/2]^{m−1}`` — the
+non-negative part of the unit sphere, without the flat radial direction of ``b`` — then
+refines it and a few distinct elites of each run; a polished point is kept only if it raises
+``Q``.
 
 Selection is rank-based rather than Jin's ``F = 1/(f² + 0.001)`` so that the search does not
 depend on the scale of ``Q``. Written here because RAGA is not in any maintained library; the
