@@ -139,3 +139,32 @@ def test_error_unknown_column_and_direction(statecrime: pd.DataFrame) -> None:
         projection_pursuit(statecrime, ["murder", "nope"], options=FAST)
     with pytest.raises(EstimationError, match="'benefit' or 'cost'"):
         projection_pursuit(statecrime, ["murder", "poverty"], directions="up", options=FAST)
+
+
+def test_engine_does_not_change_the_answer(produc: pd.DataFrame) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = produc[produc["year"].isin([1975, 1976, 1977])]
+    cols = REF["produc"]["columns"]
+    serial = projection_pursuit(data, cols, by="year", seed=4, options=FAST)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = projection_pursuit(data, cols, by="year", seed=4, options=FAST, engine=pool)
+    pd.testing.assert_frame_equal(serial.directions, threaded.directions)
+
+
+def test_pooled_normalisation_uses_panel_min_and_max(produc: pd.DataFrame) -> None:
+    data = produc[produc["year"].isin([1970, 1986])]
+    cols = REF["produc"]["columns"]
+    fit = projection_pursuit(data, cols, by="year", normalise="pooled", seed=0, options=MID)
+    x = data[cols].to_numpy(float)
+    x = (x - x.min(0)) / (x.max(0) - x.min(0)) + 0.01
+    weights = fit.directions.loc[data["year"]].to_numpy()
+    np.testing.assert_allclose(fit.scores.to_numpy(), np.einsum("ij,ij->i", x, weights))
+    tidy = fit.tidy()
+    assert len(tidy) == 2 * len(cols) and set(tidy.columns) == {"group", "indicator", "weight", "q"}
+
+
+def test_error_missing_group_value(statecrime: pd.DataFrame) -> None:
+    data = statecrime.assign(region=["a"] * 50 + [None])
+    with pytest.raises(EstimationError, match="group column 'region' is missing at rows"):
+        projection_pursuit(data, ["murder", "poverty"], by="region", options=FAST)

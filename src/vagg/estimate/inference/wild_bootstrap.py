@@ -33,6 +33,10 @@ reduce to ``G × G`` algebra (Roodman et al. 2019): ``t*_b = c'v_b / √(c_ssc·
 restricted scores are affine in ``δ = β̂_j − β0``, so ``t*_b(β0)`` for any ``β0`` comes from
 five stored vectors — which makes the confidence interval by test inversion cheap.
 
+**Draws.** The ``G × B`` weights come from ``numpy.random.default_rng(seed)`` and are
+processed in one vectorised pass (in blocks of columns); at these sizes (``G`` small, ``B`` in
+the thousands) the bootstrap takes milliseconds, so it does not go through ``vagg.engine``.
+
 **P-value** (symmetric, two-sided): ``p = #{b : |t*_b| ≥ |t|} / B``; ties (the draw
 ``v = (1, …, 1)`` reproduces ``t`` exactly under WCR) count as exceedances.
 
