@@ -186,3 +186,17 @@ def test_error_term_that_cannot_be_rebuilt(produc) -> None:
     )
     with pytest.raises(EstimationError, match=r"cannot rebuild the term 'L\(unemp\)'"):
         wild_bootstrap(res, produc, "L(unemp)")
+
+
+def test_without_fixed_effects_matches_pyfixest(produc) -> None:
+    pf = pytest.importorskip("pyfixest")
+    res = vagg.feols("log(gsp) ~ log(pcap) + log(pc) + unemp", produc, vcov={"CRV1": "region"})
+    ref_fit = pf.feols("lgsp ~ lpcap + lpc + unemp", produc, vcov={"CRV1": "region"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ref_fit.wildboottest(reps=9999, param="lpc", seed=1)
+    ours = wild_bootstrap(res, produc, "log(pc)")
+    assert "Intercept" in res.params.index and ours.settings["enumerated"]
+    assert ours.statistic == pytest.approx(float(ref["t value"]), rel=1e-8)
+    strict = float(np.mean(np.abs(ours.t_boot) > abs(ours.statistic) * (1 + 1e-9)))
+    assert strict <= float(ref["Pr(>|t|)"]) <= ours.pvalue <= strict + 2 / 512
