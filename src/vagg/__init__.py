@@ -31,6 +31,8 @@ _API: dict[str, str] = {
     "mediation": "vagg.estimate",
     "moderation": "vagg.estimate",
     "heterogeneity": "vagg.estimate",
+    "projection_pursuit": "vagg.estimate.composite",
+    "wild_bootstrap": "vagg.estimate.inference.wild_bootstrap",
     "Result": "vagg.estimate",
     "NotAvailable": "vagg.estimate",
     "HypothesisTest": "vagg.estimate",
