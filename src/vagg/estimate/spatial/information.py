@@ -2,8 +2,8 @@
 
 For ε = Q·B·(A y − Xβ) with A_t = I − Σ_k ρ_k L_kt and B = I − λM, write
 G_kt = L_kt·A_t⁻¹, Ĝ_kt = B·G_kt·B⁻¹, H = M·B⁻¹, X* = Q·B·X (the filtered, projected regressors)
-and a_k = Q·B·G_k·X̃β (X̃ = Q·X, the fixed effects' part of the mean left out as in Elhorst's
-direct approach and spreg). The expected information of (β, ρ_1…ρ_K, λ, σ²) is (Anselin 1988,
+and a_k = Q·B·G_k·(Xβ + μ̂) with μ̂ the fitted fixed effects (for one W in all periods Q removes
+G·μ̂ again and a_k = Q·G·X̃β, Elhorst's direct approach and spreg). The expected information of (β, ρ_1…ρ_K, λ, σ²) is (Anselin 1988,
 ch. 6; LeSage & Pace 2009, §3.2; Lee & Yu 2010 for the panel weights):
 
     I_ββ   = X*'X*/σ²                       I_βρk  = X*'a_k/σ²
@@ -62,7 +62,6 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
     eye = np.eye(n)
     w = d.w.matrix.toarray()
     u = np.full(n, 1.0 / np.sqrt(n)) if lik.drop_unit else None
-    mean = np.tensordot(lik._px, beta, axes=(2, 0))  # X̃β, N × T
     # error filter
     b = binv = hmat = None
     v = None
@@ -75,6 +74,7 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
         hmat = m @ binv
         if not lik.v_const:
             v = 1.0 - lam * np.asarray(lik.m.sum(axis=1)).ravel()
+    mean = _systematic_part(lik, s, beta, b, binv, v)
     # periods: one group with weight T (or T − 1), or every period on its own
     if lik.interaction:
         assert lik.logdet_z is not None and d.z is not None
@@ -124,6 +124,37 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
         info[k + q - 1, p - 1] = info[p - 1, k + q - 1] = tr_h / s2
     info[p - 1, p - 1] = lik.n_eff / (2.0 * s2**2)
     return info
+
+
+def _systematic_part(
+    lik: Likelihood,
+    s: Array,
+    beta: Array,
+    b: Array | None,
+    binv: Array | None,
+    v: Array | None,
+) -> Array:
+    """Xβ + μ̂: the regressors' part of the mean plus the fitted fixed effects (N × T).
+
+    μ̂ = B⁻¹·(e − Q·e) with e = B·(A y − Xβ): the part of the filtered residual that the fixed
+    effects absorb. With one W for all periods it does not matter (G·μ is removed by Q again,
+    for row-standardised W), which is why spreg's X̃β gives the same numbers; in the
+    interaction model G_t changes with t and the fixed effects carry information about ρ′.
+    """
+    d = lik.design
+    xb = np.tensordot(d.x, beta, axes=(2, 0))
+    if d.effects is None:
+        return xb
+    ay = d.y - sum(
+        (c * lag for c, lag in zip(s[: lik.k_lag], lik.lags, strict=True)), np.zeros_like(d.y)
+    )
+    e = ay - xb
+    if b is not None:
+        e = b @ e
+    absorbed = e - project(e, d.effects, v)
+    if binv is not None:
+        absorbed = binv @ absorbed
+    return xb + absorbed
 
 
 def observed_information(lik: Likelihood, fit: Fit) -> Array:
