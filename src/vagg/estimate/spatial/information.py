@@ -3,8 +3,9 @@
 For ε = Q·B·(A y − Xβ) with A_t = I − Σ_k ρ_k L_kt and B = I − λM, write
 G_kt = L_kt·A_t⁻¹, Ĝ_kt = B·G_kt·B⁻¹, H = M·B⁻¹, X* = Q·B·X (the filtered, projected regressors)
 and a_k = Q·B·G_k·(Xβ + μ̂) with μ̂ the fitted fixed effects (for one W in all periods Q removes
-G·μ̂ again and a_k = Q·G·X̃β, Elhorst's direct approach and spreg). The expected information of (β, ρ_1…ρ_K, λ, σ²) is (Anselin 1988,
-ch. 6; LeSage & Pace 2009, §3.2; Lee & Yu 2010 for the panel weights):
+G·μ̂ again and a_k = Q·G·X̃β, Elhorst's direct approach and spreg). The expected information
+of (β, ρ_1…ρ_K, λ, σ²) is (Anselin 1988, ch. 6; LeSage & Pace 2009, §3.2; Lee & Yu 2010 for
+the panel weights):
 
     I_ββ   = X*'X*/σ²                       I_βρk  = X*'a_k/σ²
     I_ρkρl = Σ_t [tr(Ĝ_k Ĝ_l) + tr(Ĝ_k'Ĝ_l)] + a_k'a_l/σ²
