@@ -250,8 +250,23 @@ class SpatialWeights:
     def align(self, ids: Iterable[Hashable], *, what: str = "data") -> SpatialWeights:
         """W with its rows and columns reordered to ``ids`` (the units of ``what``).
 
-        Raises :class:`~vagg.weights.errors.WeightsError` naming the ids that are in one and
-        not the other; nothing is dropped or added silently.
+        Parameters
+        ----------
+        ids : iterable of hashable
+            The units in the order wanted (e.g. the unit ids of a data set).
+        what : str
+            What ``ids`` are, for the error message ("data").
+
+        Returns
+        -------
+        SpatialWeights
+            ``self`` when the order already agrees, else the permuted matrix.
+
+        Raises
+        ------
+        WeightsError
+            Naming the ids that are in one and not the other, or repeated; nothing is dropped
+            or added silently.
         """
         wanted = list(ids)
         mine = pd.Index(list(self.ids))

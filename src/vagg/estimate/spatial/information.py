@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from ..errors import EstimationError
 from .design import project
@@ -61,18 +62,18 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
     k_lag = lik.k_lag
     _, xs = lik.parts(s)
     eye = np.eye(n)
-    w = d.w.matrix.toarray()
+    w = d.w.matrix
     u = np.full(n, 1.0 / np.sqrt(n)) if lik.drop_unit else None
     # error filter
     b = binv = hmat = None
     v = None
     if lik.has_error:
         assert lik.m is not None
-        m = lik.m.toarray()
+        m = lik.m
         lam = float(s[-1])
-        b = eye - lam * m
+        b = eye - lam * m.toarray()
         binv = np.linalg.inv(b)
-        hmat = m @ binv
+        hmat = np.asarray(m @ binv)
         if not lik.v_const:
             v = 1.0 - lam * np.asarray(lik.m.sum(axis=1)).ravel()
     mean = _systematic_part(lik, s, beta, b, binv, v)
@@ -80,9 +81,9 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
     if lik.interaction:
         assert lik.logdet_z is not None and d.z is not None
         a_list = lik.logdet_z.matrices(float(s[0]), float(s[1]))
-        groups = [([tt], 1.0, a_list[tt], [w, d.z[:, tt][:, None] * w]) for tt in range(t)]
+        groups = [([tt], 1.0, a_list[tt], [w, sp.diags_array(d.z[:, tt]) @ w]) for tt in range(t)]
     elif lik.has_lag:
-        groups = [(list(range(t)), lik.weight, eye - float(s[0]) * w, [w])]
+        groups = [(list(range(t)), lik.weight, eye - float(s[0]) * w.toarray(), [w])]
     else:
         groups = [(list(range(t)), lik.weight, eye, [])]
     a_vecs = np.zeros((k_lag, n, t))
@@ -94,9 +95,14 @@ def expected_information(lik: Likelihood, fit: Fit) -> Array:
         ainv = np.linalg.inv(a_mat) if lik.has_lag else eye
         ghat: list[Array] = []
         for lag in lag_mats:
-            g = lag @ ainv
+            g = np.asarray(lag @ ainv)  # sparse W times dense A⁻¹
             a_vecs[len(ghat)][:, periods] = g @ mean[:, periods]
-            ghat.append(b @ g @ binv if b is not None else g)
+            if b is not None:
+                assert lik.m is not None and binv is not None
+                bg = g - float(s[-1]) * np.asarray(lik.m @ g)
+                ghat.append(bg @ binv)
+            else:
+                ghat.append(g)
         for i, gi in enumerate(ghat):
             tr_g[i] += weight * _tr1(gi, u)
             for j, gj in enumerate(ghat):
