@@ -201,8 +201,23 @@ def queen_from_polygons(
     """Queen contiguity of your own polygons (a GeoDataFrame), through libpysal.
 
     libpysal's ``Queen.from_dataframe`` finds the units sharing at least one boundary point;
-    this wraps its result with the ids of ``id_column``. Islands (e.g. offshore units) make
-    row standardisation refuse, naming them; link them with :func:`from_edges` or by hand.
+    this wraps its result with the ids of ``id_column``.
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        One polygon per unit.
+    id_column : str
+        The column of unit ids.
+    standardize : {"row", None}
+        Row-standardise (default; islands such as offshore units are refused, named — link
+        them with :func:`from_edges`) or keep the binary matrix.
+    name : str
+        A description.
+
+    Returns
+    -------
+    SpatialWeights
     """
     from libpysal.weights import Queen
 

@@ -28,8 +28,18 @@ __all__ = ["from_frame", "from_libpysal", "from_sparse", "to_libpysal", "to_spar
 def from_libpysal(w: Any, *, name: str | None = None) -> SpatialWeights:
     """A :class:`SpatialWeights` from a libpysal ``W`` (its current transform, its id order).
 
-    The weights are taken as they are (binary, row-standardised, …); ids are ``w.id_order``.
-    Islands are kept (check with :attr:`SpatialWeights.islands`); the estimators refuse them.
+    Parameters
+    ----------
+    w : libpysal.weights.W
+        Any libpysal weights (``Queen``, ``Rook``, ``KNN``, ``DistanceBand``, a ``.gal`` file).
+    name : str, optional
+        A description (default: "libpysal <class>").
+
+    Returns
+    -------
+    SpatialWeights
+        The weights as they are (binary, row-standardised, …), ids ``w.id_order``. Islands
+        are kept (see :attr:`SpatialWeights.islands`); the estimators refuse them.
     """
     if not hasattr(w, "sparse") or not hasattr(w, "id_order"):
         raise WeightsError(f"from_libpysal: expected a libpysal.weights.W; got {type(w).__name__}")
@@ -41,10 +51,18 @@ def from_libpysal(w: Any, *, name: str | None = None) -> SpatialWeights:
 
 
 def to_libpysal(weights: SpatialWeights) -> libpysal.weights.W:
-    """A libpysal ``W`` with the same ids (``id_order``) and weights.
+    """A libpysal ``W`` with the same ids (``id_order``) and weights, e.g. for spreg or esda.
 
-    Rows with no neighbour become libpysal islands. The returned ``W`` keeps its transform
-    ``"O"`` (original): the weights are those of ``weights``, standardised or not.
+    Parameters
+    ----------
+    weights : SpatialWeights
+        The matrix to convert.
+
+    Returns
+    -------
+    libpysal.weights.W
+        Transform ``"O"`` (original): the weights are those of ``weights``, standardised or
+        not; rows without neighbours become libpysal islands.
     """
     from libpysal.weights import W
 
@@ -67,7 +85,20 @@ def from_sparse(
 ) -> SpatialWeights:
     """A :class:`SpatialWeights` from a scipy sparse matrix (or dense array) and its row ids.
 
-    The matrix is taken as given (no standardisation unless ``standardize="row"``).
+    Parameters
+    ----------
+    matrix : scipy sparse matrix or ndarray
+        The n × n weights, rows in the order of ``ids``.
+    ids : sequence of hashable
+        One id per row.
+    name : str
+        A description.
+    standardize : {None, "row"}
+        Keep the weights as given (default) or row-standardise them.
+
+    Returns
+    -------
+    SpatialWeights
     """
     if not sp.issparse(matrix) and not isinstance(matrix, np.ndarray):
         raise WeightsError(
@@ -77,7 +108,18 @@ def from_sparse(
 
 
 def to_sparse(weights: SpatialWeights) -> sp.csr_array:
-    """W as a scipy CSR array, rows and columns in the order of ``weights.ids``."""
+    """W as a scipy CSR array, rows and columns in the order of ``weights.ids``.
+
+    Parameters
+    ----------
+    weights : SpatialWeights
+        The matrix.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        A copy.
+    """
     return weights.to_sparse()
 
 
@@ -89,8 +131,23 @@ def from_frame(
 ) -> SpatialWeights:
     """A :class:`SpatialWeights` from a square DataFrame labelled by id on both axes.
 
-    The columns are reordered to the index; an index and columns that hold different ids
-    are an error.
+    Parameters
+    ----------
+    frame : DataFrame
+        w_ij in row i, column j; the columns are reordered to the index.
+    name : str
+        A description.
+    standardize : {None, "row"}
+        Keep the weights (default) or row-standardise them.
+
+    Returns
+    -------
+    SpatialWeights
+
+    Raises
+    ------
+    WeightsError
+        When the index and the columns hold different ids, or weights are not numeric.
     """
     if not isinstance(frame, pd.DataFrame):
         raise WeightsError(f"from_frame: expected a DataFrame; got {type(frame).__name__}")

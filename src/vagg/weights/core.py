@@ -303,7 +303,23 @@ class SpatialWeights:
         """The block of W among ``ids`` (in that order), re-row-standardised by default.
 
         Used for subsamples (the coastal provinces of paper 004: "the within-group block,
-        re-row-standardised"). Raises naming ids not in W, and islands the cut creates.
+        re-row-standardised", spec 004 §8).
+
+        Parameters
+        ----------
+        ids : iterable of hashable
+            The units to keep, in the order wanted.
+        standardize : {"row", None}
+            Row-standardise the block (default) or keep its weights.
+
+        Returns
+        -------
+        SpatialWeights
+
+        Raises
+        ------
+        WeightsError
+            Naming ids not in W, or the islands the cut creates (when standardising).
         """
         wanted = list(ids)
         unknown = [u for u in wanted if u not in set(self.ids)]
@@ -329,10 +345,18 @@ class SpatialWeights:
 
     # -- linear algebra ----------------------------------------------------------------------
     def lag(self, values: Any) -> Any:
-        """The spatial lag W·x.
+        """The spatial lag (W·x)_i = Σ_j w_ij x_j.
 
-        ``values`` is a pandas Series indexed by the ids (aligned by id, any order) or an
-        array whose first axis follows the row order. A Series in gives a Series out.
+        Parameters
+        ----------
+        values : Series or array-like
+            A pandas Series indexed by the ids (aligned by id, any order) or an array whose
+            first axis follows the row order.
+
+        Returns
+        -------
+        Series or ndarray
+            A Series indexed by the ids for a Series in, else an array.
         """
         if isinstance(values, pd.Series):
             missing = [u for u in self.ids if u not in values.index]

@@ -37,8 +37,24 @@ def distance_km(
 ) -> pd.DataFrame:
     """The n × n great-circle distances (km) between points given in decimal degrees.
 
-    ``points`` has one row per unit with latitude and longitude columns; the ids are
-    ``id_column`` (or the index). Returns a DataFrame labelled by id, zero diagonal.
+    d = 2R·asin(sqrt(sin²(Δφ/2) + cos φ1·cos φ2·sin²(Δλ/2))) (haversine; methods note §3.2),
+    through :func:`vagg.data.geography.great_circle_km`.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per unit with latitude and longitude columns.
+    id_column : str, optional
+        The ids (default: the index).
+    lat, lon : str
+        Column names of the coordinates (decimal degrees).
+    radius_km : float
+        Earth radius (6371.0088 km, IUGG mean radius).
+
+    Returns
+    -------
+    DataFrame
+        Labelled by id on both axes, zero diagonal.
     """
     for column in (lat, lon) + ((id_column,) if id_column else ()):
         if column not in points.columns:
@@ -142,8 +158,22 @@ def inverse_distance_provinces(
     """Inverse distance between the capitals of the 30 provinces, w_ij = d_ij^(−power).
 
     d_ij is :func:`vagg.data.geography.distance_matrix_km` (haversine, R = 6371.0088 km,
-    capitals' coordinates from GeoNames). ``provinces`` selects a subset (codes), whose
-    block is built from its own distances (and standardised among themselves).
+    capitals' coordinates from GeoNames); paper 004 Table 4 ("geographic distance").
+
+    Parameters
+    ----------
+    power : float
+        γ of d^(−γ) (1 or 2).
+    cutoff_km : float, optional
+        Pairs farther apart get weight 0.
+    provinces : iterable of str, optional
+        Codes of a subset, whose block is built and standardised among themselves.
+    standardize : {"row", None}
+        Row-standardise (default) or keep d^(−γ).
+
+    Returns
+    -------
+    SpatialWeights
     """
     table = geography.provinces()
     if provinces is not None:

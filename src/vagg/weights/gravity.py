@@ -177,8 +177,19 @@ def rd_personnel_flow(
 ) -> SpatialWeights:
     """WFP of paper 004: R&D-personnel flows RDL_ij = ln(L_i)·ln(w_j − w_i)·d_ij^(−2).
 
-    ``personnel`` is L_i (R&D personnel, e.g. full-time equivalents), ``wage`` the average
-    wage w_i (in yuan, so that wage gaps exceed 1). Other options as :func:`gravity_flow`.
+    Parameters
+    ----------
+    personnel : Series or mapping
+        L_i by unit id: R&D personnel (e.g. full-time equivalents; sample means for a fixed W).
+    wage : Series or mapping
+        The average wage w_i, in yuan (so that wage gaps exceed 1).
+    **options
+        As :func:`gravity_flow` (``distance``, ``power``, ``direction``, ``negative``,
+        ``standardize``).
+
+    Returns
+    -------
+    SpatialWeights
     """
     options.setdefault("name", "R&D personnel flow (WFP)")
     return gravity_flow(personnel, wage, **options)  # type: ignore[arg-type]
@@ -191,9 +202,18 @@ def rd_capital_flow(
 ) -> SpatialWeights:
     """WFC of paper 004: R&D-capital flows RDK_ij = ln(K_i)·ln(f_j − f_i)·d_ij^(−2).
 
-    ``capital`` is K_i (R&D capital stock or expenditure), ``capital_pull`` the pull factor
-    f_i (a return on capital or financial-development proxy). Other options as
-    :func:`gravity_flow`.
+    Parameters
+    ----------
+    capital : Series or mapping
+        K_i by unit id: R&D capital stock or expenditure.
+    capital_pull : Series or mapping
+        The pull factor f_i (a return on capital or a financial-development proxy).
+    **options
+        As :func:`gravity_flow`.
+
+    Returns
+    -------
+    SpatialWeights
     """
     options.setdefault("name", "R&D capital flow (WFC)")
     return gravity_flow(capital, capital_pull, **options)  # type: ignore[arg-type]
