@@ -108,3 +108,30 @@ def test_reference_file_is_spregs_current_output(columbus, spreg_ref) -> None:
     ref = spreg_ref["columbus_sar"]
     np.testing.assert_allclose(np.ravel(fit.betas), list(ref["coef"].values()), rtol=1e-10)
     np.testing.assert_allclose(np.ravel(fit.std_err), list(ref["se"].values()), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["sem_rook", "sem_queen", "sar_rook", "sar_queen"])
+def test_spatial_beta_convergence_of_us_incomes(name) -> None:  # type: ignore[no-untyped-def]
+    """Methods note §7.4: Rey–Montouri style regressions, 48 states, 1929→1994."""
+    libpysal = pytest.importorskip("libpysal")
+    import pandas as pd
+    from conftest import reference
+    from libpysal import examples
+
+    import vagg.weights as vw
+
+    ref = reference("spatial_usincome_convergence.json")["models"][name]
+    model, kind = name.split("_")
+    incomes = pd.read_csv(examples.get_path("usjoin.csv"))
+    incomes["g"] = np.log(incomes["1994"] / incomes["1929"]) / 65
+    incomes["ln0"] = np.log(incomes["1929"])
+    builder = libpysal.weights.Queen if kind == "queen" else libpysal.weights.Rook
+    lw = builder.from_shapefile(examples.get_path("us48.shp"), idVariable="STATE_NAME")
+    w = vw.from_libpysal(lw).row_standardize()
+    res = spatial("g ~ ln0", incomes, w, model=model, unit="Name")
+    for term, value in ref["coef"].items():
+        # printed to 7 decimals (slopes) and 5 decimals (ρ, λ)
+        assert res.params[term] == pytest.approx(value, abs=1e-7 if term == "ln0" else 1e-5), term
+    for term, value in ref.get("se", {}).items():
+        assert res.bse[term] == pytest.approx(value, abs=1e-5), term
+    assert res.loglik == pytest.approx(ref["loglik"], abs=5e-4)
