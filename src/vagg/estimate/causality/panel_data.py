@@ -76,7 +76,8 @@ def balanced_matrices(data: Any, y: str, x: str, panel: tuple[str, str]) -> Pane
         for c in short[:MAX_SHOWN]:
             have = times[codes == c]
             missing = np.setdiff1d(periods, have)
-            examples.append(f"{uniques[c]!r} lacks {', '.join(str(v) for v in missing[:3])}")
+            lacks = ", ".join(str(v) for v in missing[:3])
+            examples.append(f"{uniques.tolist()[c]!r} lacks {lacks}")
         raise EstimationError(
             f"granger_dh: the panel is unbalanced: {len(short)} of {n_units} units are not "
             f"observed in all {n_periods} periods {periods[0]}–{periods[-1]} "
@@ -87,7 +88,7 @@ def balanced_matrices(data: Any, y: str, x: str, panel: tuple[str, str]) -> Pane
     col = times - periods[0]
     y_mat[codes, col] = frame[y].to_numpy(dtype=float)
     x_mat[codes, col] = frame[x].to_numpy(dtype=float)
-    return PanelMatrices(y_mat, x_mat, list(uniques), periods, len(frame))
+    return PanelMatrices(y_mat, x_mat, uniques.tolist(), periods, len(frame))
 
 
 def design(

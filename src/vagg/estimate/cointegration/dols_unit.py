@@ -120,7 +120,11 @@ def dols_unit(
     z = np.column_stack([x[keep], det, block])
     all_names = [*names, *det_names, *block_names]
     check_collinear(
-        np.column_stack([det, x[keep], block]), [*det_names, *names, *block_names], "dols", unit
+        np.column_stack([det, x[keep], block]),
+        [*det_names, *names, *block_names],
+        "dols",
+        unit,
+        det.shape[1],
     )
     yk = y[keep]
     zz = z.T @ z

@@ -129,9 +129,10 @@ def fmols_unit(
             f"fmols: unit {unit!r} has {t_obs} periods; FM-OLS with {nvar} coefficients needs "
             f"at least {nvar + 2} (T too short)"
         )
-    check_collinear(np.column_stack([det, x]), [*det_names, *names], "fmols", unit)
+    n_det = det.shape[1]
+    check_collinear(np.column_stack([det, x]), [*det_names, *names], "fmols", unit, n_det)
     z_full = np.column_stack([x, det])
-    check_collinear(np.column_stack([det, x])[1:], [*det_names, *names], "fmols", unit)
+    check_collinear(np.column_stack([det, x])[1:], [*det_names, *names], "fmols", unit, n_det)
     ols = np.linalg.lstsq(z_full, y, rcond=None)[0]
     u = y - z_full @ ols
     if det.shape[1] > 1:

@@ -129,7 +129,7 @@ def unit_series(
     if demean_time:
         y_all, x_all = _demean_by_time(y_all, x_all, times_col)
     codes, uniques = pd.factorize(units_col, sort=False)
-    units = list(uniques)
+    units = list(np.asarray(uniques).tolist())
     out_y: dict[Any, np.ndarray] = {}
     out_x: dict[Any, np.ndarray] = {}
     out_t: dict[Any, np.ndarray] = {}

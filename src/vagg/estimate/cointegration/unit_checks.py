@@ -33,30 +33,35 @@ def trend_matrix(nobs: int, trend: str) -> tuple[np.ndarray, list[str]]:
     raise EstimationError(f"trend={trend!r}; use 'c' (unit intercepts) or 'ct' (and trends)")
 
 
-def check_collinear(z: np.ndarray, names: list[str], where: str, unit: object) -> None:
+def check_collinear(
+    z: np.ndarray, names: list[str], where: str, unit: object, n_det: int = 0
+) -> None:
     """Raise when a column of ``z`` is a linear combination of the columns before it.
 
-    ``z``'s columns are checked in order, so put the deterministic terms first: a regressor
-    that is constant within the unit is then reported as collinear with its intercept.
+    The first ``n_det`` columns are the deterministic terms: every other column is first
+    checked against them alone (a regressor constant within the unit is reported as
+    collinear with its intercept), then the columns are checked in order.
     """
     gram = z.T @ z
-    keep: list[int] = []
-    for j in range(z.shape[1]):
+
+    def left_over(j: int, keep: list[int]) -> float:
+        if not keep:
+            return float(gram[j, j])
+        b = gram[keep, j]
+        return float(gram[j, j] - b @ np.linalg.lstsq(gram[np.ix_(keep, keep)], b, rcond=None)[0])
+
+    det = list(range(n_det))
+    candidates = [(j, det) for j in range(n_det, z.shape[1])]
+    candidates += [(j, list(range(j))) for j in range(z.shape[1])]
+    for j, keep in candidates:
         own = gram[j, j]
-        if keep:
-            sub = gram[np.ix_(keep, keep)]
-            b = gram[keep, j]
-            left = own - b @ np.linalg.lstsq(sub, b, rcond=None)[0]
-        else:
-            left = own
-        if own <= 0 or left <= COLLINEAR_TOL * own:
+        if own <= 0 or left_over(j, keep) <= COLLINEAR_TOL * own:
             others = [names[i] for i in keep]
             with_what = f"a combination of {others}" if others else "zero throughout"
             raise EstimationError(
                 f"{where}: regressor {names[j]!r} is {with_what} in unit {unit!r} (collinear "
                 "regressors); drop or redefine it, or drop the unit"
             )
-        keep.append(j)
 
 
 def check_long_run(

@@ -46,7 +46,7 @@ from ..formula import control_terms, formula_text, parse_formula
 from ..results import NotAvailable, Result, SampleAccounting, Stat
 from ..sample import estimation_sample
 from .growth import GrowthFrame, growth_frame, merge_accounting
-from .speed import ratio_with_se, speed_with_se
+from .speed import SPEED_TOL, ratio_with_se, speed_with_se
 
 __all__ = ["Convergence", "convergence"]
 
@@ -166,6 +166,7 @@ def convergence(
     effects: Literal["unit", "twoways"] = "unit",
     annualize: bool = True,
     vcov: str | Mapping[str, Any] | None = None,
+    ssc: str | Mapping[str, Any] | None = None,
     fmols_options: Mapping[str, Any] | None = None,
     w: Any = None,
 ) -> Convergence:
@@ -198,6 +199,9 @@ def convergence(
         Divide the log growth by ``T`` (the default, as paper 004 and Barro–Sala-i-Martin).
     vcov : str or dict, optional
         ``feols``'s ``vcov=`` for ``"ols"`` and ``"fe"`` (defaults: iid; CRV1 by unit).
+    ssc : str or dict, optional
+        ``feols``'s small-sample convention (default ``"stata"``, reghdfe's; ``"fixest"``
+        gives pyfixest's and fixest's numbers).
     fmols_options : dict, optional
         Keyword arguments of :func:`vagg.fmols` (kernel, bandwidth, demean_time, …).
     w : object, optional
@@ -229,6 +233,8 @@ def convergence(
         raise EstimationError("convergence: w= is used by method='sac' only")
     if effects not in ("unit", "twoways"):
         raise EstimationError(f"convergence: effects={effects!r}; use 'unit' or 'twoways'")
+    if ssc is not None and method == "fmols":
+        raise EstimationError("convergence: ssc= is used by method='ols' and 'fe' only")
     if fmols_options is not None and method != "fmols":
         raise EstimationError("convergence: fmols_options= is used by method='fmols' only")
     if isinstance(panel, str) or len(panel) != 2:
@@ -270,7 +276,7 @@ def convergence(
             gf, formula, (unit_col, time_col), fmols_options, interaction
         )
     else:
-        result, inter_values = _fit_feols(gf, formula, (unit_col, time_col), vcov, interaction)
+        result, inter_values = _fit_feols(gf, formula, (unit_col, time_col), vcov, ssc, interaction)
     out = _implied(result, gf, method, kind, int(t_horizon), annualize, interaction, inter_values)
     out.diagnostics["seconds"] = _time.perf_counter() - started
     return out
@@ -289,10 +295,11 @@ def _fit_feols(
     formula: str,
     panel: tuple[str, str],
     vcov: Any,
+    ssc: Any,
     interaction: str | None,
 ) -> tuple[Result, np.ndarray | None]:
     sample = estimation_sample(formula, gf.frame, vcov=vcov, panel=panel)
-    result = fit_sample(sample)
+    result = fit_sample(sample, ssc=ssc)
     passed = np.ones(len(gf.frame), dtype=bool)
     dropped = merge_accounting(gf, passed, sample.dropped)
     result.sample = SampleAccounting(len(gf.frame), result.nobs, dropped)
@@ -362,7 +369,7 @@ def _implied(
     hl: Stat
     hl_se: Stat
     total = b * (horizon if annualize else 1.0)
-    if 1.0 + total <= 0:
+    if 1.0 + total <= SPEED_TOL:
         speed = speed_se = NotAvailable(f"1 + β = {1 + total:.4g} ≤ 0: λ = −ln(1 + β)/T undefined")
         hl = hl_se = NotAvailable("the speed is undefined")
     else:
@@ -412,7 +419,7 @@ def _implied(
         out.interaction_mean = m
         c = horizon if annualize else 1.0
         slope = b + a3 * m
-        if 1.0 + c * slope > 0:
+        if 1.0 + c * slope > SPEED_TOL:
             out.speed_at_mean = -math.log1p(c * slope) / horizon
             out.speed_derivative = -c * a3 / ((1.0 + c * slope) * horizon)
         else:

@@ -25,11 +25,16 @@ import numpy as np
 from ..errors import EstimationError
 
 __all__ = [
+    "SPEED_TOL",
     "convergence_speed",
     "half_life",
     "ratio_with_se",
     "speed_with_se",
 ]
+
+
+#: ``1 + β`` at or below this is treated as ≤ 0 (λ = −ln(1 + β)/T undefined or meaningless).
+SPEED_TOL = 1e-10
 
 
 def convergence_speed(beta: float, horizon: float, *, annualized: bool = True) -> float:
@@ -41,7 +46,7 @@ def convergence_speed(beta: float, horizon: float, *, annualized: bool = True) -
     if not horizon > 0:
         raise EstimationError(f"convergence_speed: horizon={horizon!r} must be positive")
     total = beta * horizon if annualized else beta
-    if not 1.0 + total > 0:
+    if not 1.0 + total > SPEED_TOL:
         raise EstimationError(
             f"convergence_speed: 1 + β = {1.0 + total:.4g} ≤ 0 (β = {total:.4g} over "
             f"{horizon:g} years); λ = −ln(1 + β)/T is undefined — the gaps more than close"
