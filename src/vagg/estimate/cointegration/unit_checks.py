@@ -38,9 +38,12 @@ def check_collinear(
 ) -> None:
     """Raise when a column of ``z`` is a linear combination of the columns before it.
 
-    The first ``n_det`` columns are the deterministic terms: every other column is first
-    checked against them alone (a regressor constant within the unit is reported as
-    collinear with its intercept), then the columns are checked in order.
+    The first ``n_det`` columns are the deterministic terms (the first being the intercept):
+    every other column is first checked against them alone (a regressor constant within the
+    unit is reported as collinear with its intercept), then the columns are checked in order.
+    A column is collinear when what is left of it after the projection is below
+    :data:`COLLINEAR_TOL` times its sum of squares around its mean (its raw sum of squares for
+    the deterministic terms).
     """
     gram = z.T @ z
 
@@ -53,9 +56,13 @@ def check_collinear(
     det = list(range(n_det))
     candidates = [(j, det) for j in range(n_det, z.shape[1])]
     candidates += [(j, list(range(j))) for j in range(z.shape[1])]
+    centred = ((z - z.mean(axis=0)) ** 2).sum(axis=0)
     for j, keep in candidates:
         own = gram[j, j]
-        if own <= 0 or left_over(j, keep) <= COLLINEAR_TOL * own:
+        # With an intercept among the deterministic terms, compare with the variation the
+        # column has around its mean: a level far from zero is not information.
+        scale = centred[j] if (n_det and j >= n_det) else own
+        if own <= 0 or left_over(j, keep) <= COLLINEAR_TOL * scale:
             others = [names[i] for i in keep]
             with_what = f"a combination of {others}" if others else "zero throughout"
             raise EstimationError(
