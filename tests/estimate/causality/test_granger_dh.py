@@ -226,3 +226,17 @@ def test_bad_block_length(grunfeld: pd.DataFrame) -> None:
 def test_unknown_column(grunfeld: pd.DataFrame) -> None:
     with pytest.raises(EstimationError, match=r"x column 'valu' is not in data"):
         vagg.granger_dh(grunfeld, "inv", "valu", PANEL)
+
+
+@pytest.mark.slow
+def test_bootstrap_on_worker_processes(grunfeld: pd.DataFrame) -> None:
+    """The draws pickle to worker processes and come back identical."""
+    from vagg.engine import Local
+
+    serial = vagg.granger_dh(grunfeld, "inv", "value", PANEL, bootstrap=100, seed=3)
+    with Local(2) as engine:
+        parallel = vagg.granger_dh(
+            grunfeld, "inv", "value", PANEL, bootstrap=100, seed=3, engine=engine
+        )
+    assert serial.bootstrap is not None and parallel.bootstrap is not None
+    np.testing.assert_array_equal(serial.bootstrap["draws"], parallel.bootstrap["draws"])

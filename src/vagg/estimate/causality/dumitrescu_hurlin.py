@@ -105,6 +105,7 @@ class GrangerDH:
 
     @property
     def null(self) -> str:
+        """The null hypothesis in words."""
         return f"{self.x} does not Granger-cause {self.y}"
 
     @property

@@ -14,7 +14,7 @@ rows into one consecutive time series per unit:
 * ``demean_time=True`` subtracts from the outcome and from every regressor (products and lags
   included, as evaluated) its cross-section mean of the period (Pedroni's common time
   dummies; ``xtpedroni`` does it by default); in an unbalanced panel the mean is over the
-  units observed in the period, and ``balanced=True`` makes the panel's balance a requirement.
+  units observed in the period.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class UnitSeries:
 
     @property
     def nobs(self) -> int:
+        """Rows used: the sum of the units' series lengths."""
         return int(sum(len(v) for v in self.y.values()))
 
 
@@ -75,7 +76,6 @@ def unit_series(
     *,
     where: str,
     demean_time: bool = False,
-    balanced: bool = False,
 ) -> UnitSeries:
     """Evaluate ``formula`` on ``data`` and split it into consecutive unit time series.
 
@@ -91,14 +91,12 @@ def unit_series(
         The estimator's name, for error messages.
     demean_time : bool
         Remove period means across units (module docstring).
-    balanced : bool
-        Require every unit to be observed in every period of the panel.
 
     Raises
     ------
     EstimationError
-        Fixed effects in the formula, duplicate keys, gaps within a unit, an unbalanced panel
-        when ``balanced``, and what ``feols`` raises for the formula and the columns.
+        Fixed effects in the formula, duplicate keys, gaps within a unit, and what ``feols``
+        raises for the formula and the columns.
     """
     unit_col, time_col = check_panel_arg(panel, where)
     frame = as_pandas(data)
@@ -133,7 +131,6 @@ def unit_series(
     out_y: dict[Any, np.ndarray] = {}
     out_x: dict[Any, np.ndarray] = {}
     out_t: dict[Any, np.ndarray] = {}
-    all_times = np.unique(frame[time_col].dropna().to_numpy(dtype=float).astype(np.int64))
     for c, unit in enumerate(units):
         pos = np.flatnonzero(codes == c)
         pos = pos[np.argsort(times_col[pos], kind="stable")]
@@ -148,14 +145,6 @@ def unit_series(
                 "the estimator needs consecutive periods within each unit — fill or trim them"
             )
         out_y[unit], out_x[unit], out_t[unit] = y_all[pos], x_all[pos], t
-    if balanced:
-        short = [u for u in units if len(out_t[u]) != len(all_times)]
-        if short:
-            raise EstimationError(
-                f"{where}: the panel is unbalanced: {len(short)} unit(s) lack some of the "
-                f"{len(all_times)} periods {all_times[0]}–{all_times[-1]} (e.g. "
-                f"{', '.join(repr(u) for u in short[:MAX_SHOWN])}); a balanced panel is required"
-            )
     return UnitSeries(
         units=units,
         y=out_y,

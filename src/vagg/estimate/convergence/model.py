@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..cointegration import fmols
-from ..cointegration.panel_sample import unit_series
+from ..cointegration.panel_sample import check_panel_arg, unit_series
 from ..errors import EstimationError
 from ..fixed_effects import fit_sample
 from ..formula import control_terms, formula_text, parse_formula
@@ -237,9 +237,7 @@ def convergence(
         raise EstimationError("convergence: ssc= is used by method='ols' and 'fe' only")
     if fmols_options is not None and method != "fmols":
         raise EstimationError("convergence: fmols_options= is used by method='fmols' only")
-    if isinstance(panel, str) or len(panel) != 2:
-        raise EstimationError("convergence: panel must be a pair of column names (unit, time)")
-    unit_col, time_col = str(panel[0]), str(panel[1])
+    unit_col, time_col = check_panel_arg(panel, "convergence")
     single = method == "ols"
     t_horizon = horizon
     if t_horizon is None and not single:
