@@ -49,7 +49,7 @@ from vagg.data.concordance import DEFAULT_SIGMA_CAP
 from vagg.data.errors import SchemaError
 from vagg.data.schemas import check_unique_key
 from vagg.measures.customs_cells import CELL_KEY
-from vagg.measures.quality_demand import demand_regression
+from vagg.measures.quality_demand import demand_regression, fixed_effect_codes
 from vagg.measures.value_added import as_lazy, require
 
 __all__ = [
@@ -86,9 +86,10 @@ class KSWQuality:
     Attributes
     ----------
     quality : pandas.DataFrame or polars.DataFrame
-        One row per cell kept: the key columns, ``hs4``, ``value_usd``, ``sigma`` (capped),
-        ``ln_p``, ``ln_q``, ``ln_gdp`` (with the control), ``price_iv`` (IV method),
-        ``residual`` (ε̂), ``quality`` (ln λ̂, eq. 19) and ``rqua`` (eq. 20, in [0, 1]).
+        One row per cell kept, in the order of the input: the key columns, ``hs4``,
+        ``value_usd``, ``sigma`` (capped), ``ln_p``, ``ln_q``, ``ln_gdp`` (with the control),
+        ``price_iv`` (IV method), ``residual`` (ε̂), ``quality`` (ln λ̂, eq. 19) and ``rqua``
+        (eq. 20, in [0, 1]).
     regression : vagg.estimate.results.Result
         The demand regression (eq. 18); for the IV the coefficient on ``ln_p`` is −σ̂.
     n_input : int
@@ -194,7 +195,7 @@ def attach_sigma(
     require(lf, "cells", ["hs6"])
     out = (
         lf.with_columns(pl.col("hs6").cast(pl.String).str.slice(0, 3).alias("hs3"))
-        .join(table.lazy(), on="hs3", how="left")
+        .join(table.lazy(), on="hs3", how="left", maintain_order="left")
         .collect()
     )
     return out.to_pandas() if isinstance(cells, pd.DataFrame) else out
@@ -299,21 +300,6 @@ def aggregate_quality(
     return out.to_pandas() if isinstance(quality, pd.DataFrame) else out
 
 
-def _codes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Integer codes of the combinations of ``columns`` (mixed-radix; not necessarily
-    contiguous, the demeaner compacts them). Text is coded through a categorical cast."""
-    code = np.zeros(frame.height, dtype=np.int64)
-    for column in columns:
-        series = frame[column]
-        if series.dtype.is_integer():
-            coded = series.cast(pl.Int64) - series.min()
-        else:
-            coded = series.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64)
-        part = coded.to_numpy()
-        code = code * (int(part.max()) + 1 if len(part) else 1) + part
-    return code
-
-
 def _province_gdp(
     frame: pl.DataFrame, province_gdp: Any, gdp_column: str
 ) -> tuple[pl.DataFrame, str]:
@@ -348,7 +334,11 @@ def _province_gdp(
             "cells", "city_code", "needs city_code or province_code for the provincial GDP"
         )
     joined = frame.with_columns(province.alias("_province")).join(
-        table, left_on=["_province", "year"], right_on=["province_code", "year"], how="left"
+        table,
+        left_on=["_province", "year"],
+        right_on=["province_code", "year"],
+        how="left",
+        maintain_order="left",
     )
     absent = joined.filter(pl.col("_gdp").is_null()).select("_province", "year").unique()
     if absent.height:
@@ -452,6 +442,7 @@ def ksw_quality(
     frame = lf.select([*need, *extra]).collect()
     frame = frame.with_columns(pl.col("hs6").cast(pl.String), pl.col("year").cast(pl.Int64))
     check_unique_key(frame, "cells", key)
+    frame = frame.with_row_index("_row")
     n_input = frame.height
     excluded = dict.fromkeys(QUALITY_EXCLUSIONS, 0)
 
@@ -461,12 +452,14 @@ def ksw_quality(
     excluded["nonpositive_value_or_quantity"] = n_input - kept.height
 
     table, capped = _sigma_table(sigma, sigma_cap)
-    kept = kept.with_columns(pl.col("hs6").str.slice(0, 3).alias("hs3")).join(
-        table, on="hs3", how="left"
+    kept = (
+        kept.with_columns(pl.col("hs6").str.slice(0, 3).alias("hs3"))
+        .join(table, on="hs3", how="left", maintain_order="left")
+        .drop("hs3")
     )
     no_sigma = kept.filter(pl.col("sigma").is_null())
     if no_sigma.height:
-        lines = sorted(set(no_sigma["hs3"].to_list()))
+        lines = sorted(set(no_sigma["hs6"].str.slice(0, 3).to_list()))
         if missing_sigma == "error":
             raise SchemaError(
                 "sigma",
@@ -496,7 +489,10 @@ def ksw_quality(
         fit = demand_regression(
             y.to_numpy(),
             {c: frame_[c].to_numpy() for c in exog_names},
-            [_codes(frame_, product_cols), _codes(frame_, ["partner", "year"])],
+            [
+                fixed_effect_codes(frame_, product_cols),
+                fixed_effect_codes(frame_, ["partner", "year"]),
+            ],
             fe_names=fe_names,
             depvar="ln_q + sigma*ln_p",
         )
@@ -529,7 +525,7 @@ def ksw_quality(
         fit = demand_regression(
             kept["ln_q"].to_numpy(),
             {c: kept[c].to_numpy() for c in exog_names},
-            [_codes(kept, product_cols), _codes(kept, ["partner", "year"])],
+            [fixed_effect_codes(kept, c) for c in (product_cols, ["partner", "year"])],
             endog={"ln_p": kept["ln_p"].to_numpy()},
             instruments={"price_iv": kept["price_iv"].to_numpy()},
             fe_names=fe_names,
@@ -567,7 +563,9 @@ def ksw_quality(
     columns += ["hs4", "value_usd", "sigma", "ln_p", "ln_q", *exog_names]
     columns += ["price_iv"] if "price_iv" in kept.columns else []
     columns += ["residual", "quality", "rqua"]
-    out = kept.select(columns).sort(key)
+    if imposed is not None:  # back to the order of the input
+        kept = kept.sort("_row")
+    out = kept.select(columns)
     result = KSWQuality(
         quality=out.to_pandas() if isinstance(cells, pd.DataFrame) else out,
         regression=fit.result,

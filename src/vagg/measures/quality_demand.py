@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from vagg.errors import VaggError
 
-__all__ = ["DemandFit", "demand_regression"]
+__all__ = ["DemandFit", "demand_regression", "fixed_effect_codes"]
 
 
 @dataclass
@@ -243,3 +244,33 @@ def demand_regression(
         absorbed_rank=demeaned.absorbed_rank,
         timings={"demean": t_demean, "total": time.perf_counter() - started},
     )
+
+
+def fixed_effect_codes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Integer codes of the combinations of ``columns``, for :func:`demand_regression`.
+
+    Mixed-radix codes (not necessarily contiguous; the demeaner compacts them); text is coded
+    through a categorical cast, integers by their offset from the minimum.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The data.
+    columns : sequence of str
+        Columns whose combinations define the fixed effect (e.g. ``["partner", "year"]``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Int64 codes, one per row.
+    """
+    code = np.zeros(frame.height, dtype=np.int64)
+    for column in columns:
+        series = frame[column]
+        if series.dtype.is_integer():
+            coded = series.cast(pl.Int64) - series.min()
+        else:
+            coded = series.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64)
+        part = coded.to_numpy()
+        code = code * (int(part.max()) + 1 if len(part) else 1) + part
+    return code
