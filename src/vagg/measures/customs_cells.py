@@ -21,17 +21,12 @@ silently. The steps follow paper 001 §"数据来源" and trade_measures.md §3.
 7. products with fewer than ``min_product_cells`` cells out (the paper drops "products with
    fewer than 100 observations"); optional trimming of unit values within HS6-year.
 
-**HS vintages.** China Customs switched nomenclature with the WCO revisions: HS 1996 until
-2001, HS 2002 in 2002–2006, HS 2007 in 2007–2011, HS 2012 in 2012–2016, HS 2017 in 2017–2021
-and HS 2022 from 2022 (:data:`CHINA_HS_VINTAGES`). The real UN correlation tables
-(HS 2007/2012 → HS 2002) are not shipped with vagg and are not among the public reference
-files vagg reads (those are the UN HS2002/HS2007 → BEC tables and the BGW elasticities), so
-the conversion runs against a concordance the user supplies, in the documented layout of
-:func:`hs_concordance` (the UN "HS 2007 to HS 2002 Correlation and conversion tables" read into
-a frame fit it directly). Lines of vintages other than 2002 without a concordance are counted
-as ``hs_not_in_concordance``. The set of valid HS 2002 codes can be taken from the real UN HS
-2002 → BEC table (``read_hs_bec(...)["hs6"]``) and passed as ``hs2002_codes``, so that a line
-already in HS 2002 whose code does not exist in that nomenclature is caught too.
+**HS vintages** (:mod:`vagg.measures.hs_vintage`): every line is converted to HS 2002 with
+China Customs' calendar of revisions and a concordance the user supplies (the real UN HS 2007 /
+HS 2012 → HS 2002 correlation tables are not among the public files vagg reads and are not
+shipped); without one, only lines already in HS 2002 are used and the others are counted as
+``hs_not_in_concordance``. The valid HS 2002 codes can be taken from the real UN HS 2002 → BEC
+table (``read_hs_bec(...)["hs6"]``) and passed as ``hs2002_codes``.
 
 Written here rather than taken from a library: no Python package converts Chinese customs
 lines between HS vintages and to KSW cells; the R package ``concordance`` does the code

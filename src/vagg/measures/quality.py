@@ -100,6 +100,8 @@ class KSWQuality:
         HS 3-digit lines of the σ table raised to the lower cap and lowered to the upper cap.
     options : dict
         The conventions applied.
+    timings : dict of str to float
+        Seconds spent preparing the cells, in the regression and normalising.
     """
 
     quality: Any
