@@ -48,6 +48,9 @@ _API: dict[str, str] = {
     "read_table": "vagg.data.io",
     "write_table": "vagg.data.io",
     "read_dataset": "vagg.data.io",
+    "customs_cells": "vagg.measures.customs_cells",
+    "ksw_quality": "vagg.measures.quality",
+    "melitz_polanec": "vagg.measures.decomposition",
 }
 _SUBMODULES = ("data", "estimate", "report", "engine")
 

@@ -79,6 +79,20 @@ def test_exact_equals_alternating_equals_dummy_regression(weights: str | None) -
         np.testing.assert_allclose(iterative[:, j], ref, atol=1e-10, rtol=0)
 
 
+@pytest.mark.parametrize("share", [0.0, 2.0])  # 0: dense BLAS path always; 2: sparse always
+def test_dense_and_sparse_cross_products_agree(
+    monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    from vagg.estimate.linear import demean as module
+
+    monkeypatch.setattr(module, "DENSE_CROSS_SHARE", share)
+    df = small_panel(seed=13)
+    fes = ["firm", "industry", "year"]
+    res = demean(df[["y"]].to_numpy(), codes(df, fes), df["w"].to_numpy(), method="exact")
+    ref = dummy_residuals(df, "y", fes, "w")
+    np.testing.assert_allclose(res.values[:, 0], ref, atol=1e-10, rtol=0)
+
+
 def test_absorbed_rank_is_rank_of_dummy_matrix() -> None:
     df = small_panel(seed=3)
     fes = ["firm", "industry", "year"]

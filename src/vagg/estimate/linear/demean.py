@@ -51,7 +51,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.linalg import lapack, solve_triangular
+from scipy.linalg import blas, lapack, solve_triangular
 
 from vagg.estimate.errors import EstimationError
 
@@ -73,6 +73,10 @@ DemeanMethod = Literal["auto", "exact", "alternating", "within"]
 MAX_SMALL_LEVELS = 5000
 #: Pivots below this (on the unit-diagonal scaled system) mark redundant levels.
 RANK_TOL = 1e-10
+#: ``A'N_B⁻¹A`` is formed with dense BLAS when ``A`` has at least this share of non-zeros ...
+DENSE_CROSS_SHARE = 0.02
+#: ... and at most this many entries (8 bytes each)
+DENSE_CROSS_MAX_ENTRIES = 50_000_000
 
 
 @dataclass
@@ -151,6 +155,24 @@ def _check_weights(weights: np.ndarray | None, n: int) -> np.ndarray | None:
     if w.shape != (n,) or not np.all(w > 0):
         raise EstimationError("demean: weights must be positive, one per row")
     return w
+
+
+def _cross_gram(cross: sp.csr_matrix, totals: np.ndarray) -> np.ndarray:
+    """``A'N_B⁻¹A`` as a dense ``L × L`` array.
+
+    When ``A`` (large-effect levels × small-effect levels) is dense enough — e.g. 5,000
+    products × 3,000 destination-years of customs data, where most pairs occur — one symmetric
+    rank-k update in BLAS (``dsyrk`` on ``N_B^{-1/2}A``) costs about a second, against tens of
+    seconds for the sparse product; sparse ``A`` (firms × industries) keeps the sparse product.
+    """
+    n_large, n_small = cross.shape
+    entries = n_large * n_small
+    if 0 < entries <= DENSE_CROSS_MAX_ENTRIES and cross.nnz >= DENSE_CROSS_SHARE * entries:
+        dense = cross.toarray()
+        dense /= np.sqrt(totals)[:, None]
+        upper = blas.dsyrk(1.0, dense.T, trans=0)  # (A')(A')' = A'A; dense.T is F-ordered
+        return np.triu(upper) + np.triu(upper, 1).T
+    return (cross.T @ sp.diags(1 / totals) @ cross).toarray()
 
 
 class _PsdSolver:
@@ -247,7 +269,9 @@ class PreparedDemeaner:
         self.method = "within" if len(effects) == 1 else "exact"
         self._order: np.ndarray | None = None
         if n > 1 and np.any(codes[1:] < codes[:-1]):
-            self._order = np.argsort(codes, kind="stable")
+            # stable order of compact codes; numpy radix-sorts 16-bit keys (3× faster at 10⁷ rows)
+            keys = codes.astype(np.uint16) if levels[large] <= 1 << 16 else codes
+            self._order = np.argsort(keys, kind="stable")
             effects = [(c[self._order], g) for c, g in effects]
             weights = None if weights is None else weights[self._order]
             codes = effects[large][0]
@@ -283,7 +307,7 @@ class PreparedDemeaner:
         group_cell = sp.csr_matrix((w, (codes, cells)), shape=(len(self._counts), n_cells))
         self._cross = sp.csr_matrix(group_cell @ self._cell_levels)  # A = B'WS  (G × L)
         sws = self._cell_levels_t @ sp.diags(cell_weight) @ self._cell_levels
-        system = (sws - self._cross.T @ sp.diags(1 / self._totals) @ self._cross).toarray()
+        system = sws.toarray() - _cross_gram(self._cross, self._totals)
         self._solver = _PsdSolver((system + system.T) / 2)
         self.absorbed_rank += self._solver.rank
 
