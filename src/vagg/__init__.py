@@ -38,6 +38,11 @@ _API: dict[str, str] = {
     "read_table": "vagg.data.io",
     "write_table": "vagg.data.io",
     "read_dataset": "vagg.data.io",
+    "read_oecd_iot": "vagg.data.oecd_io",
+    "digital_shifts": "vagg.data.oecd_io",
+    "bartik_vagg": "vagg.measures.shift_share",
+    "rotemberg_weights": "vagg.measures.rotemberg",
+    "shift_share_se": "vagg.estimate.shift_share",
 }
 _SUBMODULES = ("data", "estimate", "report", "engine")
 
