@@ -160,6 +160,13 @@ def test_partner_table() -> None:
     }
 
 
+def test_rows_of_other_categories_are_counted() -> None:
+    base = _long()
+    extra = pd.concat([base, base[base.category == "a"].assign(category="d")])
+    out = market_segmentation(extra, categories=CATS)
+    assert out.excluded == {"price rows of other categories (not used)": 4}
+
+
 def test_missing_category_is_counted() -> None:
     frame = _long().iloc[1:]  # 110100 lacks category a
     out = market_segmentation(frame, categories=CATS)

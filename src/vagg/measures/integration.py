@@ -65,8 +65,9 @@ def _price_matrix(
     city: str,
     categories: Sequence[str],
     columns: Mapping[str, str] | None,
-) -> pl.DataFrame:
-    """A long (city, year, category, index) table from the long or the wide layout."""
+) -> tuple[pl.DataFrame, int]:
+    """A long (city, year, category, index) table from the long or the wide layout, and the
+    number of long rows of categories not used."""
     frame = as_polars(prices, "prices")
     require(frame, "prices", [city, "year"])
     frame = codes_as_text(frame, "prices", [city])
@@ -74,8 +75,10 @@ def _price_matrix(
     if {"category", "index"} <= set(frame.columns):
         long = frame.select(city, "year", pl.col("category").cast(pl.String), "index")
         long = require_numeric(long, "prices", ["index"])
-        long = long.filter(pl.col("category").is_in(list(categories)))
         unique_key(long, "prices", [city, "year", "category"])
+        n_all = long.height
+        long = long.filter(pl.col("category").is_in(list(categories)))
+        other = n_all - long.height
     else:
         names = dict(columns) if columns else {f"cpi_{c}": c for c in categories}
         require(frame, "prices", list(names))
@@ -83,8 +86,9 @@ def _price_matrix(
         wide = require_numeric(frame, "prices", list(names))
         long = wide.unpivot(index=[city, "year"], on=list(names), variable_name="category")
         long = long.rename({"value": "index"}).with_columns(pl.col("category").replace(names))
+        other = 0
     raise_if_rows(long, "prices", "index", pl.col("index") <= 0, "price indices must be positive")
-    return long.rename({city: "city_code"})
+    return long.rename({city: "city_code"}), other
 
 
 def _pairs(cities: list[str], partners: Any, province: Mapping[str, str] | None) -> np.ndarray:
@@ -168,7 +172,7 @@ def market_segmentation(
         raise SchemaError("market_segmentation", None, "demean must be 'good_year' or 'city'")
     if index_type not in ("chained", "level"):
         raise SchemaError("market_segmentation", None, "index_type must be 'chained' or 'level'")
-    long = _price_matrix(prices, city, categories, columns)
+    long, other = _price_matrix(prices, city, categories, columns)
     cats = list(categories)
     wide = long.pivot(on="category", index=["city_code", "year"], values="index")
     for cat in cats:
@@ -177,6 +181,8 @@ def market_segmentation(
     wide = wide.sort("city_code", "year")
     n_input = wide.height
     excluded: dict[str, int] = {}
+    if other:
+        excluded["price rows of other categories (not used)"] = other
     if index_type == "level":
         lagged = wide.with_columns(pl.col("year") + 1).rename({c: f"_prev_{c}" for c in cats})
         wide = wide.join(lagged, on=["city_code", "year"], how="left")

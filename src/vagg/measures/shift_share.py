@@ -15,8 +15,9 @@ Borusyak, Hull & Jaravel 2022) in :mod:`vagg.estimate.shift_share`.
 
 Conventions (spec 001 §8, with their defaults): the sector set S is the industrial sectors the
 census covers (every sector with 2004 output); the scale is ×100 (``scale=100``: Table 1 reports
-a mean of 0.574, which fits coefficients in percent — China's 2005 digital coefficients of
-manufacturing sectors are 0.3–2.7 per cent in the OECD tables); ``vagg_in`` is in million USD,
+a mean of 0.574, which fits coefficients in percent — China's digital coefficients of
+manufacturing industries are 0.2–2.7 per cent in 2005 and 0.06–0.8 per cent in 2015 in the OECD
+tables, 2021 edition); ``vagg_in`` is in million USD,
 unscaled, with ``log=True`` for its logarithm. Cities in the analysis sample without census
 output, and sectors without a shift, are an error by default or, when asked, excluded and
 counted (a sector is then dropped in every year and the city's shares renormalised over the
