@@ -5,6 +5,7 @@ forms of the split, the table's own accounting identities, and bad input."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -82,14 +83,28 @@ def test_digital_shifts_equal_hand_coefficients_from_the_csv(iot, year: int) -> 
         assert row["trade_digital_share"].item() == phi
 
 
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "oecd_iot2021_chn_cells.json"
+
+
 @needs_file
-def test_published_cells_of_2010(iot) -> None:
-    # read off the file: telecommunications (34) bought by computers (17), and 17's output
+def test_cells_recorded_in_the_reference_file(iot) -> None:
+    # cells read off the CSV (tests/reference/oecd_iot2021_chn_cells.json, with provenance)
+    cells = json.loads(REFERENCE.read_text(encoding="utf-8"))["cells"]
+    value = {(c["year"], c["row_code"], c["col_code"]): c["value"] for c in cells}
+    flows = iot.flows
+    for (year, row, col), expected in value.items():
+        got = flows.filter(
+            (pl.col("year") == year) & (pl.col("row_code") == row) & (pl.col("col_code") == col)
+        )["value"].item()
+        assert got == expected
     shifts = digital_shifts(iot, trade_split=0.0, years=[2010], sectors=["17"])
-    assert shifts["z_34"].item() == 2129.4
-    assert shifts["output"].item() == 771440.2
+    assert shifts["z_34"].item() == value[(2010, "34", "17")]
+    assert shifts["output"].item() == value[(2010, "OUTPUT", "17")]
     assert shifts["label"].item() == "D26"
-    assert shifts["a_34"].item() == pytest.approx(2129.4 / 771440.2, rel=1e-15)
+    a34 = value[(2010, "34", "17")] / value[(2010, "OUTPUT", "17")]
+    a35 = value[(2010, "35", "17")] / value[(2010, "OUTPUT", "17")]
+    assert shifts["virtual"].item() == pytest.approx(a34 + a35, rel=1e-14)
+    assert value[(2018, "OUTPUT", "45")] == 0.0  # households: no coefficient defined
 
 
 @needs_file
@@ -249,3 +264,13 @@ def test_identities_detect_a_domestic_table() -> None:
     residuals = iot_identities(pd.concat([frame, extra]), 2010)
     assert residuals["columns"] == pytest.approx(50.0 - (1.0 + 3.0 + 5.0))
     assert np.isfinite(residuals["rows"])
+
+
+def test_frame_with_float_years_and_numeric_codes() -> None:
+    frame = _small().assign(year=2010.0)
+    assert read_oecd_iot(frame).years == [2010]
+    with pytest.raises(ReferenceDataError, match=r"year.*whole years.*rows \[0\]"):
+        read_oecd_iot(frame.assign(year=[2010.5] + [2010.0] * (len(frame) - 1)))
+    with pytest.raises(ReferenceDataError, match=r"\['row_code'\] must be text"):
+        read_oecd_iot(frame.assign(row_code=1))
+    assert read_oecd_iot(pl.from_pandas(_small())).flows.height == len(_small())

@@ -178,19 +178,24 @@ def read_oecd_iot(
             )
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise ReferenceDataError(f"{label}: could not be read as CSV ({exc})") from None
-    elif isinstance(source, pd.DataFrame):
+    elif isinstance(source, pd.DataFrame | pl.DataFrame):
         label = name or "iot table"
-        frame = pl.from_pandas(source.reset_index(drop=True).astype(object).astype(str))
+        frame = source if isinstance(source, pl.DataFrame) else _from_pandas(source)
+        numeric_codes = [
+            c
+            for c in ("row_code", "col_code")
+            if c in frame.columns and frame[c].dtype.is_numeric()
+        ]
+        if numeric_codes:
+            raise ReferenceDataError(
+                f"{label}: column(s) {numeric_codes} must be text (codes such as '01' keep their "
+                "leading zeros)"
+            )
         frame = frame.with_columns(
-            pl.when(pl.col(c).is_in(["nan", "None", "<NA>"]))
-            .then(None)
-            .otherwise(pl.col(c))
-            .alias(c)
+            pl.col(c).cast(pl.String)
             for c in frame.columns
+            if c not in ("year", "value") and frame[c].dtype != pl.String
         )
-    elif isinstance(source, pl.DataFrame):
-        label = name or "iot table"
-        frame = source.with_columns(pl.all().cast(pl.String))
     else:
         raise ReferenceDataError(
             f"read_oecd_iot: source must be a file path or a DataFrame, got {type(source).__name__}"
@@ -205,6 +210,22 @@ def _rows_text(frame: pl.DataFrame, mask: pl.Expr | pl.Series, column: str) -> s
         f"{hits.height} row(s); first at rows {head['_row'].to_list()}, "
         f"values {head[column].to_list()}"
     )
+
+
+def _from_pandas(source: pd.DataFrame) -> pl.DataFrame:
+    """A polars copy; object columns (mixed numbers and text) become text, missing stays null."""
+    fixed = source.reset_index(drop=True).copy()
+    for column in fixed.columns:
+        if fixed[column].dtype == object:
+            fixed[column] = fixed[column].map(lambda v: None if pd.isna(v) else str(v))
+    return pl.from_pandas(fixed)
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column as stripped text, whatever its type (numbers read from a frame stay numbers)."""
+    if frame[column].dtype == pl.String:
+        return pl.col(column).str.strip_chars()
+    return pl.col(column).cast(pl.String)
 
 
 def _validate(frame: pl.DataFrame, label: str, country: str | None) -> pl.DataFrame:
@@ -226,11 +247,11 @@ def _validate(frame: pl.DataFrame, label: str, country: str | None) -> pl.DataFr
     if "row_description" not in frame.columns:
         frame = frame.with_columns(pl.lit("").alias("row_description"))
     frame = frame.select(
-        pl.col("year").str.strip_chars(),
+        _text(frame, "year"),
         pl.col("row_code").str.strip_chars(),
         pl.col("row_description").fill_null(""),
         pl.col("col_code").str.strip_chars(),
-        pl.col("value").str.strip_chars(),
+        _text(frame, "value"),
     )
     for column in _COLUMNS:
         if frame[column].null_count():
@@ -238,12 +259,13 @@ def _validate(frame: pl.DataFrame, label: str, country: str | None) -> pl.DataFr
                 f"{label}: column '{column}' has missing values "
                 f"({_rows_text(frame, pl.col(column).is_null(), column)})"
             )
-    year = frame["year"].cast(pl.Int64, strict=False)
-    if year.null_count():
-        bad = year.is_null()
+    number = frame["year"].cast(pl.Float64, strict=False)
+    whole = (number.is_not_null() & (number == number.round(0))).fill_null(False)
+    if not whole.all():
         raise ReferenceDataError(
-            f"{label}: column 'year' must hold whole years ({_rows_text(frame, bad, 'year')})"
+            f"{label}: column 'year' must hold whole years ({_rows_text(frame, ~whole, 'year')})"
         )
+    year = number.cast(pl.Int64)
     value = frame["value"].cast(pl.Float64, strict=False)
     if value.null_count():
         raise ReferenceDataError(
