@@ -149,6 +149,16 @@ def test_partners_within_province() -> None:
     assert out.excluded["city-year without partners (mseg null)"] == 3
 
 
+def test_province_map_must_cover_the_cities() -> None:
+    with pytest.raises(SchemaError, match=r"cities without a province.*130100"):
+        market_segmentation(
+            _long(),
+            categories=CATS,
+            partners="province",
+            province={"110100": "11", "120100": "12", "140100": "14"},
+        )
+
+
 def test_partner_table() -> None:
     pairs = pd.DataFrame({"city_a": ["110100", "120100"], "city_b": ["120100", "130100"]})
     out = market_segmentation(_long(), categories=CATS, partners=pairs)

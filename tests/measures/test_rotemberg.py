@@ -139,3 +139,10 @@ def test_missing_column_is_named() -> None:
     data, shares, shifts = _design(9)
     with pytest.raises(SchemaError, match=r"table 'data', column 'nope'"):
         rotemberg_weights(data, shares, shifts, outcome="nope")
+
+
+def test_non_positive_weights_are_an_error() -> None:
+    data, shares, shifts = _design(10)
+    data.loc[4, "w"] = 0.0
+    with pytest.raises(SchemaError, match=r"column 'w'.*positive.*rows \[4\]"):
+        rotemberg_weights(data, shares, shifts, outcome="y", weights="w")

@@ -97,7 +97,17 @@ def _pairs(cities: list[str], partners: Any, province: Mapping[str, str] | None)
     if isinstance(partners, str) and partners == "all":
         mat = np.ones((n, n), dtype=bool)
     elif isinstance(partners, str) and partners == "province":
-        prov = [province[c] if province else c[:2] for c in cities]
+        if province is not None:
+            unknown = sorted(set(cities) - set(province))
+            if unknown:
+                raise SchemaError(
+                    "province",
+                    None,
+                    "cities without a province",
+                    n_bad=len(unknown),
+                    examples=unknown,
+                )
+        prov = [province[c] if province is not None else c[:2] for c in cities]
         mat = np.equal.outer(prov, prov)
     elif hasattr(partners, "columns"):
         table = codes_as_text(as_polars(partners, "partners"), "partners", ["city_a", "city_b"])

@@ -215,6 +215,9 @@ def rotemberg_weights(
     y = frame[outcome].cast(pl.Float64).to_numpy()
     x = bartik if endog is None else frame[endog].cast(pl.Float64).to_numpy()
     w = np.ones(len(y)) if weights is None else frame[weights].cast(pl.Float64).to_numpy()
+    if weights is not None and (w <= 0).any():
+        bad = np.flatnonzero(w <= 0)[:5].tolist()
+        raise SchemaError("data", weights, f"weights must be positive (rows {bad})")
     ctrl = (
         np.column_stack([frame[c].cast(pl.Float64).to_numpy() for c in controls])
         if controls
