@@ -51,6 +51,11 @@ _API: dict[str, str] = {
     "customs_cells": "vagg.measures.customs_cells",
     "ksw_quality": "vagg.measures.quality",
     "melitz_polanec": "vagg.measures.decomposition",
+    "read_oecd_iot": "vagg.data.oecd_io",
+    "digital_shifts": "vagg.data.oecd_io",
+    "bartik_vagg": "vagg.measures.shift_share",
+    "rotemberg_weights": "vagg.measures.rotemberg",
+    "shift_share_se": "vagg.estimate.shift_share",
 }
 _SUBMODULES = ("data", "estimate", "report", "engine")
 
