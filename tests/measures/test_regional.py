@@ -18,6 +18,7 @@ from vagg.data.errors import SchemaError
 from vagg.errors import VaggError
 from vagg.measures.regional import (
     COASTAL_SPLITS,
+    average_schooling,
     chain_index,
     coastal_split,
     real_gdp,
@@ -103,7 +104,21 @@ def test_real_gdp_recovers_generated_path(province_economy: dict) -> None:
     assert spread["r"].max() < 1e-12  # re-basing multiplies a province's path by a constant
 
 
+def test_average_schooling_by_hand() -> None:
+    counts = pd.DataFrame({"province_code": ["11"], "year": [2010], "no_schooling": [10.0],
+                           "primary": [20.0], "junior_secondary": [30.0],
+                           "senior_secondary": [25.0], "tertiary": [15.0]})  # fmt: skip
+    # (0·10 + 6·20 + 9·30 + 12·25 + 16·15) / 100 = 9.3
+    assert average_schooling(counts)["schooling_years"].item() == pytest.approx(9.3)
+
+
 # --- bad inputs: one test per error case
+
+
+def test_error_schooling_without_population() -> None:
+    counts = pd.DataFrame({"province_code": ["11"], "year": [2010], "primary": [0.0]})
+    with pytest.raises(SchemaError, match=r"table 'schooling'.*no population.*\('11', 2010\)"):
+        average_schooling(counts, {"primary": 6.0})
 
 
 def test_error_exchange_rate_missing() -> None:

@@ -18,7 +18,8 @@ Paper 002 (export resilience; spec 002 §1.3):
 Paper 004 (Internet and sophistication; §(二)4):
     urban  urban population / total population = urbanisation_rate / 100
     gov    government expenditure / GDP
-    lab    average years of schooling
+    lab    average years of schooling (:func:`average_schooling` computes it from the
+           yearbook's population aged 6+ by educational attainment)
     open   FDI / GDP, FDI converted from USD at the annual average RMB/USD rate
 
 Table 1 of 002 prints GDP between 4,287 and 47,118 (mean 12,509): not current per-capita GDP
@@ -54,6 +55,8 @@ from vagg.measures._provinces import (
 
 __all__ = [
     "COASTAL_SPLITS",
+    "SCHOOLING_YEARS",
+    "average_schooling",
     "chain_index",
     "coastal_split",
     "real_gdp",
@@ -363,6 +366,67 @@ def sophistication_controls(panel: Any, national: Any) -> Any:
         fdi.alias("open"),
     ).sort("province_code", "year")
     return as_like(out, panel)
+
+
+SCHOOLING_YEARS: dict[str, float] = {
+    "no_schooling": 0.0,
+    "primary": 6.0,
+    "junior_secondary": 9.0,
+    "senior_secondary": 12.0,
+    "tertiary": 16.0,
+}
+"""Years assigned to each attainment level (未上学 0, 小学 6, 初中 9, 高中 12, 大专及以上 16)."""
+
+
+def average_schooling(
+    frame: Any, years: dict[str, float] | None = None, *, name: str = "schooling_years"
+) -> Any:
+    """Average years of schooling from the population aged 6+ by educational attainment.
+
+    LAB_it = Σ_e years_e · P_eit / Σ_e P_eit, the attainment counts P of the yearbook table
+    "各地区按性别和受教育程度分的人口" (6 岁及以上人口: 未上学, 小学, 初中, 高中, 大专及以上; a
+    sample survey, so counts are in persons of the sample), with the customary years
+    :data:`SCHOOLING_YEARS` (e.g. 陈钊、陆铭、金煜 2004). Pass ``years`` to use other levels (e.g.
+    大专 15, 本科 16, 研究生 19 where the edition splits tertiary education).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        province_code, year and one column per key of ``years`` (counts ≥ 0, not all 0).
+    years : dict, optional
+        Column → years of schooling (default :data:`SCHOOLING_YEARS`).
+    name : str
+        Output column (default ``schooling_years``, the ``province_panel`` column).
+
+    Returns
+    -------
+    DataFrame
+        (province_code, year, ``name``); pandas if ``frame`` is.
+
+    References
+    ----------
+    Paper 004 §(二)4 (LAB, 人均受教育年限); Barro & Lee (1993) for attainment-weighted years.
+    """
+    weights = dict(SCHOOLING_YEARS if years is None else years)
+    if not weights:
+        raise VaggError("argument 'years': give at least one attainment level")
+    table = province_table(frame, "schooling", list(weights))
+    for column in weights:
+        check_nonnegative(table, "schooling", column, "a population count")
+    total = pl.sum_horizontal(pl.col(c).cast(pl.Float64) for c in weights)
+    table = table.with_columns(total.alias("_n"))
+    empty = table.filter(pl.col("_n") <= 0)
+    if empty.height:
+        raise SchemaError(
+            "schooling",
+            None,
+            "no population in any attainment level; (province_code, year)",
+            n_bad=empty.height,
+            examples=list(empty.select("province_code", "year").head(5).iter_rows()),
+        )
+    weighted = pl.sum_horizontal(pl.col(c).cast(pl.Float64) * w for c, w in weights.items())
+    out = table.select("province_code", "year", (weighted / pl.col("_n")).alias(name))
+    return as_like(out.sort("province_code", "year"), frame)
 
 
 def _column_names(frame: Any) -> list[str]:
