@@ -151,6 +151,13 @@ def test_error_nonpositive_exports() -> None:
         export_resilience(panel)
 
 
+def test_error_exports_not_numbers() -> None:
+    panel = _panel({"11": [100.0, 90.0], "12": [900.0, 860.0]})
+    panel["exports_usd"] = ["100", "90", "1,900", "860"]
+    with pytest.raises(SchemaError, match=r"column 'exports_usd': values are not numbers.*\[2\]"):
+        export_resilience(panel)
+
+
 def test_error_unknown_province_code() -> None:
     panel = _panel({"11": [100.0, 90.0], "54": [10.0, 11.0]})
     with pytest.raises(SchemaError, match=r"column 'province_code': unknown province.*\['54'"):

@@ -128,9 +128,22 @@ def _bad_value(column: str) -> pl.Expr:
     return c.is_null() | c.is_nan() | c.is_infinite()
 
 
+def _numeric(frame: pl.DataFrame, table: str, column: str) -> pl.DataFrame:
+    """``column`` as Float64; text that is not a number (e.g. "1,234") is an error naming rows."""
+    data = frame.with_columns(pl.col(column).cast(pl.Float64, strict=False).alias("_value"))
+    raise_if_rows(
+        data,
+        table,
+        column,
+        pl.col("_value").is_null() & pl.col(column).is_not_null(),
+        "values are not numbers (remove thousands separators and notes)",
+    )
+    return data.with_columns(pl.col("_value").alias(column)).drop("_value")
+
+
 def check_positive(frame: pl.DataFrame, table: str, column: str, why: str) -> None:
     """Raise naming the rows where ``column`` is missing, not finite or not > 0."""
-    data = frame.with_columns(pl.col(column).cast(pl.Float64))
+    data = _numeric(frame, table, column)
     raise_if_rows(
         data,
         table,
@@ -142,7 +155,7 @@ def check_positive(frame: pl.DataFrame, table: str, column: str, why: str) -> No
 
 def check_nonnegative(frame: pl.DataFrame, table: str, column: str, why: str) -> None:
     """Raise naming the rows where ``column`` is missing, not finite or negative."""
-    data = frame.with_columns(pl.col(column).cast(pl.Float64))
+    data = _numeric(frame, table, column)
     raise_if_rows(
         data,
         table,
