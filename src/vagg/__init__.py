@@ -55,9 +55,9 @@ _API: dict[str, str] = {
     "digital_shifts": "vagg.data.oecd_io",
     "bartik_vagg": "vagg.measures.shift_share",
     "rotemberg_weights": "vagg.measures.rotemberg",
-    "shift_share_se": "vagg.estimate.shift_share",
+    "shift_share_se": "vagg.estimate.inference.shift_share",
 }
-_SUBMODULES = ("data", "estimate", "report", "engine")
+_SUBMODULES = ("data", "estimate", "report", "engine", "weights")
 
 __all__ = ["__version__", *sorted(_API), *_SUBMODULES]
 

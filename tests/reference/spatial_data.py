@@ -14,7 +14,10 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,3 +89,8 @@ def cigar() -> tuple[pd.DataFrame, vw.SpatialWeights]:
     edges += [("District of Columbia", "Maryland"), ("District of Columbia", "Virginia")]
     w = vw.from_edges(edges, ids=states, name="queen (45 states + DC)")
     return data[["state", "year", "logc", "logp", "logy"]].reset_index(drop=True), w
+
+
+def reference(name: str) -> dict[str, Any]:
+    """A reference JSON of tests/reference/ as a dict."""
+    return json.loads((Path(__file__).resolve().parent / name).read_text())  # type: ignore[no-any-return]

@@ -9,7 +9,7 @@ polars), the count of input rows left out by reason, and notes on the convention
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,8 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import as_polars, like
+from vagg.data.frames import require_columns as require
 from vagg.data.schemas import check_unique_key, raise_if_rows
 
 __all__ = [
@@ -59,31 +61,6 @@ class CityMeasure:
         rows += [(f"excluded: {k}", v) for k, v in self.excluded.items()]
         rows.append(("rows of the measure", len(self.data)))
         return pd.DataFrame(rows, columns=["item", "count"])
-
-
-def as_polars(frame: Any, table: str) -> pl.DataFrame:
-    """A polars view of a pandas or polars (eager or lazy) table; other types are an error."""
-    if isinstance(frame, pl.DataFrame):
-        return frame
-    if isinstance(frame, pl.LazyFrame):
-        return frame.collect()
-    if isinstance(frame, pd.DataFrame):
-        return pl.from_pandas(frame.reset_index(drop=True))
-    raise SchemaError(table, None, f"expected a pandas or polars DataFrame, got {type(frame)}")
-
-
-def like(result: pl.DataFrame, template: Any) -> Any:
-    """``result`` as pandas when ``template`` is pandas, else as polars."""
-    return result.to_pandas() if isinstance(template, pd.DataFrame) else result
-
-
-def require(frame: pl.DataFrame, table: str, columns: Iterable[str]) -> None:
-    """Raise :class:`SchemaError` naming the first missing column of ``table``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SchemaError(
-            table, missing[0], f"missing required column(s) {missing}; present: {frame.columns}"
-        )
 
 
 def require_numeric(frame: pl.DataFrame, table: str, columns: Sequence[str]) -> pl.DataFrame:

@@ -18,12 +18,11 @@ import polars as pl
 
 from vagg.data import geography
 from vagg.data.errors import SchemaError
+from vagg.data.frames import as_polars, require_columns
 from vagg.data.schemas import check_unique_key, raise_if_rows
 from vagg.errors import VaggError
-from vagg.measures.io_weights import _as_polars, _like, _require
 
 __all__ = [
-    "as_like",
     "check_balanced",
     "check_nonnegative",
     "check_option",
@@ -33,8 +32,6 @@ __all__ = [
     "sample_sd",
     "year_table",
 ]
-
-as_like = _like
 
 
 def known_codes() -> list[str]:
@@ -71,8 +68,8 @@ def province_table(
 ) -> pl.DataFrame:
     """``frame`` as polars with ``key`` + ``columns`` present, the key unique and (when
     ``codes``) every province code among the 30 provinces of the papers."""
-    data = _as_polars(frame, table)
-    _require(data, table, [*key, *columns])
+    data = as_polars(frame, table)
+    require_columns(data, table, [*key, *columns])
     data = _canonical_keys(data, table)
     check_unique_key(data, table, tuple(key))
     raise_if_rows(data, table, "year", pl.col("year").is_null(), "missing years")

@@ -43,6 +43,8 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import require_columns
+from vagg.measures.customs import hs6_text, keyed_lazy
 from vagg.measures.hs_vintage import (
     HS_TARGET_VINTAGE,
     china_hs_vintage,
@@ -51,7 +53,6 @@ from vagg.measures.hs_vintage import (
     valid_hs2002,
 )
 from vagg.measures.linkage import INTERMEDIARY_KEYWORDS, _intermediary_expr, normalize_name_expr
-from vagg.measures.value_added import as_lazy, hs6_text, require
 
 __all__ = [
     "CELL_KEY",
@@ -274,7 +275,7 @@ def customs_cells(
     key = list(dict.fromkeys([*key, *extra_keys]))
     if not {"hs6", "partner", "year"} <= set(key):
         raise SchemaError("customs", None, f"key {key} must contain hs6, partner and year")
-    lf = as_lazy(lines, "customs")
+    lf = keyed_lazy(lines, "customs")
     names = lf.collect_schema().names()
     hs_column = "hs8" if "hs8" in names else "hs6"
     need = [c for c in key if c != "hs6"] + [hs_column, "value_usd", "quantity", "unit"]
@@ -287,7 +288,7 @@ def customs_cells(
                 "drop_intermediaries=False)",
             )
         need.append("firm_name")
-    require(lf, "customs", need)
+    require_columns(lf, "customs", need)
     optional = [c for c in ("flow", "hs_vintage") if c in names]
     # the line number in the input, for error messages (joins below may reorder rows)
     lf = lf.select(list(dict.fromkeys([*need, *optional]))).with_row_index("_line")

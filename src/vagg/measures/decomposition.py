@@ -40,8 +40,9 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import require_columns
 from vagg.data.schemas import check_unique_key, raise_if_rows
-from vagg.measures.value_added import as_lazy, require
+from vagg.measures.customs import keyed_lazy
 
 __all__ = ["MP_COMPONENTS", "MelitzPolanec", "melitz_polanec", "olley_pakes"]
 
@@ -81,9 +82,9 @@ class MelitzPolanec:
 def _checked(
     frame: Any, unit: Sequence[str], group: Sequence[str], period: str, value: str, weight: str
 ) -> pl.DataFrame:
-    lf = as_lazy(frame, "units")
+    lf = keyed_lazy(frame, "units")
     cols = list(dict.fromkeys([*group, *unit, period, value, weight]))
-    require(lf, "units", cols)
+    require_columns(lf, "units", cols)
     data = lf.select(cols).collect()
     for column in cols:
         raise_if_rows(data, "units", column, pl.col(column).is_null(), "missing values")

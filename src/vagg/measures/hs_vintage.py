@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from vagg.data.errors import SchemaError
-from vagg.measures.value_added import as_lazy
+from vagg.measures.customs import keyed_lazy
 
 __all__ = [
     "CHINA_HS_VINTAGES",
@@ -150,7 +150,7 @@ def hs_concordance(
         (vintage, hs6, hs6_2002) row, weights that are not positive or do not sum to 1, or a
         target outside ``hs2002_codes``.
     """
-    frame = as_lazy(table, "hs_concordance").collect()
+    frame = keyed_lazy(table, "hs_concordance").collect()
     if not {"hs6", "hs6_2002"} <= set(frame.columns):
         frame = _un_layout(frame, vintage)
     if "vintage" not in frame.columns:

@@ -40,9 +40,9 @@ import polars as pl
 
 from vagg.data import geography
 from vagg.data.errors import SchemaError
+from vagg.data.frames import like
 from vagg.errors import VaggError
 from vagg.measures._provinces import (
-    as_like,
     check_balanced,
     check_nonnegative,
     check_option,
@@ -145,7 +145,7 @@ def location_quotient(
         )
         .sort("province_code", "year")
     )
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 def _distance_frame(distances: Any, codes: Sequence[str]) -> np.ndarray:
@@ -301,7 +301,7 @@ def distance_decayed_lq(
     out = lq.join(out, on=["province_code", "year"]).sort("province_code", "year")
     if normalise == "minmax":
         out = _minmax(out, minmax_over, bounds)
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 def _minmax(out: pl.DataFrame, over: str, bounds: tuple[float, float] | None) -> pl.DataFrame:

@@ -47,10 +47,11 @@ import polars as pl
 
 from vagg.data.concordance import DEFAULT_SIGMA_CAP
 from vagg.data.errors import SchemaError
+from vagg.data.frames import require_columns
 from vagg.data.schemas import check_unique_key
+from vagg.measures.customs import keyed_lazy
 from vagg.measures.customs_cells import CELL_KEY
 from vagg.measures.quality_demand import demand_regression, fixed_effect_codes
-from vagg.measures.value_added import as_lazy, require
 
 __all__ = [
     "AGGREGATION_LEVELS",
@@ -125,7 +126,7 @@ class KSWQuality:
 
 
 def _sigma_table(sigma: Any, cap: tuple[float, float] | None) -> tuple[pl.DataFrame, dict]:
-    table = as_lazy(sigma, "sigma").collect()
+    table = keyed_lazy(sigma, "sigma").collect()
     if "hs3" not in table.columns or "sigma" not in table.columns:
         raise SchemaError(
             "sigma", None, f"needs columns hs3 and sigma (read_sigma's output); has {table.columns}"
@@ -193,8 +194,8 @@ def attach_sigma(
         ``cells`` with ``hs3`` and ``sigma``; output type follows ``cells``.
     """
     table, _ = _sigma_table(sigma, sigma_cap)
-    lf = as_lazy(cells, "cells")
-    require(lf, "cells", ["hs6"])
+    lf = keyed_lazy(cells, "cells")
+    require_columns(lf, "cells", ["hs6"])
     out = (
         lf.with_columns(pl.col("hs6").cast(pl.String).str.slice(0, 3).alias("hs3"))
         .join(table.lazy(), on="hs3", how="left", maintain_order="left")
@@ -228,8 +229,8 @@ def normalise_quality(
     DataFrame
         ``frame`` with ``name`` added, in [0, 1]; output type follows ``frame``.
     """
-    lf = as_lazy(frame, "quality")
-    require(lf, "quality", [value, *by])
+    lf = keyed_lazy(frame, "quality")
+    require_columns(lf, "quality", [value, *by])
     lo = pl.col(value).min().over(list(by))
     hi = pl.col(value).max().over(list(by))
     out = lf.with_columns(
@@ -277,8 +278,8 @@ def aggregate_quality(
             )
         by = AGGREGATION_LEVELS[level]
     keys = list(by)
-    lf = as_lazy(quality, "quality")
-    require(lf, "quality", [*keys, value, weight])
+    lf = keyed_lazy(quality, "quality")
+    require_columns(lf, "quality", [*keys, value, weight])
     bad = lf.filter(
         pl.col(value).is_null() | pl.col(weight).is_null() | (pl.col(weight) <= 0)
     ).select(pl.len())
@@ -306,7 +307,7 @@ def _province_gdp(
     frame: pl.DataFrame, province_gdp: Any, gdp_column: str
 ) -> tuple[pl.DataFrame, str]:
     """Join ln provincial real GDP on the cells' province-year; missing ones are an error."""
-    table = as_lazy(province_gdp, "province_gdp").collect()
+    table = keyed_lazy(province_gdp, "province_gdp").collect()
     need = ["province_code", "year", gdp_column]
     missing = [c for c in need if c not in table.columns]
     if missing:
@@ -436,10 +437,10 @@ def ksw_quality(
             raise SchemaError("cells", None, f"argument {option} must be one of {choices}")
     started = time.perf_counter()
     key = list(key)
-    lf = as_lazy(cells, "cells")
+    lf = keyed_lazy(cells, "cells")
     names = lf.collect_schema().names()
     need = [*key, "value_usd", "quantity"]
-    require(lf, "cells", need)
+    require_columns(lf, "cells", need)
     extra = [c for c in ("city_code", "province_code", "hs4") if c in names and c not in key]
     frame = lf.select([*need, *extra]).collect()
     frame = frame.with_columns(pl.col("hs6").cast(pl.String), pl.col("year").cast(pl.Int64))

@@ -42,9 +42,9 @@ import polars as pl
 
 from vagg.data import geography
 from vagg.data.errors import SchemaError
+from vagg.data.frames import like
 from vagg.errors import VaggError
 from vagg.measures._provinces import (
-    as_like,
     check_balanced,
     check_nonnegative,
     check_positive,
@@ -178,7 +178,7 @@ def chain_index(panel: Any, column: str, *, base_year: int = 2004, name: str | N
     out = cum.join(base, on="province_code").select(
         "province_code", "year", (100.0 * (pl.col("_c") - pl.col("_b")).exp()).alias(out_name)
     )
-    return as_like(out.sort("province_code", "year"), panel)
+    return like(out.sort("province_code", "year"), panel)
 
 
 def real_gdp(panel: Any, *, base_year: int = 2004) -> Any:
@@ -228,7 +228,7 @@ def real_gdp(panel: Any, *, base_year: int = 2004) -> Any:
         )
         .sort("province_code", "year")
     )
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 def _fdi_ratio(table: pl.DataFrame, national: Any) -> pl.Expr:
@@ -326,7 +326,7 @@ def resilience_controls(
     if has_internet:
         exprs.append(pl.col("broadband_subscribers").log().alias("internet"))
     out = table.select("province_code", "year", *exprs).sort("province_code", "year")
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 def sophistication_controls(panel: Any, national: Any) -> Any:
@@ -365,7 +365,7 @@ def sophistication_controls(panel: Any, national: Any) -> Any:
         pl.col("schooling_years").alias("lab"),
         fdi.alias("open"),
     ).sort("province_code", "year")
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 SCHOOLING_YEARS: dict[str, float] = {
@@ -426,7 +426,7 @@ def average_schooling(
         )
     weighted = pl.sum_horizontal(pl.col(c).cast(pl.Float64) * w for c, w in weights.items())
     out = table.select("province_code", "year", (weighted / pl.col("_n")).alias(name))
-    return as_like(out.sort("province_code", "year"), frame)
+    return like(out.sort("province_code", "year"), frame)
 
 
 def _column_names(frame: Any) -> list[str]:

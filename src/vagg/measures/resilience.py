@@ -51,9 +51,9 @@ import polars as pl
 from scipy.optimize import brentq
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import like
 from vagg.errors import VaggError
 from vagg.measures._provinces import (
-    as_like,
     check_balanced,
     check_option,
     check_positive,
@@ -364,4 +364,4 @@ def export_resilience(
         out = out.with_columns(
             pl.col(column).map_batches(lambda s: pl.Series(fitted(s.to_numpy())))
         )
-    return as_like(out, panel)
+    return like(out, panel)

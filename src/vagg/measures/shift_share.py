@@ -11,7 +11,7 @@ takes as shift the quantity of digital input, DataInput_st = Σ_d Z_{d,s,t} (mil
 instead of the coefficient. Goldsmith-Pinkham, Sorkin & Swift (2020, AER) is the paper's
 reference for the construction; their Rotemberg decomposition is in
 :mod:`vagg.measures.rotemberg`, and shift-share standard errors (Adão, Kolesár & Morales 2019;
-Borusyak, Hull & Jaravel 2022) in :mod:`vagg.estimate.shift_share`.
+Borusyak, Hull & Jaravel 2022) in :mod:`vagg.estimate.inference.shift_share`.
 
 Conventions (spec 001 §8, with their defaults): the sector set S is the industrial sectors the
 census covers (every sector with 2004 output); the scale is ×100 (``scale=100``: Table 1 reports

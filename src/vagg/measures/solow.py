@@ -35,9 +35,9 @@ import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import like
 from vagg.errors import VaggError
 from vagg.measures._provinces import (
-    as_like,
     check_balanced,
     check_positive,
     province_table,
@@ -147,7 +147,7 @@ def capital_stock(
     out = table.select("province_code", "year", "real_investment").with_columns(
         pl.Series("capital_stock", stock.ravel())
     )
-    return as_like(out, panel)
+    return like(out, panel)
 
 
 def _initial_growth(
@@ -280,4 +280,4 @@ def solow_tfp(
         pl.Series("ln_tfp", ln_tfp),
         pl.Series("tfp", np.exp(ln_tfp)),
     )
-    return as_like(out, panel)
+    return like(out, panel)

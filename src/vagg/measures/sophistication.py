@@ -31,14 +31,13 @@ from typing import Any
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.frames import as_polars, like, require_columns
 from vagg.measures._provinces import (
-    as_like,
     check_balanced,
     check_nonnegative,
     check_positive,
     province_table,
 )
-from vagg.measures.io_weights import _as_polars, _require
 
 __all__ = ["export_shares", "expy", "prody"]
 
@@ -90,7 +89,7 @@ def export_shares(exports: Any, *, product: str = "hs4", value: str = "export_va
     out = table.select(
         "province_code", product, "year", (pl.col(value) / pl.col("_total")).alias("share")
     ).sort("province_code", product, "year")
-    return as_like(out, exports)
+    return like(out, exports)
 
 
 def _income(income: Any, income_column: str, flows: pl.DataFrame) -> pl.DataFrame:
@@ -163,7 +162,7 @@ def prody(
         "province_code", product, "year", (pl.col(value) / pl.col("_total")).alias("share")
     )
     out = _prody(shares, _income(income, income_column, flows), product, income_column)
-    return as_like(out, exports)
+    return like(out, exports)
 
 
 def expy(
@@ -213,8 +212,8 @@ def expy(
         rtv = _prody(shares, _income(income, income_column, flows), product, income_column)
         keys = [product, "year"]
     else:
-        table = _as_polars(prody, "prody")
-        _require(table, "prody", [product, "prody"])
+        table = as_polars(prody, "prody")
+        require_columns(table, "prody", [product, "prody"])
         keys = [product, "year"] if "year" in table.columns else [product]
         rtv = table.select(*keys, pl.col("prody").cast(pl.Float64)).with_columns(
             pl.col(product).cast(pl.String)
@@ -241,4 +240,4 @@ def expy(
         .agg((pl.col("share") * pl.col("prody")).sum().alias("expy"))
         .sort("province_code", "year")
     )
-    return as_like(out, exports)
+    return like(out, exports)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,7 @@ sys.path.insert(0, str(REFERENCE))
 
 import spatial_data  # noqa: E402
 
-
-def reference(name: str) -> dict[str, Any]:
-    """A reference JSON of tests/reference/ as a dict."""
-    return json.loads((REFERENCE / name).read_text())  # type: ignore[no-any-return]
+reference = spatial_data.reference
 
 
 @pytest.fixture(scope="session")

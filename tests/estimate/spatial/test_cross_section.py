@@ -115,8 +115,8 @@ def test_spatial_beta_convergence_of_us_incomes(name) -> None:  # type: ignore[n
     """Methods note §7.4: Rey–Montouri style regressions, 48 states, 1929→1994."""
     libpysal = pytest.importorskip("libpysal")
     import pandas as pd
-    from conftest import reference
     from libpysal import examples
+    from spatial_data import reference
 
     import vagg.weights as vw
 

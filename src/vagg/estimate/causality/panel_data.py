@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..inputs import MAX_SHOWN, as_pandas, require_columns, rows_text
-from ..panel_ops import panel_index
+from ..linear.panel_ops import panel_index
 
 __all__ = ["PanelMatrices", "balanced_matrices", "design", "granger_ssr"]
 

@@ -1,7 +1,7 @@
 """The panel of unit time series that the cointegration estimators run on.
 
 :func:`unit_series` evaluates a formula on a (unit, time) table with the rules of ``feols``
-(:func:`vagg.estimate.sample.build_sample`: logs, products, gap-aware lags; rows dropped for
+(:func:`vagg.estimate.linear.sample.build_sample`: logs, products, gap-aware lags; rows dropped for
 missing values, non-positive values in a log or unavailable lags, and counted), then cuts the
 rows into one consecutive time series per unit:
 
@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from ..formula import parse_formula
 from ..inputs import MAX_SHOWN, as_pandas
-from ..panel_ops import panel_index
+from ..linear.formula import parse_formula
+from ..linear.panel_ops import panel_index
+from ..linear.sample import VcovSpec, build_sample
 from ..results import SampleAccounting
-from ..sample import VcovSpec, build_sample
 
 __all__ = ["UnitSeries", "check_panel_arg", "unit_series"]
 

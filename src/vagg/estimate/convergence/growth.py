@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..inputs import as_pandas, require_columns
-from ..panel_ops import panel_index
+from ..linear.panel_ops import panel_index
 
 __all__ = ["GrowthFrame", "growth_frame", "merge_accounting"]
 

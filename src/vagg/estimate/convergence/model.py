@@ -41,10 +41,10 @@ import pandas as pd
 from ..cointegration import fmols
 from ..cointegration.panel_sample import check_panel_arg, unit_series
 from ..errors import EstimationError
-from ..fixed_effects import fit_sample
-from ..formula import control_terms, formula_text, parse_formula
+from ..linear.fixed_effects import fit_sample
+from ..linear.formula import control_terms, formula_text, parse_formula
+from ..linear.sample import estimation_sample
 from ..results import NotAvailable, Result, SampleAccounting, Stat
-from ..sample import estimation_sample
 from .growth import GrowthFrame, growth_frame, merge_accounting
 from .speed import SPEED_TOL, ratio_with_se, speed_with_se
 

@@ -74,11 +74,11 @@ class Design:
 def parse_spatial_formula(formula: str) -> tuple[str, list[str], bool]:
     """``"y ~ x1 + x2"`` → ("y", ["x1", "x2"], intercept).
 
-    Uses :func:`vagg.estimate.formula.parse_formula` (one call). Spatial models take plain
+    Uses :func:`vagg.estimate.linear.formula.parse_formula` (one call). Spatial models take plain
     columns only: transformations and interactions are refused with a hint to create the
     column first, and fixed effects are given by ``effects=``, not after ``|``.
     """
-    from ..formula import parse_formula
+    from ..linear.formula import parse_formula
 
     parsed = parse_formula(formula)
     if parsed.fixed_effects:

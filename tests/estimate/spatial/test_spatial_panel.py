@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import reference
+from spatial_data import reference
 
 from vagg.estimate.spatial import spatial
 

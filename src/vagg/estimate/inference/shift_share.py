@@ -39,10 +39,10 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
-from .demean import demean
-from .errors import EstimationError
-from .inputs import as_pandas, check_columns, rows_text
-from .results import HypothesisTest, Result, SampleAccounting
+from ..errors import EstimationError
+from ..inputs import as_pandas, check_columns, rows_text
+from ..linear.demean import demean
+from ..results import HypothesisTest, Result, SampleAccounting
 
 __all__ = ["Akm0Interval", "ShiftShareInference", "ShockLevel", "shift_share_se", "shock_level"]
 

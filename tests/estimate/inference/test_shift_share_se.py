@@ -12,7 +12,7 @@ from linearmodels.iv import IV2SLS
 from scipy import stats
 
 from vagg.estimate.errors import EstimationError
-from vagg.estimate.shift_share import shift_share_se, shock_level
+from vagg.estimate.inference.shift_share import shift_share_se, shock_level
 
 SECTORS = list("abcdef")
 YEARS = [2005, 2006, 2007]
