@@ -38,7 +38,7 @@ from vagg.estimate import (
     psm,
     psm_did,
 )
-from vagg.report import regression_table
+from vagg.report import plot_event_study, plot_placebo, regression_table
 
 matplotlib.use("Agg")  # figures are written to files, never shown
 
@@ -366,7 +366,7 @@ def example_event_study(img_dir: Path) -> None:
     print(table.to_markdown())
     print()
     print(text_block(f"Pre-trend test (leads = 0): {es.pretrend_test()}\n{es.diagnostics}"))
-    fig = es.plot(title="California's switch to active choice (Q3 2011)")
+    fig = plot_event_study(es, title="California's switch to active choice (Q3 2011)")
     fig.savefig(img_dir / "event_study.png", dpi=120, bbox_inches="tight")
 
 
@@ -436,7 +436,7 @@ def example_placebo(img_dir: Path) -> None:
         seed=2024,
     )
     print(text_block(test.summary()))
-    fig = test.plot(hist=True)
+    fig = plot_placebo(test, hist=True)
     fig.axes[0].legend(loc="upper left", frameon=False)  # keep the estimate's line clear
     fig.savefig(img_dir / "placebo.png", dpi=120, bbox_inches="tight")
 

@@ -45,6 +45,8 @@ _API: dict[str, str] = {
     "HypothesisTest": "vagg.estimate",
     "VaggError": "vagg.errors",
     "regression_table": "vagg.report",
+    "plot_placebo": "vagg.report",
+    "plot_event_study": "vagg.report",
     "read_table": "vagg.data.io",
     "write_table": "vagg.data.io",
     "read_dataset": "vagg.data.io",

@@ -18,6 +18,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from vagg.estimate.diagnostics import Diagnostics
+
+__all__ = [
+    "Diagnostics",
+    "Distribution",
+    "HypothesisTest",
+    "NotAvailable",
+    "Result",
+    "SampleAccounting",
+    "Stat",
+]
+
 
 @dataclass(frozen=True)
 class NotAvailable:
@@ -153,11 +165,13 @@ class Result:
     adj_r2: Stat = NotAvailable("not computed for this model")
     r2_within: Stat = NotAvailable("not computed for this model")
     loglik: Stat = NotAvailable("not a likelihood estimator")
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
     sample: SampleAccounting | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.diagnostics, Diagnostics):
+            self.diagnostics = Diagnostics.of(self.diagnostics)
         self.params = self.params.astype(float)
         names = list(self.params.index)
         self.vcov = self.vcov.loc[names, names].astype(float)

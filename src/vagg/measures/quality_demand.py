@@ -32,6 +32,7 @@ import pandas as pd
 import polars as pl
 
 from vagg.errors import VaggError
+from vagg.estimate.diagnostics import Diagnostics
 
 __all__ = ["DemandFit", "demand_regression", "fixed_effect_codes"]
 
@@ -235,7 +236,7 @@ def demand_regression(
         vcov_type="iid",
         fixed_effects=tuple(fe_names),
         df_resid=float(df_resid),
-        diagnostics=diagnostics,
+        diagnostics=Diagnostics.of(diagnostics),
         sample=SampleAccounting(n_input=n, n_used=n),
     )
     return DemandFit(

@@ -2,6 +2,7 @@
 HTML, Word, Excel and CSV."""
 
 from vagg.report.export import FORMATS, ExportError
+from vagg.report.inference_figures import plot_event_study, plot_placebo
 from vagg.report.tables import (
     INTERCEPT_NAMES,
     NOT_AVAILABLE,
@@ -19,5 +20,7 @@ __all__ = [
     "RegressionTable",
     "TableError",
     "TableRow",
+    "plot_event_study",
+    "plot_placebo",
     "regression_table",
 ]

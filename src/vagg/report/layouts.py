@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.results import Result, SampleAccounting
 from vagg.report.labels import Lang
 from vagg.report.tables import RegressionTable, TableError, TableRow, regression_table
@@ -194,7 +195,7 @@ def stack_equations(
         clusters=first.clusters,
         fixed_effects=first.fixed_effects,
         df_resid=df_resid,
-        diagnostics=stacked_diagnostics,
+        diagnostics=Diagnostics.of(stacked_diagnostics),
         sample=SampleAccounting(n_input=n_input, n_used=nobs, dropped=dropped),
         extra={"equations": {row: res for row, (res, _) in present.items()}},
     )

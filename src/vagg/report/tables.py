@@ -439,7 +439,7 @@ def _diagnostic_rows(
 ) -> list[TableRow]:
     if isinstance(keys, str):
         raise TableError(f"diagnostics: expected a list of keys, got the string {keys!r}")
-    available = list(dict.fromkeys(k for m in models for k in m.diagnostics))
+    available = sorted({k for m in models for k in m.diagnostics})
     unknown = [k for k in keys if k not in available]
     if unknown:
         raise TableError(

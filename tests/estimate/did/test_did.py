@@ -23,6 +23,7 @@ from vagg.estimate.did.event_study import event_study
 from vagg.estimate.did.psm_did import did_term_names, did_terms, psm_did
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.matching.psm import psm
+from vagg.report.inference_figures import plot_event_study
 
 # truth of the simulated event study: lags 0..3 and the binned lag ≥ 4; leads are zero
 LAGS = {0: 1.0, 1: 1.5, 2: 2.0, 3: 2.5, 4: 3.0}
@@ -145,7 +146,7 @@ def test_event_study_plot() -> None:
     es = event_study(
         "", event_panel(), outcome="y", unit="unit", time="time", treatment_start="start"
     )
-    fig = es.plot(title="dynamics")
+    fig = plot_event_study(es, title="dynamics")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert (

@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from ...engine import run_tasks
+from ..diagnostics import Diagnostics
 from ..errors import EstimationError
 from ..results import HypothesisTest, SampleAccounting
 from .bootstrap import bootstrap_draws, fit_null_model, panel_statistics, wald_statistics
@@ -101,7 +102,7 @@ class GrangerDH:
     lag_selection: pd.DataFrame | None = None
     bootstrap: dict[str, Any] | None = None
     sample: SampleAccounting | None = None
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
     @property
     def null(self) -> str:
@@ -269,7 +270,7 @@ def granger_dh(
         n_periods=t_obs,
         lag_selection=selection,
         sample=SampleAccounting(mats.n_input, mats.n_input),
-        diagnostics={"periods": (int(mats.periods[0]), int(mats.periods[-1]))},
+        diagnostics=Diagnostics.of(periods=(int(mats.periods[0]), int(mats.periods[-1]))),
     )
     if bootstrap:
         result.bootstrap = _bootstrap(
@@ -284,7 +285,7 @@ def granger_dh(
             engine,
             null,
         )
-    result.diagnostics["seconds"] = _time.perf_counter() - started
+    result.diagnostics.seconds = _time.perf_counter() - started
     return result
 
 

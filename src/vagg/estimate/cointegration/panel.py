@@ -42,6 +42,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from vagg.estimate.diagnostics import Diagnostics
+
 from ..errors import EstimationError
 from ..results import NotAvailable, Result
 from .dols_unit import dols_unit
@@ -258,7 +260,7 @@ def _unit_result(model: str, unit: Any, fit: UnitFit, series: UnitSeries) -> Res
         df_resid=None,
         r2=float(fit.r2),
         adj_r2=float(fit.r2_adj),
-        diagnostics=diag,
+        diagnostics=Diagnostics.of(diag),
     )
 
 
@@ -330,7 +332,7 @@ def _combine(
         df_resid=None,
         r2=NotAvailable("unit-by-unit estimator: see diagnostics['mean_unit_r2'] and units"),
         adj_r2=NotAvailable("unit-by-unit estimator"),
-        diagnostics=diagnostics,
+        diagnostics=Diagnostics.of(diagnostics),
         sample=series.accounting,
         estimator=estimator,
         unit_results=unit_results,

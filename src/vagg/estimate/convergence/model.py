@@ -40,6 +40,7 @@ import pandas as pd
 
 from ..cointegration import fmols
 from ..cointegration.panel_sample import check_panel_arg, unit_series
+from ..diagnostics import Diagnostics
 from ..errors import EstimationError
 from ..linear.fixed_effects import fit_sample
 from ..linear.formula import control_terms, formula_text, parse_formula
@@ -103,7 +104,7 @@ class Convergence:
     interaction_mean: Stat = _NO_INTERACTION
     speed_at_mean: Stat = _NO_INTERACTION
     speed_derivative: Stat = _NO_INTERACTION
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
     def tidy(self) -> pd.DataFrame:
         """One row per quantity: beta, speed, half-life (and acceleration…) with s.e."""
@@ -276,7 +277,7 @@ def convergence(
     else:
         result, inter_values = _fit_feols(gf, formula, (unit_col, time_col), vcov, ssc, interaction)
     out = _implied(result, gf, method, kind, int(t_horizon), annualize, interaction, inter_values)
-    out.diagnostics["seconds"] = _time.perf_counter() - started
+    out.diagnostics.seconds = _time.perf_counter() - started
     return out
 
 
@@ -357,7 +358,7 @@ def _implied(
     if level not in result.params.index:
         raise EstimationError(
             f"convergence: the initial level {level!r} was dropped from the regression "
-            f"({result.diagnostics.get('collinear_reasons', {})}); it is collinear with the "
+            f"({(result.diagnostics.collinear_reasons or {})}); it is collinear with the "
             "controls or the fixed effects"
         )
     b = float(result.params[level])

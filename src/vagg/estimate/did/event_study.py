@@ -107,51 +107,6 @@ class EventStudy:
             return HypothesisTest.chi2("pre-trend Wald", w, q, null, tuple(leads))
         return HypothesisTest.f("pre-trend Wald", w / q, q, df, null, tuple(leads))
 
-    def plot(self, ax: Any = None, level: float = 0.95, title: str | None = None) -> Any:
-        """Coefficients with ``level`` confidence intervals against relative time; the reference
-        period is drawn at zero with a hollow marker, a dashed line marks the event. Returns the
-        matplotlib Figure."""
-        import matplotlib.pyplot as plt
-
-        table = self.coefficients(level)
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        else:
-            fig = ax.figure
-        est = table[~table["reference"]]
-        ax.errorbar(
-            est["rel_time"],
-            est["estimate"],
-            yerr=[est["estimate"] - est["conf_low"], est["conf_high"] - est["estimate"]],
-            fmt="o",
-            color="C0",
-            capsize=3,
-            label=f"estimate, {level:.0%} CI",
-        )
-        ax.plot(table["rel_time"], table["estimate"], color="C0", lw=0.8, alpha=0.6)
-        ax.plot(
-            [self.reference],
-            [0.0],
-            "o",
-            mfc="white",
-            color="C0",
-            label=f"reference ({self.reference})",
-        )
-        ax.axhline(0.0, color="grey", lw=0.8)
-        ax.axvline(self.reference + 0.5, color="grey", ls="--", lw=0.8)
-        lo, hi = self.window
-        ticks = list(range(lo, hi + 1))
-        labels = [str(k) for k in ticks]
-        if self.endpoints == "bin":
-            labels[0], labels[-1] = f"≤{lo}", f"≥{hi}"
-        ax.set_xticks(ticks, labels)
-        ax.set_xlabel("periods relative to the event")
-        ax.set_ylabel(f"effect on {self.result.depvar}")
-        if title:
-            ax.set_title(title)
-        ax.legend(frameon=False)
-        return fig
-
     def summary(self) -> str:
         lines = [
             f"Event study, window {self.window}, reference {self.reference}, endpoints "

@@ -258,7 +258,7 @@ def psm_did(
         if t not in result.params.index:
             raise EstimationError(
                 f"{where}: {t!r} could not be estimated in {formula!r} "
-                f"({result.diagnostics.get('collinear_reasons', {}).get(t, 'collinear')})"
+                f"({(result.diagnostics.collinear_reasons or {}).get(t, 'collinear')})"
             )
     reg = result.sample
     assert reg is not None

@@ -39,7 +39,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -60,9 +60,6 @@ from vagg.estimate.linear.formula import parse_formula, term_columns
 from vagg.estimate.linear.sample import build_sample, parse_vcov
 from vagg.estimate.linear.sandwich import parse_ssc
 from vagg.estimate.results import Result
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 #: Memory for one batch of permuted columns (bytes); sets the default batch size.
 BATCH_BYTES = 2**29
@@ -217,43 +214,6 @@ class Placebo:
         out[rows] = row
         return pd.Series(out, index=index, name=self.var)
 
-    def plot(
-        self,
-        ax: Any = None,
-        *,
-        statistic: Literal["coef", "t"] = "coef",
-        hist: bool = False,
-        bins: int = 40,
-    ) -> Figure:
-        """Kernel density (``scipy.stats.gaussian_kde``) of the placebo coefficients (or t
-        statistics), a dashed vertical line at the real value, optionally a histogram; returns
-        the matplotlib Figure (paper 001, Figure 2)."""
-        import matplotlib.pyplot as plt
-
-        values = self.coefs if statistic == "coef" else self.tvalues
-        values = values[np.isfinite(values)]
-        real = self.estimate if statistic == "coef" else self.tvalue
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        else:
-            fig = ax.figure
-        if hist and len(values):
-            ax.hist(values, bins=bins, density=True, color="0.8", edgecolor="0.6")
-        span = np.array([*values, real]) if len(values) else np.array([real])
-        pad = 0.1 * (span.max() - span.min()) or 1.0
-        grid = np.linspace(span.min() - pad, span.max() + pad, 400)
-        if len(values) > 1 and np.ptp(values) > 0:
-            ax.plot(grid, stats.gaussian_kde(values)(grid), color="C0", label="placebo density")
-        what = "coefficient" if statistic == "coef" else "t-statistic"
-        ax.axvline(real, color="C3", linestyle="--", label=f"estimate {real:.4g}")
-        ax.set_xlabel(f"placebo {what} of {self.var}")
-        ax.set_ylabel("density")
-        ax.set_title(
-            f"Placebo test ({self.reps} permutations, p = {self.permutation_pvalue(statistic):.3f})"
-        )
-        ax.legend(frameon=False)
-        return fig
-
     def __repr__(self) -> str:
         return (
             f"<Placebo {self.var}: estimate {self.estimate:.4g}, {self.reps} draws, "
@@ -374,7 +334,7 @@ def placebo(
     )
     result = fit_sample(sample, ssc=ssc_opts, demeaner=demeaner)
     if var not in result.params.index:
-        why = result.diagnostics["collinear_reasons"].get(var, "collinear")
+        why = (result.diagnostics.collinear_reasons or {}).get(var, "collinear")
         raise EstimationError(f"var={var!r} is dropped from the real fit ({why})")
     shared = prepare_batches(sample, result, var, scheme, ssc_opts, demeaner)
 

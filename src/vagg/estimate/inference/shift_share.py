@@ -39,6 +39,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
 
+from vagg.estimate.diagnostics import Diagnostics
+
 from ..errors import EstimationError
 from ..inputs import as_pandas, check_columns, rows_text
 from ..linear.demean import demean
@@ -460,7 +462,7 @@ def shock_level(
         vcov_type="HC0 (shock level)" if shock_cluster is None else "shock clusters",
         df_resid=None,
         sample=SampleAccounting(len(used), len(s), {"shock without exposure": int((~used).sum())}),
-        diagnostics={"observation_sample": d.sample.as_dict()},
+        diagnostics=Diagnostics.of({"observation_sample": d.sample.as_dict()}),
     )
     table = shocks.assign(s=s, g=g, y_bar=y_bar, x_bar=x_bar)
     share = s / s.sum()

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import cho_factor, cho_solve
 
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import as_pandas
 from vagg.estimate.linear.demean import DemeanMethod, demean
@@ -238,7 +239,7 @@ def feols(
         result = fit_with_pyfixest(spec, vc, ssc_opts, sample)
     else:
         result = _fit(spec, vc, ssc_opts, sample, demeaner)
-    result.diagnostics["seconds"] = time.perf_counter() - started
+    result.diagnostics.seconds = time.perf_counter() - started
     return result
 
 
@@ -395,6 +396,6 @@ def make_result(
         r2=r2,
         adj_r2=adj_r2,
         r2_within=r2_within,
-        diagnostics=diagnostics,
+        diagnostics=Diagnostics.of(diagnostics),
         sample=sample,
     )

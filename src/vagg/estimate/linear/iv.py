@@ -166,7 +166,7 @@ def iv(
     ssc_opts = parse_ssc(ssc)
     sample = build_sample(frame, spec, vc, weights, panel, drop_singletons)
     result = _fit(sample, ssc_opts, demeaner)
-    result.diagnostics["seconds"] = time.perf_counter() - started
+    result.diagnostics.seconds = time.perf_counter() - started
     return result
 
 

@@ -433,5 +433,5 @@ def restamp_accounting(result: Result, accounting: SampleAccounting, note: str) 
     result.sample = SampleAccounting(
         accounting.n_input, accounting.n_used, dict(accounting.dropped)
     )
-    result.diagnostics["sample_note"] = note
+    result.diagnostics.sample_note = note
     return result

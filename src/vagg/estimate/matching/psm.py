@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.matching.balance import Balance, balance_table
 from vagg.estimate.matching.ipw import (
     Estimand,
@@ -435,16 +436,20 @@ class Matching:
             depvar=name,
             vcov_type="psmatch2 analytic (fixed weights, independent outcomes)",
             df_resid=None,
-            diagnostics={
-                "treated_mean": overall["treated_mean"],
-                "control_mean_matched": overall["control_mean"],
-                "n_treated_matched": int(overall["n_treated"]),
-                "n_controls_matched": int(overall["n_controls"]),
-                "unmatched_difference": float(y1.mean() - y0.mean()),
-                "unmatched_se": float(np.sqrt(pooled * (1 / len(y1) + 1 / len(y0)))),
-                "unmatched_n": int(ok.sum()),
-                "note": "S.E. does not take into account that the propensity score is estimated",
-            },
+            diagnostics=Diagnostics.of(
+                {
+                    "treated_mean": overall["treated_mean"],
+                    "control_mean_matched": overall["control_mean"],
+                    "n_treated_matched": int(overall["n_treated"]),
+                    "n_controls_matched": int(overall["n_controls"]),
+                    "unmatched_difference": float(y1.mean() - y0.mean()),
+                    "unmatched_se": float(np.sqrt(pooled * (1 / len(y1) + 1 / len(y0)))),
+                    "unmatched_n": int(ok.sum()),
+                    "note": (
+                        "S.E. does not take into account that the propensity score is estimated"
+                    ),
+                }
+            ),
             sample=SampleAccounting(
                 n_input=accounting.n_input, n_used=accounting.n_used, dropped=accounting.dropped
             ),

@@ -346,7 +346,7 @@ def _fit_group(
         raise EstimationError(f"heterogeneity: group {name}: {err}") from err
     for k in keys:
         if k not in result.params.index:
-            why = result.diagnostics.get("collinear_reasons", {}).get(k, "not estimated")
+            why = (result.diagnostics.collinear_reasons or {}).get(k, "not estimated")
             raise EstimationError(f"heterogeneity: group {name}: key term {k!r} is {why}")
         se = float(result.bse[k])
         if not np.isfinite(se) or se <= 0 or (result.df_resid is not None and result.df_resid <= 0):
@@ -354,7 +354,7 @@ def _fit_group(
                 f"heterogeneity: group {name}: no residual degrees of freedom for {k!r} "
                 f"({result.nobs} observations); the group is too small"
             )
-    dropped_terms = result.diagnostics.get("collinear_dropped", [])
+    dropped_terms = result.diagnostics.collinear_dropped or []
     if dropped_terms:
         warnings.warn(
             f"heterogeneity: group {name}: dropped collinear regressors {dropped_terms}",
@@ -412,7 +412,7 @@ def _interaction_test(
     if fes:
         text += " | " + " + ".join(fes)
     result = feols_quietly(text, work, vcov=vcov, weights=weights)
-    unexpected = [d for d in result.diagnostics.get("collinear_dropped", []) if d not in dummies]
+    unexpected = [d for d in (result.diagnostics.collinear_dropped or []) if d not in dummies]
     if unexpected:
         warnings.warn(
             f"heterogeneity: pooled model dropped collinear regressors {unexpected}",

@@ -93,7 +93,7 @@ def _fit(formula: str, frame: pd.DataFrame, where: str, **kwargs: Any) -> Result
 
 def _need_term(result: Result, term: str, role: str) -> None:
     if term not in result.params.index:
-        why = result.diagnostics.get("collinear_reasons", {}).get(term, "not estimated")
+        why = (result.diagnostics.collinear_reasons or {}).get(term, "not estimated")
         raise EstimationError(
             f"mediation: {role} {term!r} cannot be estimated in {result.formula!r}: {why}"
         )

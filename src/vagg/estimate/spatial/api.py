@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.weights import SpatialWeights
 
 from ..errors import EstimationError
@@ -261,7 +262,7 @@ def _result(
         df_resid=None,
         r2=_pseudo_r2(design, lik, fit),
         loglik=fit.loglik,
-        diagnostics=diagnostics,
+        diagnostics=Diagnostics.of(diagnostics),
         sample=SampleAccounting(n_input=design.n_input, n_used=design.n * design.t),
         extra=extra,
         sigma2=fit.sigma2,

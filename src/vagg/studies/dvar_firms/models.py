@@ -102,7 +102,7 @@ def iv_lagged(depvar: str, regressor: str, frame: pd.DataFrame) -> Result:
     """2SLS of ``depvar`` on ``regressor`` instrumented by its one-year lag, with the controls
     and fixed effects of eq. (5) (Tables 6–7, column 2). Controls without variation within
     the fixed effects are left out (they are absorbed; the IV estimator refuses them)."""
-    absorbed = set(fe_ols(depvar, [regressor], frame).diagnostics.get("collinear_dropped", []))
+    absorbed = set(fe_ols(depvar, [regressor], frame).diagnostics.collinear_dropped or [])
     controls = [c for c in RHS_CONTROLS if c not in absorbed]
     exogenous = " + ".join(controls) if controls else "1"
     formula = f"{depvar} ~ {exogenous} | {FIXED_EFFECTS} | {regressor} ~ {regressor}_lag"
