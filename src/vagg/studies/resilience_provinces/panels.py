@@ -1,0 +1,122 @@
+"""The analysis panel of the study ``resilience_provinces`` (paper 002).
+
+One frame, province × year over 2009–2020 (30 provinces, N = 360), built from the canonical
+tables ``province_panel`` and ``national_series`` by the measures of :mod:`vagg.measures`:
+
+* ``sl`` — export resilience SL (eq. E1), :func:`vagg.measures.resilience.export_resilience`
+  with the window ``k`` and the transformation of the study's options;
+* ``vag`` — the distance-decayed location quotient of ICT employment (eq. E2), own weight 1,
+  great-circle distances between capitals,
+  :func:`vagg.measures.location_quotient.distance_decayed_lq`, optionally min–max normalised;
+* ``pgdp``, ``tax``, ``cons``, ``fdi`` (the paper's GDP, TAX, CPI, FDI), ``innovation`` (R&D)
+  and ``internet`` — :func:`vagg.measures.regional.resilience_controls`;
+* ``xz`` = Vag·R&D and ``xz_c`` = (Vag − V̄)(R&D − R̄), the means over the panel (Table 4
+  col 3 centres only the product; spec 002 §2 E4).
+
+Nothing is dropped: the measures raise on a province missing in a year or a non-positive value
+in a log, and the panel keeps every province-year of the window.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from vagg.measures.location_quotient import distance_decayed_lq
+from vagg.measures.regional import resilience_controls
+from vagg.measures.resilience import export_resilience
+from vagg.studies.data import StudyData
+from vagg.studies.errors import StudyError
+
+__all__ = ["CONTROLS", "KEY", "WINDOW", "derive", "resilience_panel"]
+
+#: The paper's sample (§3.1, Table 1's Year row).
+WINDOW: tuple[int, int] = (2009, 2020)
+#: The controls of eq. (E3) in the order Table 2 adds them: GDP, TAX, CPI, FDI.
+CONTROLS: tuple[str, ...] = ("pgdp", "tax", "cons", "fdi")
+KEY: tuple[str, str] = ("province_code", "year")
+
+
+def resilience_panel(
+    panel: pl.DataFrame,
+    national: pl.DataFrame,
+    *,
+    k: int = 1,
+    sl_transform: str = "none",
+    national_total: str = "sum",
+    vag_normalise: str = "none",
+    vag_unit_km: float = 1.0,
+    window: tuple[int, int] = WINDOW,
+) -> pl.DataFrame:
+    """The province × year panel of paper 002 (columns: province_code, year, sl, vag, pgdp,
+    tax, cons, fdi, innovation, internet when the panel has broadband_subscribers, xz, xz_c).
+
+    Parameters
+    ----------
+    panel : polars.DataFrame
+        ``province_panel`` covering ``window`` and the k years before it.
+    national : polars.DataFrame
+        ``national_series`` (rmb_per_usd; exports_usd when ``national_total="official"``).
+    k : int
+        Window of SL (eq. E1); default 1 (the paper does not state it).
+    sl_transform : {"none", "affine", "exponential"}
+        Map SL to Table 1's moments (:func:`vagg.measures.resilience.fit_moment_transform`);
+        "none" (default) keeps the printed formula.
+    national_total : {"sum", "official"}
+        E_t as the sum over the panel's provinces (default) or ``national_series.exports_usd``.
+    vag_normalise : {"none", "minmax"}
+        Min–max normalisation of Vag over the pooled window (spec 002 §1.4 item 3).
+    vag_unit_km : float
+        Distance unit of d_ij in km (1 = km, the default; 100 = hundreds of km).
+    window : (int, int)
+        First and last year.
+
+    Returns
+    -------
+    polars.DataFrame
+        Sorted by province and year.
+    """
+    lo, hi = window
+    sl = export_resilience(
+        panel,
+        national if national_total == "official" else None,
+        k=k,
+        years=window,
+        transform=None if sl_transform == "none" else sl_transform,  # type: ignore[arg-type]
+    )
+    in_window = panel.filter(pl.col("year").is_between(lo, hi))
+    vag = distance_decayed_lq(
+        in_window,
+        unit_km=vag_unit_km,
+        normalise=None if vag_normalise == "none" else "minmax",
+    )
+    controls = resilience_controls(in_window, national)
+    out = (
+        sl.select(*KEY, "sl")
+        .join(vag.select(*KEY, pl.col("vag")), on=list(KEY), how="inner", validate="1:1")
+        .join(controls, on=list(KEY), how="inner", validate="1:1")
+        .sort(*KEY)
+    )
+    expected = in_window.height
+    if out.height != expected:
+        raise StudyError(
+            f"resilience panel: {out.height} province-years after joining SL, Vag and the "
+            f"controls, {expected} in province_panel {lo}–{hi}"
+        )
+    v_bar, r_bar = out["vag"].mean(), out["innovation"].mean()
+    return out.with_columns(
+        (pl.col("vag") * pl.col("innovation")).alias("xz"),
+        ((pl.col("vag") - v_bar) * (pl.col("innovation") - r_bar)).alias("xz_c"),
+    )
+
+
+def derive(data: StudyData) -> pl.DataFrame:
+    """:func:`resilience_panel` of the dataset's tables under the run's options."""
+    return resilience_panel(
+        data.table("province_panel"),
+        data.table("national_series"),
+        k=int(data.option("k")),
+        sl_transform=str(data.option("sl_transform")),
+        national_total=str(data.option("national_total")),
+        vag_normalise=str(data.option("vag_normalise")),
+        vag_unit_km=float(data.option("vag_unit_km")),
+    )
