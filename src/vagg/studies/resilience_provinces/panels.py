@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from vagg.data.errors import SchemaError
 from vagg.measures.location_quotient import distance_decayed_lq
 from vagg.measures.regional import resilience_controls
 from vagg.measures.resilience import export_resilience
@@ -76,6 +77,7 @@ def resilience_panel(
         Sorted by province and year.
     """
     lo, hi = window
+    _check_positive(panel, ("exports_usd", "gdp", "gdp_per_capita", "urban_unit_employment"))
     sl = export_resilience(
         panel,
         national if national_total == "official" else None,
@@ -107,6 +109,23 @@ def resilience_panel(
         (pl.col("vag") * pl.col("innovation")).alias("xz"),
         ((pl.col("vag") - v_bar) * (pl.col("innovation") - r_bar)).alias("xz_c"),
     )
+
+
+def _check_positive(panel: pl.DataFrame, columns: tuple[str, ...]) -> None:
+    """Raise :class:`~vagg.data.errors.SchemaError` naming the (province_code, year) of any
+    missing or non-positive value of ``columns`` (they enter a log or a denominator)."""
+    for column in columns:
+        if column not in panel.columns:
+            continue  # the measure names the missing column
+        bad = panel.filter(pl.col(column).is_null() | (pl.col(column) <= 0)).sort(*KEY)
+        if bad.height:
+            raise SchemaError(
+                "province_panel",
+                column,
+                "must be positive (it enters a log or a ratio); (province_code, year)",
+                n_bad=bad.height,
+                examples=list(bad.select(*KEY).head(5).iter_rows()),
+            )
 
 
 def derive(data: StudyData) -> pl.DataFrame:
