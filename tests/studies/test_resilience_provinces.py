@@ -267,3 +267,43 @@ def test_coverage_over_20_seeds(tmp_path: Path) -> None:
     rates = {k: float(np.mean(v)) for k, v in hits.items()}
     print("coverage over 20 seeds:", rates)
     assert all(0.85 <= r <= 1.0 for r in rates.values()), rates
+
+
+# ---------------------------------------------------------------------------- real data
+
+
+def test_a_yearbook_panel_with_only_the_studys_columns_runs(
+    dataset: Path, tiny: RunReport, tmp_path: Path
+) -> None:
+    from vagg.data.io import read_table
+    from vagg.studies.resilience_provinces.panels import (
+        NATIONAL_COLUMNS,
+        PANEL_COLUMNS,
+        YEARBOOK_COLUMNS,
+        YEARBOOK_NATIONAL_COLUMNS,
+    )
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    to_zh = {v: k for k, v in YEARBOOK_COLUMNS.items()}
+    panel = pl.read_parquet(dataset / "province_panel.parquet").filter(pl.col("year") >= 2008)
+    panel.select(PANEL_COLUMNS).rename(to_zh).write_csv(raw / "panel.csv")
+    national = pl.read_parquet(dataset / "national_series.parquet").select(NATIONAL_COLUMNS)
+    national.rename({v: k for k, v in YEARBOOK_NATIONAL_COLUMNS.items()}).write_csv(
+        raw / "national.csv"
+    )
+    user = tmp_path / "user"
+    user.mkdir()
+    for src, name, cmap in (
+        ("panel.csv", "province_panel", YEARBOOK_COLUMNS),
+        ("national.csv", "national_series", YEARBOOK_NATIONAL_COLUMNS),
+    ):
+        read_table(raw / src, name, column_map=cmap, validate_on_load=False).write_parquet(
+            user / f"{name}.parquet"
+        )
+    report = _run(user, tmp_path / "out")
+    assert report.ok, {o.key: o.record.get("error", {}).get("message") for o in report.outcomes}
+    mine = pd.read_csv(report.out_dir / "table_4.csv")
+    full = pd.read_csv(tiny.out_dir / "table_4.csv")
+    assert len(mine) == len(full) > 0
+    pd.testing.assert_frame_equal(mine, full)

@@ -19,22 +19,77 @@ in a log, and the panel keeps every province-year of the window.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from vagg.data.errors import SchemaError
+from vagg.data.io import read_table, table_path
+from vagg.data.schemas import get_schema, validate
 from vagg.measures.location_quotient import distance_decayed_lq
 from vagg.measures.regional import resilience_controls
 from vagg.measures.resilience import export_resilience
 from vagg.studies.data import StudyData
 from vagg.studies.errors import StudyError
 
-__all__ = ["CONTROLS", "KEY", "WINDOW", "derive", "resilience_panel"]
+__all__ = [
+    "CONTROLS",
+    "KEY",
+    "NATIONAL_COLUMNS",
+    "PANEL_COLUMNS",
+    "WINDOW",
+    "YEARBOOK_COLUMNS",
+    "YEARBOOK_NATIONAL_COLUMNS",
+    "derive",
+    "resilience_panel",
+    "study_table",
+]
 
 #: The paper's sample (§3.1, Table 1's Year row).
 WINDOW: tuple[int, int] = (2009, 2020)
 #: The controls of eq. (E3) in the order Table 2 adds them: GDP, TAX, CPI, FDI.
 CONTROLS: tuple[str, ...] = ("pgdp", "tax", "cons", "fdi")
 KEY: tuple[str, str] = ("province_code", "year")
+#: The columns of ``province_panel`` the study reads (a user's panel may hold only these).
+PANEL_COLUMNS: tuple[str, ...] = (
+    *KEY,
+    "exports_usd",
+    "ict_employment",
+    "urban_unit_employment",
+    "gdp",
+    "gdp_per_capita",
+    "tax_revenue",
+    "retail_sales",
+    "fdi_usd",
+    "rd_expenditure",
+    "broadband_subscribers",
+)
+#: The columns of ``national_series`` the study reads.
+NATIONAL_COLUMNS: tuple[str, ...] = ("year", "rmb_per_usd", "exports_usd")
+#: Yearbook headers → canonical columns (the ``column_map`` of :func:`vagg.data.io.read_table`)
+#: for a panel typed from the China Statistical Yearbook (中国统计年鉴), the China Labour
+#: Statistical Yearbook (就业人员) and the China Statistical Yearbook on Science and Technology
+#: (R&D). Convert the units first (docs/studies/resilience_provinces.md lists them).
+YEARBOOK_COLUMNS: dict[str, str] = {
+    "省份代码": "province_code",
+    "年份": "year",
+    "出口总额(美元)": "exports_usd",
+    "信息传输、计算机服务和软件业城镇单位就业人员": "ict_employment",
+    "城镇单位就业人员": "urban_unit_employment",
+    "地区生产总值": "gdp",
+    "人均地区生产总值": "gdp_per_capita",
+    "税收收入": "tax_revenue",
+    "社会消费品零售总额": "retail_sales",
+    "实际利用外商直接投资额(美元)": "fdi_usd",
+    "R&D经费内部支出": "rd_expenditure",
+    "互联网宽带接入用户": "broadband_subscribers",
+}
+#: The same for ``national_series``.
+YEARBOOK_NATIONAL_COLUMNS: dict[str, str] = {
+    "年份": "year",
+    "人民币汇率(元/美元)": "rmb_per_usd",
+    "货物出口总额(美元)": "exports_usd",
+}
 
 
 def resilience_panel(
@@ -128,11 +183,30 @@ def _check_positive(panel: pl.DataFrame, columns: tuple[str, ...]) -> None:
             )
 
 
+def study_table(data: StudyData, name: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """Table ``name`` of the dataset: the validated canonical table when it holds every column
+    of its schema, else only ``columns``, validated against those columns' rules.
+
+    A user's yearbook panel for paper 002 need not carry the columns of paper 004 (PP
+    indicators, capital stock …); :meth:`StudyData.table` would reject it for them.
+    """
+    path = table_path(data.dataset, name)
+    if path is None:
+        return data.table(name)  # raises the framework's "not found"
+    raw = read_table(path, name, validate_on_load=False)
+    schema = get_schema(name)
+    if set(schema.column_names) <= set(raw.columns):
+        return data.table(name)
+    wanted = set(columns)
+    subset = replace(schema, columns=tuple(c for c in schema.columns if c.name in wanted))
+    return validate(raw.select([c for c in raw.columns if c in wanted]), subset)
+
+
 def derive(data: StudyData) -> pl.DataFrame:
     """:func:`resilience_panel` of the dataset's tables under the run's options."""
     return resilience_panel(
-        data.table("province_panel"),
-        data.table("national_series"),
+        study_table(data, "province_panel", PANEL_COLUMNS),
+        study_table(data, "national_series", NATIONAL_COLUMNS),
         k=int(data.option("k")),
         sl_transform=str(data.option("sl_transform")),
         national_total=str(data.option("national_total")),
