@@ -187,6 +187,46 @@ def test_truth_table_clustered_se_matches_statsmodels(frame: pd.DataFrame) -> No
     )
 
 
+def test_leave_one_out_matches_statsmodels_and_draws(frame: pd.DataFrame) -> None:
+    from matplotlib.figure import Figure
+
+    from vagg.report.figures import FigureError
+    from vagg.report.influence import leave_one_out_figure
+    from vagg.studies.resilience_provinces.models import leave_one_out
+
+    loo = leave_one_out(frame)
+    assert loo["left_out"].tolist()[:2] == ["none", "11"] and len(loo) == 31
+    sub = frame[frame["province_code"] != "11"]
+    ref = smf.ols("sl ~ vag + pgdp + tax + cons + fdi + C(year)", sub).fit(cov_type="HC1")
+    row = loo.set_index("left_out").loc["11"]
+    assert row["estimate"] == pytest.approx(ref.params["vag"], rel=1e-9)
+    assert row["se"] == pytest.approx(ref.bse["vag"], rel=1e-7)
+    figure = leave_one_out_figure(loo, lang="en")
+    assert isinstance(figure, Figure) and len(figure.axes[0].get_yticks()) == 30
+    with pytest.raises(FigureError, match="no row with left_out == 'none'"):
+        leave_one_out_figure(loo[loo["left_out"] != "none"], lang="en")
+
+
+def test_clustered_table2_carries_wild_bootstrap_p_values(frame: pd.DataFrame) -> None:
+    from vagg.studies.resilience_provinces.models import (
+        baseline_steps,
+        wcb_key,
+        with_wild_bootstrap,
+    )
+    from vagg.studies.resilience_provinces.tables import diagnostics_available
+
+    steps = [
+        with_wild_bootstrap(r, frame, reps=199, seed=0) for r in baseline_steps(frame, "cluster")
+    ]
+    table = diagnostics_available(steps, diagnostics=["WCB Vag", "WCB TAX", "WCB XZ"])
+    labels = [row.label for row in table.rows]
+    assert "WCB Vag" in labels and "WCB TAX" in labels and "WCB XZ" not in labels
+    test = steps[5].diagnostics[wcb_key("vag")]
+    assert test.statistic == pytest.approx(steps[5].params["vag"] / steps[5].bse["vag"], rel=1e-8)
+    plain = diagnostics_available(baseline_steps(frame, "hc1"), diagnostics=["WCB Vag"])
+    assert "WCB Vag" not in [row.label for row in plain.rows]
+
+
 # ---------------------------------------------------------------------------- mutations
 
 
@@ -273,7 +313,7 @@ def test_coverage_over_20_seeds(tmp_path: Path) -> None:
 
 
 def test_a_yearbook_panel_with_only_the_studys_columns_runs(
-    dataset: Path, tiny: RunReport, tmp_path: Path
+    dataset: Path, frame: pd.DataFrame, tmp_path: Path
 ) -> None:
     from vagg.data.io import read_table
     from vagg.studies.resilience_provinces.panels import (
@@ -281,6 +321,7 @@ def test_a_yearbook_panel_with_only_the_studys_columns_runs(
         PANEL_COLUMNS,
         YEARBOOK_COLUMNS,
         YEARBOOK_NATIONAL_COLUMNS,
+        study_table,
     )
 
     raw = tmp_path / "raw"
@@ -301,9 +342,9 @@ def test_a_yearbook_panel_with_only_the_studys_columns_runs(
         read_table(raw / src, name, column_map=cmap, validate_on_load=False).write_parquet(
             user / f"{name}.parquet"
         )
-    report = _run(user, tmp_path / "out")
-    assert report.ok, {o.key: o.record.get("error", {}).get("message") for o in report.outcomes}
-    mine = pd.read_csv(report.out_dir / "table_4.csv")
-    full = pd.read_csv(tiny.out_dir / "table_4.csv")
-    assert len(mine) == len(full) > 0
-    pd.testing.assert_frame_equal(mine, full)
+    data = StudyData(user, seed=0, cache_dir=None)
+    mine = resilience_panel(
+        study_table(data, "province_panel", PANEL_COLUMNS),
+        study_table(data, "national_series", NATIONAL_COLUMNS),
+    ).to_pandas()
+    pd.testing.assert_frame_equal(mine, frame)

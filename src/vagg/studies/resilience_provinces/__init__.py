@@ -28,6 +28,7 @@ from vagg.studies.resilience_provinces.models import RENAME, WCB_TERMS, wcb_key
 from vagg.studies.resilience_provinces.options import OPTIONS
 from vagg.studies.resilience_provinces.panels import CONTROLS
 from vagg.studies.resilience_provinces.tables import (
+    diagnostics_available,
     figure_leave_one_out,
     table_baseline,
     table_descriptive,
@@ -45,10 +46,10 @@ _STATS = ("nobs", "adj_r2")
 _DV: Text = {"zh": "被解释变量：SL（出口韧性）", "en": "Dependent variable: SL (export resilience)"}
 _WCB = [wcb_key(t) for t in WCB_TERMS]
 _WCB_NOTE: Text = {
-    "zh": "WCB：省份聚类野自助法（WCR，Rademacher 权重）t 统计量，方括号内为自助 p 值"
+    "zh": "WCB（如有）：省份聚类野自助法（WCR，Rademacher 权重）t 统计量，方括号内为自助 p 值"
     "（原文未报告）。",
-    "en": "WCB: wild cluster bootstrap (WCR, Rademacher weights, provinces as clusters) t, "
-    "bootstrap p-value in brackets (not in the paper).",
+    "en": "WCB (where shown): wild cluster bootstrap (WCR, Rademacher weights, provinces as "
+    "clusters) t, bootstrap p-value in brackets (not in the paper).",
 }
 
 STUDY = register(
@@ -71,14 +72,17 @@ STUDY = register(
                 notes=[
                     _DV,
                     {
-                        "zh": "混合 OLS，(2)–(6) 含年份固定效应，无省份固定效应；"
-                        "异方差稳健标准误（HC1）。",
+                        "zh": "混合 OLS，(2)–(6) 含年份固定效应，无省份固定效应；默认异方差稳健"
+                        "标准误（HC1），选项 table2_se=cluster 时按省份聚类。",
                         "en": "Pooled OLS; year fixed effects from (2) on, no province effects; "
-                        "heteroskedasticity-robust (HC1) standard errors.",
+                        "heteroskedasticity-robust (HC1) standard errors by default, clustered "
+                        "by province with the option table2_se=cluster.",
                     },
+                    _WCB_NOTE,
                 ],
                 rename=RENAME,
-                options={"stats": _STATS, "digits": 4},
+                options={"stats": _STATS, "diagnostics": _WCB},
+                layout=diagnostics_available,
             ),
             TableEntry(
                 "3",
@@ -130,10 +134,8 @@ STUDY = register(
                     _WCB_NOTE,
                 ],
                 rename=RENAME,
-                options={
-                    "stats": _STATS,
-                    "diagnostics": _WCB,
-                },
+                options={"stats": _STATS, "diagnostics": _WCB},
+                layout=diagnostics_available,
             ),
             FigureEntry(
                 "A1",

@@ -57,7 +57,7 @@ RENAME: dict[str, str] = {
     "xz_c": "XZ_c",
 }
 #: Terms that get a wild-cluster-bootstrap p-value when a column is clustered.
-WCB_TERMS: tuple[str, ...] = ("vag", "innovation", "vag:innovation", "xz_c")
+WCB_TERMS: tuple[str, ...] = ("vag", "innovation", "vag:innovation", "xz_c", *CONTROLS)
 
 
 def analysis_frame(data: StudyData) -> pd.DataFrame:

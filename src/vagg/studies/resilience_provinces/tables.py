@@ -9,6 +9,7 @@ comparison with the print).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from vagg.data import geography
 from vagg.estimate.results import Result
 from vagg.report.influence import leave_one_out_figure
-from vagg.report.tables import RegressionTable, TableRow
+from vagg.report.tables import RegressionTable, TableRow, regression_table
 from vagg.studies.data import StudyData
 from vagg.studies.resilience_provinces.models import (
     analysis_frame,
@@ -31,6 +32,7 @@ from vagg.studies.resilience_provinces.models import (
 __all__ = [
     "PAPER_TABLE1",
     "describe",
+    "diagnostics_available",
     "figure_leave_one_out",
     "table_baseline",
     "table_descriptive",
@@ -124,6 +126,15 @@ def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:
         lang=data.lang,
         estimates=pd.DataFrame.from_records(records, columns=["row", "column", "value"]),
     )
+
+
+def diagnostics_available(
+    results: Sequence[Result], *, diagnostics: Sequence[str] = (), **options: Any
+) -> RegressionTable:
+    """:func:`vagg.report.regression_table` showing those of ``diagnostics`` that some column
+    holds (Table 2 has wild-bootstrap rows only when its errors are clustered)."""
+    shown = [d for d in diagnostics if any(d in r.diagnostics for r in results)]
+    return regression_table(results, diagnostics=shown or None, **options)
 
 
 def table_baseline(data: StudyData, engine: Any) -> list[Result]:
