@@ -73,8 +73,27 @@ def vcov_of(kind: str) -> Any:
 def with_wild_bootstrap(
     result: Result, frame: pd.DataFrame, *, reps: int, seed: int, terms: Sequence[str] = WCB_TERMS
 ) -> Result:
-    """Add ``diagnostics["WCB <label>"]`` (WCR wild cluster bootstrap test of β = 0, clusters
-    = provinces) for each of ``terms`` in a clustered ``result``; other Results unchanged."""
+    """Add a wild-cluster-bootstrap test of β = 0 for each of ``terms`` to a clustered Result.
+
+    Parameters
+    ----------
+    result : Result
+        A :func:`vagg.feols` fit on ``frame``; unchanged unless clustered by province.
+    frame : pandas.DataFrame
+        The data it was fitted on.
+    reps : int
+        Bootstrap draws.
+    seed : int
+        Seed of the Rademacher weights.
+    terms : sequence of str
+        Coefficients to test (those absent from ``result`` are skipped).
+
+    Returns
+    -------
+    Result
+        ``result`` itself, with ``diagnostics[wcb_key(term)]`` a HypothesisTest (the CR1 t and
+        its WCR bootstrap p-value; Cameron, Gelbach & Miller 2008; MacKinnon & Webb 2017).
+    """
     if list(result.clusters) != ["province_code"]:
         return result
     for term in terms:
@@ -90,8 +109,22 @@ def wcb_key(term: str) -> str:
 
 
 def baseline_steps(frame: pd.DataFrame, vcov: str) -> list[Result]:
-    """Table 2: SL on Vag (1), then with year FE (2) and the controls GDP, TAX, CPI, FDI added
-    one by one (3)–(6): ``sl ~ vag`` and ``sl ~ vag + csw0(pgdp, tax, cons, fdi) | year``."""
+    """Table 2 (eq. E3, stepwise): SL on Vag (1), then with year FE (2) and the controls GDP,
+    TAX, CPI, FDI added one by one (3)–(6).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The study's panel (:func:`analysis_frame`).
+    vcov : {"hc1", "iid", "cluster"}
+        Standard errors of every column.
+
+    Returns
+    -------
+    list of Result
+        Six fits: ``sl ~ vag`` and the five steps of ``sl ~ vag + csw0(pgdp, tax, cons, fdi)
+        | year`` (:func:`vagg.stepwise`).
+    """
     first = vagg.feols("sl ~ vag", frame, vcov=vcov_of(vcov))
     steps = vagg.stepwise(f"sl ~ vag + csw0({', '.join(CONTROLS)}) | year", frame,
                           vcov=vcov_of(vcov))  # fmt: skip
@@ -99,8 +132,23 @@ def baseline_steps(frame: pd.DataFrame, vcov: str) -> list[Result]:
 
 
 def lag_models(frame: pd.DataFrame, vcov: str, year_fe: bool = False) -> list[Result]:
-    """Table 3: SL on Vag lagged 1 and 2 years within province, contemporaneous controls, no
-    year FE (the paper prints none); N = 330 and 300 (the first years lose their lag)."""
+    """Table 3: SL on Vag lagged 1 and 2 years within province, contemporaneous controls.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The study's panel.
+    vcov : {"hc1", "iid", "cluster"}
+        Standard errors.
+    year_fe : bool
+        Add year FE (the paper has none: no TIME FIXED row; spec 002 §3).
+
+    Returns
+    -------
+    list of Result
+        ``sl ~ L(vag, 1) + controls`` (N = 330) and ``sl ~ L(vag, 2) + controls`` (N = 300);
+        the lag is the value at t − k of the same province (Stata's L. operator).
+    """
     fe = " | year" if year_fe else ""
     controls = " + ".join(CONTROLS)
     return [
@@ -110,9 +158,26 @@ def lag_models(frame: pd.DataFrame, vcov: str, year_fe: bool = False) -> list[Re
 
 
 def moderation_models(frame: pd.DataFrame, vcov: str, controls: bool = False) -> list[Result]:
-    """Table 4: (1) SL on Vag and R&D; (2) with XZ = Vag·R&D; (3) with XZ_c = (Vag − V̄)(R&D −
-    R̄) instead, Vag and R&D uncentred (spec 002 §2 E4: c3 = γ3, c1 = γ1 + γ3·R̄,
-    c2 = γ2 + γ3·V̄, c0 = γ0 − γ3·V̄·R̄). ``controls`` adds GDP, TAX, CPI, FDI and year FE."""
+    """Table 4 (eq. E4): (1) SL on Vag and R&D; (2) with XZ = Vag·R&D; (3) with XZ_c.
+
+    XZ_c = (Vag − V̄)(R&D − R̄) with Vag and R&D uncentred, the form the paper's constants prove
+    (spec 002 §2 E4): c3 = γ3, c1 = γ1 + γ3·R̄, c2 = γ2 + γ3·V̄, c0 = γ0 − γ3·V̄·R̄. Written here
+    rather than with :func:`vagg.moderation`, which centres the main effects too.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The study's panel (with ``xz_c`` centred at the panel's means).
+    vcov : {"hc1", "iid", "cluster"}
+        Standard errors.
+    controls : bool
+        Add GDP, TAX, CPI, FDI and year FE (the paper has neither).
+
+    Returns
+    -------
+    list of Result
+        The three columns.
+    """
     extra = f" + {' + '.join(CONTROLS)} | year" if controls else ""
     return [
         vagg.feols(f"sl ~ vag + innovation{extra}", frame, vcov=vcov_of(vcov)),
@@ -122,9 +187,22 @@ def moderation_models(frame: pd.DataFrame, vcov: str, controls: bool = False) ->
 
 
 def truth_models(frame: pd.DataFrame, *, reps: int, seed: int) -> list[Result]:
-    """Table 4b (not in the paper): eq. (E4) as the synthetic economy plants it — Vag, R&D,
-    the raw (1) or product-centred (2) interaction, the controls and year FE, errors clustered
-    by province — with wild-cluster-bootstrap p-values."""
+    """Table 4b (not in the paper): eq. (E4) as the synthetic economy plants it.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The study's panel.
+    reps, seed : int
+        Draws and seed of the wild cluster bootstraps.
+
+    Returns
+    -------
+    list of Result
+        (1) Vag, R&D, Vag·R&D, (2) Vag, R&D, XZ_c; both with GDP, TAX, CPI, FDI and year FE,
+        errors clustered by province (CR1), a WCB test per coefficient in ``diagnostics``.
+        The truth check of the study reads these two columns.
+    """
     return [
         with_wild_bootstrap(r, frame, reps=reps, seed=seed)
         for r in moderation_models(frame, "cluster", controls=True)[1:]
@@ -132,9 +210,21 @@ def truth_models(frame: pd.DataFrame, *, reps: int, seed: int) -> list[Result]:
 
 
 def leave_one_out(frame: pd.DataFrame, term: str = "vag") -> pd.DataFrame:
-    """The Vag coefficient of Table 2 col (6) (year FE, all controls, HC1) re-estimated without
-    each province in turn: one row per left-out province (``left_out``, ``estimate``, ``se``,
-    ``ci_low``, ``ci_high``), plus the full sample as ``left_out = "none"``."""
+    """A coefficient of Table 2 col (6) (year FE, all controls, HC1) without each province.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The study's panel.
+    term : str
+        The coefficient (default Vag).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``left_out``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (95 %): the full sample
+        first (``left_out = "none"``), then one row per province code, ascending.
+    """
     formula = f"sl ~ vag + {' + '.join(CONTROLS)} | year"
     rows = []
     for left_out in ["none", *sorted(frame["province_code"].unique())]:
