@@ -42,6 +42,8 @@ TRUTHS = [
     "sl_consumption",
     "sl_fdi",
     "sl_vag_centred",
+    *[f"sl_t2_vag_c{c}" for c in range(2, 7)],
+    *[f"sl_t2_{v}_c6" for v in ("pgdp", "tax", "cons", "fdi")],
 ]
 EARTH_KM = 6371.0088
 
@@ -231,7 +233,12 @@ def test_clustered_table2_carries_wild_bootstrap_p_values(frame: pd.DataFrame) -
 
 
 def _covered(dataset: Path, frame_of: pd.DataFrame) -> dict[str, bool]:
-    results = {"table_4b": (["(1)", "(2)"], truth_models(frame_of, reps=99, seed=0))}
+    from vagg.studies.resilience_provinces.models import baseline_steps
+
+    results = {
+        "table_2": ([f"({c})" for c in range(1, 7)], baseline_steps(frame_of, "hc1")),
+        "table_4b": (["(1)", "(2)"], truth_models(frame_of, reps=99, seed=0)),
+    }
     check = truth_check(registry.get(STUDY), _truth(dataset), results)
     return dict(zip(check["parameter"], check["covered"].astype(bool), strict=True))
 

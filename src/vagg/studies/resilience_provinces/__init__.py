@@ -155,6 +155,8 @@ STUDY = register(
             TruthCheck("sl_consumption", "4b", "cons", 0),
             TruthCheck("sl_fdi", "4b", "fdi", 0),
             TruthCheck("sl_vag_centred", "4b", "vag", 1),
+            *[TruthCheck(f"sl_t2_vag_c{c}", "2", "vag", c - 1) for c in range(2, 7)],
+            *[TruthCheck(f"sl_t2_{v}_c6", "2", v, 5) for v in CONTROLS],
         ],
         paper=PAPER,
         lang="zh",
