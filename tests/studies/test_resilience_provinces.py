@@ -44,6 +44,14 @@ TRUTHS = [
     "sl_vag_centred",
     *[f"sl_t2_vag_c{c}" for c in range(2, 7)],
     *[f"sl_t2_{v}_c6" for v in ("pgdp", "tax", "cons", "fdi")],
+    "sl_t3_lag1",
+    "sl_t3_lag2",
+    "sl_t4_vag_c1",
+    "sl_t4_rd_c1",
+    "sl_t4_vag_c2",
+    "sl_t4_rd_c2",
+    "sl_t4_xz_c2",
+    "sl_t4_vag_c3",
 ]
 EARTH_KM = 6371.0088
 
@@ -233,10 +241,12 @@ def test_clustered_table2_carries_wild_bootstrap_p_values(frame: pd.DataFrame) -
 
 
 def _covered(dataset: Path, frame_of: pd.DataFrame) -> dict[str, bool]:
-    from vagg.studies.resilience_provinces.models import baseline_steps
+    from vagg.studies.resilience_provinces.models import baseline_steps, lag_models
 
     results = {
         "table_2": ([f"({c})" for c in range(1, 7)], baseline_steps(frame_of, "hc1")),
+        "table_3": (["(1)", "(2)"], lag_models(frame_of, "iid")),
+        "table_4": (["(1)", "(2)", "(3)"], moderation_models(frame_of, "iid")),
         "table_4b": (["(1)", "(2)"], truth_models(frame_of, reps=99, seed=0)),
     }
     check = truth_check(registry.get(STUDY), _truth(dataset), results)

@@ -42,7 +42,7 @@ from vagg.data.schemas.base import validate
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.synth.baskets import solve_baskets
 from vagg.data.synth.province_truth import province_truth
-from vagg.data.synth.provinces_002 import baseline_estimands
+from vagg.data.synth.provinces_002 import baseline_estimands, pooled_estimands
 
 __all__ = [
     "ALL_YEARS",
@@ -410,6 +410,9 @@ def generate_province_tables(
             {k: v[:, in_sl] for k, v in ctl.items()},
             str(truth["sl_vag"]["definition"]),
         )
+        if in_sl.argmax() > 0:  # Tables 3–4: no year dummies, so the year constant matters
+            truth |= pooled_estimands(planted_sl, exports, in_sl, vag, innovation, ctl,
+                                      str(truth["sl_vag"]["definition"]))  # fmt: skip
     return tables, truth
 
 
