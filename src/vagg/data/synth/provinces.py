@@ -42,6 +42,7 @@ from vagg.data.schemas.base import validate
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.synth.baskets import solve_baskets
 from vagg.data.synth.province_truth import province_truth
+from vagg.data.synth.provinces_002 import baseline_estimands, pooled_estimands
 
 __all__ = [
     "ALL_YEARS",
@@ -400,7 +401,19 @@ def generate_province_tables(
     }  # fmt: skip
     in_sl = (_YEARS >= max(first, RESILIENCE_WINDOW[0])) & (_YEARS <= last)
     innovation_mean = float(innovation[:, in_sl].mean()) if in_sl.any() else float("nan")
-    return tables, province_truth(fx, innovation_mean)
+    truth = province_truth(fx, innovation_mean)
+    if in_sl.any():  # 002 Table 2: projections of the planted SL (provinces_002)
+        ctl = {"pgdp": pgdp / 1e4, "tax": tax, "cons": cons, "fdi": fdi}
+        truth |= baseline_estimands(
+            planted_sl[:, in_sl],
+            vag[:, in_sl],
+            {k: v[:, in_sl] for k, v in ctl.items()},
+            str(truth["sl_vag"]["definition"]),
+        )
+        if in_sl.argmax() > 0:  # Tables 3–4: no year dummies, so the year constant matters
+            truth |= pooled_estimands(planted_sl, exports, in_sl, vag, innovation, ctl,
+                                      str(truth["sl_vag"]["definition"]))  # fmt: skip
+    return tables, truth
 
 
 # ---------------------------------------------------------------------------------------------
