@@ -44,7 +44,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cache = tmp_path_factory.mktemp("cache")
     generated, reused = synthetic_dataset("tiny", 0, cache)
     assert not reused
-    firms = pl.read_parquet(sorted((generated / "firms").glob("*/*.parquet"))).to_pandas()
+    firms = pl.read_parquet(generated / "firms", hive_partitioning=True).to_pandas()
     by_year = smf.ols("np.log(sales) ~ np.log(employment) + C(year)", data=firms).fit()
     counts = firms["firm_id"].value_counts()
     logs = firms.assign(ls=np.log(firms["sales"]), le=np.log(firms["employment"]))
@@ -133,7 +133,7 @@ def test_manifest_records_versions_data_timings_drops_and_memory(
         assert manifest["dependencies"][package]
     assert manifest["seed"] == 7 and manifest["scale"] == "tiny"
     assert manifest["data"]["hash"] == dataset_hash(tiny["dataset"])[0]
-    assert manifest["data"]["hash_of"] == "manifest.json" and manifest["data"]["synthetic"]
+    assert manifest["data"]["hash_of"] == "files" and manifest["data"]["synthetic"]
     assert [e["key"] for e in manifest["entries"]] == ["table_1", "table_2", "figure_1", "figure_2"]
     assert all(e["status"] == "ok" and e["seconds"] >= 0 for e in manifest["entries"])
     column_2 = manifest["entries"][0]["results"][1]

@@ -30,9 +30,12 @@ class DatasetError(VaggError):
 def dataset_hash(dataset: str | Path) -> tuple[str, str]:
     """A content hash of a dataset folder and what it was computed from.
 
-    A synthetic dataset's ``manifest.json`` lists the SHA-256 of every file it wrote: the hash
-    is then that of the manifest (timings left out) and of ``truth.json``. Any other folder is
-    hashed file by file (relative path and SHA-256 of each file, hidden files left out).
+    Every file the readers can open is hashed by its bytes (relative path and SHA-256 of each
+    file; hidden files and folders left out), so that editing any value of any table changes
+    the hash. A synthetic dataset's ``manifest.json`` enters without its ``timings_s`` (the
+    only part that differs between two generations of the same economy). The generator's
+    claims in that manifest are never trusted in place of the bytes: a dataset edited after
+    it was generated gets a new hash.
 
     Parameters
     ----------
@@ -42,21 +45,22 @@ def dataset_hash(dataset: str | Path) -> tuple[str, str]:
     Returns
     -------
     tuple of (str, str)
-        The hex digest and ``"manifest.json"`` or ``"files"``.
+        The hex digest and ``"files"`` (what it was computed from).
     """
     root = Path(dataset)
-    content = read_synthetic_manifest(root)
-    if content is not None:
-        content = {k: v for k, v in content.items() if k != "timings_s"}
-        truth = root / "truth.json"
-        content["truth.json"] = file_sha256(truth) if truth.is_file() else None
-        text = json.dumps(content, sort_keys=True, ensure_ascii=True)
-        return hashlib.sha256(text.encode()).hexdigest(), "manifest.json"
+    synthetic = read_synthetic_manifest(root)
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            digest.update(f"{relative.as_posix()}\0{file_sha256(path)}\n".encode())
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if relative.as_posix() == "manifest.json" and synthetic is not None:
+            content = {k: v for k, v in synthetic.items() if k != "timings_s"}
+            text = json.dumps(content, sort_keys=True, ensure_ascii=True)
+            sha = hashlib.sha256(text.encode()).hexdigest()
+        else:
+            sha = file_sha256(path)
+        digest.update(f"{relative.as_posix()}\0{sha}\n".encode())
     return digest.hexdigest(), "files"
 
 
