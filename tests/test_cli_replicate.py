@@ -117,7 +117,10 @@ def test_all_runs_every_registered_study(
     args = ["replicate", "--all", "--scale", "tiny", "--cache-dir", str(cache)]
     result = runner.invoke(app, [*args, "--out", str(out), "--lang", "zh"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["demo", "demo_two"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "demo",
+        "demo_two",
+    ]
     markdown = (out / "demo_two" / "table_1.md").read_text(encoding="utf-8")
     assert markdown.startswith("**表1　销售额与就业**")
 

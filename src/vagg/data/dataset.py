@@ -19,8 +19,15 @@ from pathlib import Path
 from vagg._version import __version__
 from vagg.data.hashing import directory_hashes, file_sha256, read_synthetic_manifest
 from vagg.errors import VaggError
+from vagg.locks import clean_partials, exclusive, shared
 
-__all__ = ["DatasetError", "dataset_hash", "synthetic_dataset", "synthetic_matches"]
+__all__ = [
+    "DatasetError",
+    "dataset_hash",
+    "dataset_lock",
+    "synthetic_dataset",
+    "synthetic_matches",
+]
 
 
 class DatasetError(VaggError):
@@ -95,11 +102,16 @@ def synthetic_dataset(
     *,
     reference_dir: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> tuple[Path, bool]:
     """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``.
 
     Reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
-    when complete). A folder of that name that is not a vagg synthetic dataset is never
+    when complete). The check and the generation hold the folder's lock
+    (:func:`dataset_lock`) alone: a second run waits (``waiting`` is told who holds it) and
+    then reuses the folder; runs reading the folder hold the lock shared, so it is never
+    replaced under them. Temporary folders of generations that were killed are removed.
+    A folder of that name that is not a vagg synthetic dataset is never
     overwritten: that is a :class:`DatasetError`.
 
     Parameters
@@ -121,13 +133,38 @@ def synthetic_dataset(
         The folder and whether it was reused.
     """
     from vagg.data.synth.config import get_scale
-    from vagg.data.synth.economy import generate
 
     get_scale(scale)  # unknown scale: a clear ValueError before anything is written
     ref = Path(reference_dir) if reference_dir is not None else None
     folder = Path(cache_dir) / f"{scale}-seed{seed}"
-    if synthetic_matches(folder, scale, seed, ref):
-        return folder, True
+    lock = dataset_lock(folder)
+    with shared(lock, what=f"dataset {folder}", waiting=waiting):
+        if synthetic_matches(folder, scale, seed, ref):
+            return folder, True
+    with exclusive(lock, wait=True, what=f"dataset {folder}", waiting=waiting):
+        clean_partials(folder.parent, folder.name)
+        if synthetic_matches(folder, scale, seed, ref):
+            return folder, True
+        _generate(folder, scale, seed, ref, progress)
+    return folder, False
+
+
+def dataset_lock(folder: str | Path) -> Path:
+    """The lock file of a cached synthetic dataset folder: runs reading the folder hold it
+    shared (:func:`vagg.locks.shared`), its generation holds it alone."""
+    path = Path(folder)
+    return path.parent / f".{path.name}.lock"
+
+
+def _generate(
+    folder: Path,
+    scale: str,
+    seed: int,
+    ref: Path | None,
+    progress: Callable[[str, float], None] | None,
+) -> None:
+    from vagg.data.synth.economy import generate
+
     if folder.exists() and any(folder.iterdir()) and read_synthetic_manifest(folder) is None:
         raise DatasetError(
             f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
@@ -144,4 +181,3 @@ def synthetic_dataset(
         os.replace(partial, folder)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return folder, False

@@ -85,6 +85,14 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
         )
     if isinstance(err, pl.exceptions.NoDataError) or "empty" in text.lower():
         return ReadError(table, path, "the file holds no header and no rows; export it again")
+    if path.suffix.lower() in (".xlsx", ".xls", ".csv"):
+        return ReadError(
+            table,
+            path,
+            f"cannot be read ({type(err).__name__}: {text}); if title rows sit above the "
+            'header, pass header_row=<0-based row of the header> ("@header_row" in the '
+            "column map)",
+        )
     return ReadError(table, path, f"cannot be read ({type(err).__name__}: {text})")
 
 
@@ -249,6 +257,8 @@ def read_table(
     if not path.exists():
         raise FileNotFoundError(f"table '{table}': {path} does not exist")
     frame = _read_raw(path, schema, cmap, sheet, encoding, header_row)
+    if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
+        _hint_title_rows(frame, schema, path, header_row)
     renames = {k: v for k, v in cmap.items() if k not in READ_OPTIONS}
     if renames:
         unknown = [raw for raw in renames if raw not in frame.columns]
@@ -258,6 +268,19 @@ def read_table(
             )
         frame = frame.rename(renames)
     return validate(frame, schema) if validate_on_load else frame
+
+
+def _hint_title_rows(
+    frame: pl.DataFrame, schema: TableSchema, path: Path, header_row: int | None
+) -> None:
+    """A header with none of the table's columns is a title row (yearbook style): say so."""
+    if header_row is None and not set(frame.columns) & set(schema.column_names):
+        raise ReadError(
+            schema.name,
+            path,
+            f"no canonical column in the header {frame.columns[:3]}; if title rows sit above "
+            "the header, pass header_row=<0-based row of the header>; else give a column_map",
+        )
 
 
 def write_table(frame: pl.DataFrame | pd.DataFrame, path: str | Path, table: str) -> list[Path]:

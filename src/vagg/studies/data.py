@@ -94,6 +94,9 @@ class StudyData:
         self._recording: list[list[dict[str, Any]]] = []
         self.derived: list[DerivedRecord] = []
         self.exclusions: list[dict[str, Any]] = []
+        #: the run's disclosure threshold (the runner sets ``--min-firms``)
+        self.min_firms = 10
+        self._gate: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:
         return f"StudyData({self.dataset.name!r}, seed={self.seed}, scale={self.scale!r})"
