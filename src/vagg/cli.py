@@ -90,6 +90,9 @@ def data_check(
         str | None,
         typer.Option(help="also require the tables this study reads (the study's own gate)"),
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="encoding of the CSV files, e.g. gbk (default utf-8)")
+    ] = None,
 ) -> None:
     """Validate every table in DATASET against its schema and across tables; print rows, key
     moments and every problem found (exit 1 when there is any)."""
@@ -107,7 +110,7 @@ def data_check(
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from None
-    report = check_dataset(dataset, required=required)
+    report = check_dataset(dataset, required=required, encoding=encoding)
     rows = Table(title=f"tables in {dataset}")
     rows.add_column("table")
     rows.add_column("rows", justify="right")

@@ -223,3 +223,13 @@ def test_pandas_polars_pyarrow_duckdb_open_partitions_with_defaults(source: Path
     ((rows, first),) = duckdb.sql(sql).fetchall()
     assert rows == pl.read_parquet(source / "customs", hive_partitioning=True).height
     assert first == 2000
+
+
+def test_cli_data_check_reads_gbk_with_encoding(ds: Path) -> None:
+    frame = pl.read_parquet(ds / "industries.parquet")
+    (ds / "industries.parquet").unlink()
+    (ds / "industries.csv").write_bytes(frame.write_csv().encode("gbk"))
+    bad = CliRunner().invoke(app, ["data", "check", str(ds)])
+    assert bad.exit_code == 1 and 'encoding="gbk"' in bad.output
+    good = CliRunner().invoke(app, ["data", "check", str(ds), "--encoding", "gbk"])
+    assert good.exit_code == 0, good.output

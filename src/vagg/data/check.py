@@ -137,7 +137,9 @@ def _problem(name: str, err: Exception) -> str:
     return f"table '{name}': {type(err).__name__}: {first}"
 
 
-def check_dataset(dataset: str | Path, required: Sequence[str] = ()) -> CheckReport:
+def check_dataset(
+    dataset: str | Path, required: Sequence[str] = (), *, encoding: str | None = None
+) -> CheckReport:
     """Validate every canonical table in ``dataset``, across files and tables, and compute its
     key moments.
 
@@ -147,6 +149,8 @@ def check_dataset(dataset: str | Path, required: Sequence[str] = ()) -> CheckRep
         The dataset folder.
     required : sequence of str
         Tables that must be present (a study's :attr:`~vagg.studies.base.Study.tables`).
+    encoding : str, optional
+        Encoding of the CSV files (e.g. ``"gbk"``); default UTF-8.
 
     Returns
     -------
@@ -173,7 +177,7 @@ def check_dataset(dataset: str | Path, required: Sequence[str] = ()) -> CheckRep
         path = table_path(dataset, name)
         assert path is not None
         try:
-            frames[name] = read_table(path, name)
+            frames[name] = read_table(path, name, encoding=encoding)
         except Exception as err:  # every problem is reported, not only the first
             report.problems.append(_problem(name, err))
     for name, frame in frames.items():
