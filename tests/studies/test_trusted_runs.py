@@ -282,3 +282,35 @@ def test_same_data_and_seed_give_byte_identical_files(dataset: Path, tmp_path: P
 
 def _texts_bytes(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_a_run_killed_half_way_resumes_from_the_cached_entries(
+    dataset: Path, tmp_path: Path
+) -> None:
+    calls: dict[str, int] = {"first": 0, "second": 0}
+    kill = {"now": True}
+
+    def first(data: StudyData, engine: Any) -> Any:
+        calls["first"] += 1
+        return [_clustered(50)]
+
+    def second(data: StudyData, engine: Any) -> Any:
+        calls["second"] += 1
+        if kill["now"]:
+            raise KeyboardInterrupt  # the run is killed after the first table
+        return [_clustered(60)]
+
+    study = Study("halves", "Halves", [TableEntry("1", first), TableEntry("2", second)])
+    out, cache = tmp_path / "out", tmp_path / "cache" / "derived"
+    with pytest.raises(KeyboardInterrupt):
+        _run(study, dataset, out, cache)
+    assert not (out / "halves").exists()
+    kill["now"] = False
+    report = _run(study, dataset, out, cache)
+    assert report.ok and calls == {"first": 1, "second": 2}
+    assert [e["cached"] for e in report.manifest["entries"]] == [True, False]
+    again = _run(study, dataset, out, cache)  # everything cached: nothing is built again
+    assert calls == {"first": 1, "second": 2}
+    assert (again.out_dir / "table_2.csv").read_bytes() == (
+        report.out_dir / "table_2.csv"
+    ).read_bytes()

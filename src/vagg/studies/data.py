@@ -175,13 +175,15 @@ class StudyData:
     ) -> None:
         """Record rows a derivation excluded, by reason (``{"unmatched_customs": 120}``); they
         go to the manifest. Inside :meth:`cached` they are stored with the frame and recorded
-        again when it is read back from disk."""
+        again when it is read back from disk; a note equal to one already recorded in this run
+        (the same derivation served again from disk or from a cached entry) is kept once."""
         note = {
             "stage": stage,
             "n_input": None if n_input is None else int(n_input),
             "dropped": {str(k): int(v) for k, v in dropped.items()},
         }
-        self.exclusions.append(note)
+        if note not in self.exclusions:
+            self.exclusions.append(note)
         for recording in self._recording:
             recording.append(note)
 

@@ -108,6 +108,7 @@ class RunLog:
         if chosen is None or chosen.resolve().is_relative_to(out_resolved):
             chosen = Path(tempfile.gettempdir()) / "vagg-logs"
         stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.study = study
         self.path = chosen / f"{study}-{stamp}-{os.getpid()}.log"
         self.lines = 0
 

@@ -41,7 +41,7 @@ from vagg.report.export import CSV_FLOAT_FORMAT, FORMATS
 from vagg.report.labels import Lang
 from vagg.studies import registry
 from vagg.studies.base import FigureEntry, Study, StudyError, TableEntry, resolve_text
-from vagg.studies.cache import atomic_write
+from vagg.studies.cache import atomic_write, build_entry
 from vagg.studies.data import StudyData
 from vagg.studies.manifest import (
     DEPENDENCIES,
@@ -177,10 +177,11 @@ def _run_table(
     lang: Lang,
     formats: Sequence[str],
     outcome: EntryOutcome,
+    study: str,
 ) -> None:
     from vagg.report.tables import RegressionTable, regression_table
 
-    output = entry.build(data, engine)
+    output, outcome.record["cached"] = build_entry(entry, data, engine, study)
     if isinstance(output, RegressionTable):
         table = output
     else:
@@ -403,7 +404,7 @@ def _run_entry(
     start = time.perf_counter()
     try:
         if isinstance(entry, TableEntry):
-            _run_table(entry, data, engine, folder, lang, formats, outcome)
+            _run_table(entry, data, engine, folder, lang, formats, outcome, log.study)
         else:
             _run_figure(entry, data, engine, folder, outcome)
     except DisclosureError as err:  # withheld: below the disclosure threshold
