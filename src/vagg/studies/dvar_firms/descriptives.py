@@ -15,7 +15,7 @@ import polars as pl
 
 from vagg.measures.agglomeration import vagg_timeline
 from vagg.report.figures import Panel, line_figure, panel_grid
-from vagg.report.layouts import frame_table, min_firms
+from vagg.report.layouts import SUPPRESSED, frame_table, min_firms
 from vagg.report.tables import RegressionTable
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
@@ -141,6 +141,12 @@ def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:
     )
 
 
+def _count(n: Any) -> str:
+    """A count of firms for a note: the number, or "suppressed" below the disclosure
+    threshold (:func:`~vagg.report.layouts.min_firms`)."""
+    return str(n) if not isinstance(n, int | float) or n >= min_firms() else SUPPRESSED
+
+
 def table_linkage(data: StudyData, engine: Any) -> RegressionTable:
     """Table 0b: customs and platform linkage by CIE year; precision and recall against the
     true links on synthetic data."""
@@ -186,8 +192,8 @@ def table_linkage(data: StudyData, engine: Any) -> RegressionTable:
               "Intermediary export share", "New members", "Members linked", "Precision",
               "Recall"]
     )  # fmt: skip
-    c = links["customs_excluded"]
-    later = sum(int(r["members"]) for y, r in members.items() if y not in years)
+    c = {k: _count(v) for k, v in links["customs_excluded"].items()}
+    later = _count(sum(int(r["members"]) for y, r in members.items() if y not in years))
     notes = [
         f"海关企业-年份 {c['party_years']} 个：中间商 {c['intermediary']}，名称匹配 "
         f"{c['linked_name']}，邮编+电话匹配 {c['linked_zip_phone']}，多重匹配 "
