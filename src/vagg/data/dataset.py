@@ -139,6 +139,8 @@ def synthetic_dataset(
     folder = Path(cache_dir) / f"{scale}-seed{seed}"
     lock = dataset_lock(folder)
     with shared(lock, what=f"dataset {folder}", waiting=waiting):
+        # while the lock is held (shared or alone) no generation runs: partials are stale
+        clean_partials(folder.parent, folder.name)
         if synthetic_matches(folder, scale, seed, ref):
             return folder, True
     with exclusive(lock, wait=True, what=f"dataset {folder}", waiting=waiting):

@@ -37,10 +37,14 @@ from vagg.data.schemas import SCHEMAS, TableSchema, get_schema, validate
 from vagg.errors import VaggError
 
 __all__ = [
+    "READ_OPTIONS",
     "SUFFIXES",
     "ReadError",
     "iter_partitions",
+    "partition_files",
+    "partition_value",
     "read_dataset",
+    "read_partition",
     "read_table",
     "scan_table",
     "table_path",
