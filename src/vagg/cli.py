@@ -198,6 +198,9 @@ def replicate(
         Path | None,
         typer.Option(help="folder of the local log of problems (never under --out)"),
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="encoding of the CSV files of --data, e.g. gbk")
+    ] = None,
 ) -> None:
     """Replicate a study: tables (md, tex, html, docx, xlsx, csv), figures (PNG), manifest.json
     and, on synthetic data, truth_check.csv in OUT/STUDY/."""
@@ -253,6 +256,7 @@ def replicate(
             options=options,
             min_firms=min_firms,
             log_dir=log_dir,
+            encoding=encoding,
         )
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")

@@ -233,3 +233,15 @@ def test_cli_data_check_reads_gbk_with_encoding(ds: Path) -> None:
     assert bad.exit_code == 1 and 'encoding="gbk"' in bad.output
     good = CliRunner().invoke(app, ["data", "check", str(ds), "--encoding", "gbk"])
     assert good.exit_code == 0, good.output
+
+
+def test_study_data_reads_gbk_with_the_runs_encoding(source: Path, tmp_path: Path) -> None:
+    from vagg.studies.data import StudyData
+
+    frame = pl.read_parquet(source / "industries.parquet")
+    (tmp_path / "industries.csv").write_bytes(frame.write_csv().encode("gbk"))
+    data = StudyData(tmp_path)
+    with pytest.raises(ReadError, match='encoding="gbk"'):
+        data.table("industries")
+    data.encoding = "gbk"
+    assert data.table("industries").equals(frame)

@@ -96,6 +96,8 @@ class StudyData:
         self.exclusions: list[dict[str, Any]] = []
         #: the run's disclosure threshold (the runner sets ``--min-firms``)
         self.min_firms = 10
+        #: encoding of the dataset's CSV files (None: UTF-8); ``--encoding`` sets it
+        self.encoding: str | None = None
         self._gate: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:
@@ -158,7 +160,7 @@ class StudyData:
             path = table_path(self.dataset, name)
             if path is None:
                 raise StudyError(f"table {name!r}: not found in dataset {self.dataset}")
-            self._tables[name] = read_table(path, name)
+            self._tables[name] = read_table(path, name, encoding=self.encoding)
         return self._tables[name]
 
     def scan(self, name: str) -> pl.LazyFrame:

@@ -129,7 +129,8 @@ def data_gate(data: Any, required: Sequence[str]) -> list[str]:
     from vagg.studies.cache import atomic_write
     from vagg.studies.fingerprint import code_fingerprint
 
-    key = f"{data.data_hash[:24]}-{code_fingerprint()[:12]}-{'-'.join(sorted(required))}"
+    parts = [data.data_hash[:24], code_fingerprint()[:12], str(data.encoding), *sorted(required)]
+    key = "-".join(parts)
     memo = getattr(data, "_gate", {})
     if key in memo:
         return list(memo[key])
@@ -143,7 +144,7 @@ def data_gate(data: Any, required: Sequence[str]) -> list[str]:
             memo[key] = problems
             data._gate = memo
             return problems
-    problems = check_dataset(data.dataset, required=required).problems
+    problems = check_dataset(data.dataset, required=required, encoding=data.encoding).problems
     if stored is not None:
         text = json.dumps({"problems": problems}, ensure_ascii=False)
         atomic_write(stored, lambda p: p.write_text(text, encoding="utf-8"))

@@ -267,8 +267,8 @@ def run_study(
     data check`` with the study's ``tables``); problems stop the run before anything is
     written (:attr:`RunReport.problems`). The folder is staged and published by rename
     (:func:`vagg.studies.publish.staged`). ``min_firms`` is the disclosure threshold; messages
-    naming rows go to a log in ``log_dir`` (default: ``<cache_dir>/../logs`` or the system's
-    temporary folder, never under ``out``).
+    naming rows go to a log in ``log_dir`` (default ``<cache_dir>/../logs``, else the system's
+    temporary folder; never under ``out``).
 
     ``engine``: "local" (processes on every core), "dask", None (serial) or an engine object
     (:func:`vagg.engine.resolve_engine`); engines created here are closed at the end. ``lang``
@@ -278,7 +278,6 @@ def run_study(
     value raises before anything runs); the manifest records every option's value. Returns a
     :class:`RunReport`; the run itself never raises for a failing entry.
     """
-
     from vagg.report.layouts import disclosure
 
     resolved = resolve_options(study.options, dict(options or {}), study.name)
@@ -529,6 +528,7 @@ def replicate(
     options: Mapping[str, Any] | None = None,
     min_firms: int = 10,
     log_dir: str | Path | None = None,
+    encoding: str | None = None,
 ) -> list[RunReport]:
     """Run ``studies`` (names or Study objects; None: every registered study) and return one
     :class:`RunReport` each.
@@ -539,10 +539,9 @@ def replicate(
     ``<cache_dir>/derived/`` unless ``use_cache`` is False. The studies share one
     :class:`StudyData`, so a panel two studies use is built once. ``options``: study options,
     ``name`` for every study run or ``study.name`` for one
-    (:func:`vagg.studies.options.options_by_study`); all are checked before any data are
-    prepared. Arguments are checked by :func:`check_arguments`. ``min_firms`` and ``log_dir``
-    go to :func:`run_study`. While the studies run, a cached synthetic dataset is held with a
-    shared lock (:func:`vagg.data.dataset.dataset_lock`), so no other run replaces it.
+    (:func:`vagg.studies.options.options_by_study`), checked before any data are prepared.
+    ``min_firms``, ``log_dir``: see :func:`run_study`; ``encoding``: of the data's CSV files.
+    A cached synthetic dataset is held with a shared lock while the studies run.
     """
     from contextlib import ExitStack
 
@@ -580,6 +579,7 @@ def replicate(
     study_data = StudyData(
         dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None
     )
+    study_data.encoding = encoding
     with ExitStack() as stack:
         if data is None:
             stack.enter_context(shared(dataset_lock(dataset), what=f"dataset {dataset}"))
