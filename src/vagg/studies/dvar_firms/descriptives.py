@@ -142,9 +142,9 @@ def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:
 
 
 def _count(n: Any) -> str:
-    """A count of firms for a note: the number, or "suppressed" below the disclosure
-    threshold (:func:`~vagg.report.layouts.min_firms`)."""
-    return str(n) if not isinstance(n, int | float) or n >= min_firms() else SUPPRESSED
+    """A count of firms for a note: the number, or "suppressed" when it is positive and below
+    the disclosure threshold (:func:`~vagg.report.layouts.min_firms`); zero names no firm."""
+    return str(n) if not isinstance(n, int | float) or n == 0 or n >= min_firms() else SUPPRESSED
 
 
 def table_linkage(data: StudyData, engine: Any) -> RegressionTable:
