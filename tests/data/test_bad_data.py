@@ -8,6 +8,7 @@ The cases are the table in docs/data.md ("Bad input").
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -42,10 +43,8 @@ def ds(source: Path, tmp_path: Path) -> Path:
     return out
 
 
-def _edit(path: Path, fn: object) -> None:
-    frame = pl.read_parquet(path)
-    fn_ = fn  # a callable frame -> frame
-    fn_(frame).write_parquet(path)  # type: ignore[operator]
+def _edit(path: Path, fn: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
+    fn(pl.read_parquet(path)).write_parquet(path)
 
 
 def _problems(ds: Path, required: tuple[str, ...] = ()) -> list[str]:

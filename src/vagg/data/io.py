@@ -261,9 +261,9 @@ def read_table(
     if not path.exists():
         raise FileNotFoundError(f"table '{table}': {path} does not exist")
     frame = _read_raw(path, schema, cmap, sheet, encoding, header_row)
-    if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
-        _hint_title_rows(frame, schema, path, header_row)
     renames = {k: v for k, v in cmap.items() if k not in READ_OPTIONS}
+    if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
+        _hint_title_rows(frame, schema, path, header_row, set(renames))
     if renames:
         unknown = [raw for raw in renames if raw not in frame.columns]
         if unknown:
@@ -275,10 +275,11 @@ def read_table(
 
 
 def _hint_title_rows(
-    frame: pl.DataFrame, schema: TableSchema, path: Path, header_row: int | None
+    frame: pl.DataFrame, schema: TableSchema, path: Path, header_row: int | None, raw: set[str]
 ) -> None:
-    """A header with none of the table's columns is a title row (yearbook style): say so."""
-    if header_row is None and not set(frame.columns) & set(schema.column_names):
+    """A header with none of the table's columns (nor of the column map's ``raw`` headers) is
+    a title row (yearbook style): say so."""
+    if header_row is None and not set(frame.columns) & (set(schema.column_names) | raw):
         raise ReadError(
             schema.name,
             path,
