@@ -117,7 +117,10 @@ def test_all_runs_every_registered_study(
     args = ["replicate", "--all", "--scale", "tiny", "--cache-dir", str(cache)]
     result = runner.invoke(app, [*args, "--out", str(out), "--lang", "zh"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["demo", "demo_two"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "demo",
+        "demo_two",
+    ]
     markdown = (out / "demo_two" / "table_1.md").read_text(encoding="utf-8")
     assert markdown.startswith("**表1　销售额与就业**")
 
@@ -204,3 +207,16 @@ def test_set_without_a_value_is_a_usage_error(studies: registry.Registry, tmp_pa
 def test_list_options(studies: registry.Registry) -> None:
     result = runner.invoke(app, ["replicate", "--list-options"])
     assert result.exit_code == 0 and "demo.min_sales" in result.output
+
+
+def test_min_firms_reaches_the_run_and_must_be_positive(
+    studies: registry.Registry, cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    args = ["replicate", "demo", "--scale", "tiny", "--cache-dir", str(cache), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--min-firms", "25"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "demo" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["min_firms"] == 25
+    refused = runner.invoke(app, [*args, "--min-firms", "0"])
+    assert refused.exit_code == 2 and "min-firms" in refused.output

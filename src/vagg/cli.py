@@ -84,14 +84,33 @@ def synth(
 
 
 @data_app.command("check")
-def data_check(dataset: Annotated[Path, typer.Argument(help="dataset folder")]) -> None:
-    """Validate every table in DATASET against its schema; print rows and key moments."""
+def data_check(
+    dataset: Annotated[Path, typer.Argument(help="dataset folder")],
+    study: Annotated[
+        str | None,
+        typer.Option(help="also require the tables this study reads (the study's own gate)"),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="encoding of the CSV files, e.g. gbk (default utf-8)")
+    ] = None,
+) -> None:
+    """Validate every table in DATASET against its schema and across tables; print rows, key
+    moments and every problem found (exit 1 when there is any)."""
+    from rich.markup import escape
+
     from vagg.data.check import check_dataset
+    from vagg.errors import VaggError
+    from vagg.studies import registry
 
     if not dataset.is_dir():
         console.print(f"[red]{dataset} is not a folder[/red]")
         raise typer.Exit(2)
-    report = check_dataset(dataset)
+    try:
+        required = registry.get(study).tables if study is not None else ()
+    except VaggError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        raise typer.Exit(2) from None
+    report = check_dataset(dataset, required=required, encoding=encoding)
     rows = Table(title=f"tables in {dataset}")
     rows.add_column("table")
     rows.add_column("rows", justify="right")
@@ -108,8 +127,9 @@ def data_check(dataset: Annotated[Path, typer.Argument(help="dataset folder")]) 
         console.print("[red]no canonical tables found[/red]")
         raise typer.Exit(1)
     for problem in report.problems:
-        console.print(f"[red]✗ {problem}[/red]")
+        console.print(f"[red]✗ {escape(problem)}[/red]")
     if not report.ok:
+        console.print(f"[red]{len(report.problems)} problem(s) found in {dataset}[/red]")
         raise typer.Exit(1)
     console.print("[green]all tables valid[/green]")
 
@@ -166,6 +186,21 @@ def replicate(
     list_options: Annotated[
         bool, typer.Option("--list-options", help="list the options of the studies and exit")
     ] = False,
+    min_firms: Annotated[
+        int,
+        typer.Option(
+            "--min-firms",
+            min=1,
+            help="disclosure threshold: cells and regressions from fewer firms are suppressed",
+        ),
+    ] = 10,
+    log_dir: Annotated[
+        Path | None,
+        typer.Option(help="folder of the local log of problems (never under --out)"),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="encoding of the CSV files of --data, e.g. gbk")
+    ] = None,
 ) -> None:
     """Replicate a study: tables (md, tex, html, docx, xlsx, csv), figures (PNG), manifest.json
     and, on synthetic data, truth_check.csv in OUT/STUDY/."""
@@ -219,6 +254,9 @@ def replicate(
             reference_dir=os.environ.get("VAGG_REFERENCE_DIR"),
             console=console,
             options=options,
+            min_firms=min_firms,
+            log_dir=log_dir,
+            encoding=encoding,
         )
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
@@ -233,8 +271,8 @@ def replicate(
             report.study,
             str(len(report.outcomes)),
             ", ".join(report.failed) or "none",
-            covered,
-            f"{report.manifest['seconds']:.1f}",
+            covered if not report.problems else f"data fail {len(report.problems)} check(s)",
+            f"{report.manifest.get('seconds', 0.0):.1f}",
             str(report.out_dir),
         )
     console.print(summary)

@@ -19,8 +19,15 @@ from pathlib import Path
 from vagg._version import __version__
 from vagg.data.hashing import directory_hashes, file_sha256, read_synthetic_manifest
 from vagg.errors import VaggError
+from vagg.locks import clean_partials, exclusive, shared
 
-__all__ = ["DatasetError", "dataset_hash", "synthetic_dataset", "synthetic_matches"]
+__all__ = [
+    "DatasetError",
+    "dataset_hash",
+    "dataset_lock",
+    "synthetic_dataset",
+    "synthetic_matches",
+]
 
 
 class DatasetError(VaggError):
@@ -30,9 +37,12 @@ class DatasetError(VaggError):
 def dataset_hash(dataset: str | Path) -> tuple[str, str]:
     """A content hash of a dataset folder and what it was computed from.
 
-    A synthetic dataset's ``manifest.json`` lists the SHA-256 of every file it wrote: the hash
-    is then that of the manifest (timings left out) and of ``truth.json``. Any other folder is
-    hashed file by file (relative path and SHA-256 of each file, hidden files left out).
+    Every file the readers can open is hashed by its bytes (relative path and SHA-256 of each
+    file; hidden files and folders left out), so that editing any value of any table changes
+    the hash. A synthetic dataset's ``manifest.json`` enters without its ``timings_s`` (the
+    only part that differs between two generations of the same economy). The generator's
+    claims in that manifest are never trusted in place of the bytes: a dataset edited after
+    it was generated gets a new hash.
 
     Parameters
     ----------
@@ -42,21 +52,22 @@ def dataset_hash(dataset: str | Path) -> tuple[str, str]:
     Returns
     -------
     tuple of (str, str)
-        The hex digest and ``"manifest.json"`` or ``"files"``.
+        The hex digest and ``"files"`` (what it was computed from).
     """
     root = Path(dataset)
-    content = read_synthetic_manifest(root)
-    if content is not None:
-        content = {k: v for k, v in content.items() if k != "timings_s"}
-        truth = root / "truth.json"
-        content["truth.json"] = file_sha256(truth) if truth.is_file() else None
-        text = json.dumps(content, sort_keys=True, ensure_ascii=True)
-        return hashlib.sha256(text.encode()).hexdigest(), "manifest.json"
+    synthetic = read_synthetic_manifest(root)
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            digest.update(f"{relative.as_posix()}\0{file_sha256(path)}\n".encode())
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        if relative.as_posix() == "manifest.json" and synthetic is not None:
+            content = {k: v for k, v in synthetic.items() if k != "timings_s"}
+            text = json.dumps(content, sort_keys=True, ensure_ascii=True)
+            sha = hashlib.sha256(text.encode()).hexdigest()
+        else:
+            sha = file_sha256(path)
+        digest.update(f"{relative.as_posix()}\0{sha}\n".encode())
     return digest.hexdigest(), "files"
 
 
@@ -91,11 +102,16 @@ def synthetic_dataset(
     *,
     reference_dir: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> tuple[Path, bool]:
     """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``.
 
     Reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
-    when complete). A folder of that name that is not a vagg synthetic dataset is never
+    when complete). The check and the generation hold the folder's lock
+    (:func:`dataset_lock`) alone: a second run waits (``waiting`` is told who holds it) and
+    then reuses the folder; runs reading the folder hold the lock shared, so it is never
+    replaced under them. Temporary folders of generations that were killed are removed.
+    A folder of that name that is not a vagg synthetic dataset is never
     overwritten: that is a :class:`DatasetError`.
 
     Parameters
@@ -117,13 +133,40 @@ def synthetic_dataset(
         The folder and whether it was reused.
     """
     from vagg.data.synth.config import get_scale
-    from vagg.data.synth.economy import generate
 
     get_scale(scale)  # unknown scale: a clear ValueError before anything is written
     ref = Path(reference_dir) if reference_dir is not None else None
     folder = Path(cache_dir) / f"{scale}-seed{seed}"
-    if synthetic_matches(folder, scale, seed, ref):
-        return folder, True
+    lock = dataset_lock(folder)
+    with shared(lock, what=f"dataset {folder}", waiting=waiting):
+        # while the lock is held (shared or alone) no generation runs: partials are stale
+        clean_partials(folder.parent, folder.name)
+        if synthetic_matches(folder, scale, seed, ref):
+            return folder, True
+    with exclusive(lock, wait=True, what=f"dataset {folder}", waiting=waiting):
+        clean_partials(folder.parent, folder.name)
+        if synthetic_matches(folder, scale, seed, ref):
+            return folder, True
+        _generate(folder, scale, seed, ref, progress)
+    return folder, False
+
+
+def dataset_lock(folder: str | Path) -> Path:
+    """The lock file of a cached synthetic dataset folder: runs reading the folder hold it
+    shared (:func:`vagg.locks.shared`), its generation holds it alone."""
+    path = Path(folder)
+    return path.parent / f".{path.name}.lock"
+
+
+def _generate(
+    folder: Path,
+    scale: str,
+    seed: int,
+    ref: Path | None,
+    progress: Callable[[str, float], None] | None,
+) -> None:
+    from vagg.data.synth.economy import generate
+
     if folder.exists() and any(folder.iterdir()) and read_synthetic_manifest(folder) is None:
         raise DatasetError(
             f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
@@ -140,4 +183,3 @@ def synthetic_dataset(
         os.replace(partial, folder)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return folder, False

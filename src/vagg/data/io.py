@@ -8,24 +8,43 @@ instead be given as ``<table>.csv``, ``<table>.dta`` or ``<table>.xlsx``.
 Real files have other headers (Chinese in the CIE and customs releases): pass a
 ``column_map`` (a dict, or a JSON file ``{"raw header": "canonical name"}``) and the loader
 renames before validating. Code columns are read as text so HS codes keep their leading zeros.
+A column map may also say how to read the file: ``"@encoding": "gbk"`` (the usual encoding
+of Chinese statistical CSV files) and ``"@header_row": 2`` (yearbook-style files with title
+rows above the header); the same are arguments of :func:`read_table`.
+
+Inside ``<table>/year=YYYY/`` folders the files do not hold the partition column: its value is
+the folder's (hive layout), so pandas, polars, pyarrow and DuckDB open the folder with their
+defaults. Files that do hold it (older datasets, hand-made folders) are read too; their column
+must equal the folder's value.
+
+Every error reading a file is a :class:`ReadError` naming the table and the file, with the
+fix (docs/data.md lists the cases).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import polars as pl
 
 from vagg.data.errors import SchemaError
 from vagg.data.schemas import SCHEMAS, TableSchema, get_schema, validate
+from vagg.errors import VaggError
 
 __all__ = [
+    "READ_OPTIONS",
     "SUFFIXES",
+    "ReadError",
     "iter_partitions",
+    "partition_files",
+    "partition_value",
     "read_dataset",
+    "read_partition",
     "read_table",
     "scan_table",
     "table_path",
@@ -35,10 +54,53 @@ __all__ = [
 
 SUFFIXES = (".parquet", ".csv", ".dta", ".xlsx", ".xls")
 
-ColumnMap = Mapping[str, str] | str | Path | None
+ColumnMap = Mapping[str, Any] | str | Path | None
+
+#: Keys of a column map that say how to read the file rather than rename a column.
+READ_OPTIONS = ("@encoding", "@header_row")
 
 
-def _load_column_map(column_map: ColumnMap) -> dict[str, str]:
+class ReadError(VaggError):
+    """A file of a table cannot be read: the message names the table, the file and the fix."""
+
+    def __init__(self, table: str, path: Path, problem: str) -> None:
+        self.table, self.path, self.problem = table, Path(path), problem
+        super().__init__(f"table '{table}', file '{path}': {problem}")
+
+
+def _explain(table: str, path: Path, err: BaseException) -> ReadError:
+    """One line for a file a reader could not open (empty, truncated, corrupt, encoding)."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    size = path.stat().st_size if path.is_file() else None
+    if size == 0:
+        return ReadError(table, path, "the file is empty (0 bytes); export it again")
+    if isinstance(err, UnicodeDecodeError) or "utf-8" in text.lower() or "utf8" in text.lower():
+        return ReadError(
+            table,
+            path,
+            'the file is not UTF-8; give its encoding, e.g. encoding="gbk" '
+            '(or "@encoding": "gbk" in the column map, --encoding gbk on the command line)',
+        )
+    if path.suffix.lower() == ".parquet":
+        return ReadError(
+            table,
+            path,
+            f"not a readable Parquet file (truncated or corrupt: {text}); copy or export it again",
+        )
+    if isinstance(err, pl.exceptions.NoDataError) or "empty" in text.lower():
+        return ReadError(table, path, "the file holds no header and no rows; export it again")
+    if path.suffix.lower() in (".xlsx", ".xls", ".csv"):
+        return ReadError(
+            table,
+            path,
+            f"cannot be read ({type(err).__name__}: {text}); if title rows sit above the "
+            'header, pass header_row=<0-based row of the header> ("@header_row" in the '
+            "column map)",
+        )
+    return ReadError(table, path, f"cannot be read ({type(err).__name__}: {text})")
+
+
+def _load_column_map(column_map: ColumnMap) -> dict[str, Any]:
     if column_map is None:
         return {}
     if isinstance(column_map, Mapping):
@@ -50,38 +112,114 @@ def _load_column_map(column_map: ColumnMap) -> dict[str, str]:
         raise ValueError(f"column map '{path}' could not be read as JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"column map '{path}' must be a JSON object of raw -> canonical names")
-    return {str(k): str(v) for k, v in data.items()}
+    return {str(k): v if k in READ_OPTIONS else str(v) for k, v in data.items()}
 
 
-def _string_columns(schema: TableSchema, column_map: dict[str, str]) -> list[str]:
+def _string_columns(schema: TableSchema, column_map: dict[str, Any]) -> list[str]:
     """Raw header names whose canonical column is text (read them as text)."""
-    inverse = {v: k for k, v in column_map.items()}
+    inverse = {v: k for k, v in column_map.items() if k not in READ_OPTIONS}
     return [inverse.get(c.name, c.name) for c in schema.columns if c.dtype == "str"]
 
 
+def partition_value(folder: Path) -> str:
+    """The value in a partition folder's name (``year=2005`` → ``"2005"``)."""
+    return folder.name.split("=", 1)[-1]
+
+
+def partition_files(path: Path) -> list[Path]:
+    """The Parquet files of a partitioned table folder, in order (hidden files left out)."""
+    return sorted(
+        f
+        for f in path.glob("*/*.parquet")
+        if not any(part.startswith(".") for part in f.relative_to(path).parts)
+    )
+
+
+def read_partition(file: Path, schema: TableSchema) -> pl.DataFrame:
+    """One partition file with its partition column (from the folder name when the file does
+    not hold it; checked against the folder when it does)."""
+    column = schema.partition_by
+    try:
+        frame = pl.read_parquet(file)
+    except Exception as err:  # polars/pyarrow errors name no file: say which and what to do
+        raise _explain(schema.name, file, err) from None
+    if column is None:
+        return frame
+    raw = partition_value(file.parent)
+    dtype = schema.polars_schema().get(column, pl.String())
+    try:
+        value = pl.Series([raw]).cast(dtype, strict=True)[0]
+    except Exception:
+        raise ReadError(
+            schema.name, file, f"folder {file.parent.name!r}: {raw!r} is not a valid {column}"
+        ) from None
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(value, dtype=dtype).alias(column))
+    bad = frame.with_row_index("__row").filter(pl.col(column).cast(dtype, strict=False) != value)
+    if bad.height:
+        raise SchemaError(
+            f"{schema.name} ({file.parent.name})",
+            column,
+            f"differs from the folder's {column}={raw}",
+            bad["__row"].to_list(),
+            bad.height,
+            bad[column].to_list(),
+        )
+    return frame
+
+
 def _read_raw(
-    path: Path, schema: TableSchema, cmap: dict[str, str], sheet: str | int
+    path: Path,
+    schema: TableSchema,
+    cmap: dict[str, Any],
+    sheet: str | int,
+    encoding: str | None = None,
+    header_row: int | None = None,
 ) -> pl.DataFrame:
     suffix = path.suffix.lower()
     text_cols = _string_columns(schema, cmap)
+    encoding = encoding or cmap.get("@encoding")
+    header_row = header_row if header_row is not None else cmap.get("@header_row")
     if path.is_dir():
-        files = sorted(path.glob("**/*.parquet"))
+        files = partition_files(path)
         if not files:
-            raise FileNotFoundError(f"table '{schema.name}': no Parquet files under {path}")
-        return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
-    if suffix == ".parquet":
-        return pl.read_parquet(path)
-    if suffix == ".csv":
-        header = pl.read_csv(path, n_rows=0).columns
-        overrides = {c: pl.String for c in text_cols if c in header}
-        return pl.read_csv(path, schema_overrides=overrides, infer_schema_length=10_000)
-    if suffix == ".dta":
-        frame = pd.read_stata(path, convert_categoricals=False)
-        return _pandas_text(frame, text_cols)
-    if suffix in (".xlsx", ".xls"):
-        frame = pd.read_excel(path, sheet_name=sheet, dtype={c: str for c in text_cols})
-        return _pandas_text(frame, text_cols)
-    raise ValueError(f"table '{schema.name}': unsupported file type '{suffix}' ({path})")
+            raise ReadError(schema.name, path, "no Parquet files under year=YYYY/ folders")
+        return pl.concat([read_partition(f, schema) for f in files], how="vertical_relaxed")
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix == ".csv":
+            return _read_csv(path, text_cols, encoding, header_row)
+        if suffix == ".dta":
+            frame = pd.read_stata(path, convert_categoricals=False)
+            return _pandas_text(frame, text_cols)
+        if suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(
+                path, sheet_name=sheet, dtype={c: str for c in text_cols}, header=header_row or 0
+            )
+            return _pandas_text(frame, text_cols)
+    except (SchemaError, ReadError):
+        raise
+    except Exception as err:  # polars/pyarrow/pandas errors name no file
+        raise _explain(schema.name, path, err) from None
+    raise ReadError(schema.name, path, f"unsupported file type '{suffix}'; use one of {SUFFIXES}")
+
+
+def _read_csv(
+    path: Path, text_cols: list[str], encoding: str | None, header_row: int | None
+) -> pl.DataFrame:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise pl.exceptions.NoDataError("empty CSV file")
+    text = raw.decode(encoding or "utf-8")  # UnicodeDecodeError: explained by the caller
+    source = io.BytesIO(text.encode("utf-8"))
+    skip = int(header_row or 0)
+    header = pl.read_csv(source, n_rows=0, skip_rows=skip).columns
+    overrides = {c: pl.String for c in text_cols if c in header}
+    source.seek(0)
+    return pl.read_csv(
+        source, schema_overrides=overrides, infer_schema_length=10_000, skip_rows=skip
+    )
 
 
 def _pandas_text(frame: pd.DataFrame, text_cols: list[str]) -> pl.DataFrame:
@@ -105,27 +243,49 @@ def read_table(
     column_map: ColumnMap = None,
     sheet: str | int = 0,
     validate_on_load: bool = True,
+    encoding: str | None = None,
+    header_row: int | None = None,
 ) -> pl.DataFrame:
     """Read one canonical table from a file (or a folder of Parquet partitions).
 
     The raw headers are renamed with ``column_map`` (raw → canonical), the canonical columns
     are checked and cast by :func:`vagg.data.schemas.validate`, and the result is a polars
-    DataFrame. Errors name the table, the column and the first offending rows.
+    DataFrame. ``encoding`` (CSV; e.g. ``"gbk"``) and ``header_row`` (CSV and Excel: the
+    0-based row holding the header, after title rows) may also come from the column map
+    (``"@encoding"``, ``"@header_row"``). Errors name the table, the column and the first
+    offending rows; a file that cannot be read at all raises :class:`ReadError` naming it.
     """
     path = Path(path)
     schema = get_schema(table)
     cmap = _load_column_map(column_map)
     if not path.exists():
         raise FileNotFoundError(f"table '{table}': {path} does not exist")
-    frame = _read_raw(path, schema, cmap, sheet)
-    if cmap:
-        unknown = [raw for raw in cmap if raw not in frame.columns]
+    frame = _read_raw(path, schema, cmap, sheet, encoding, header_row)
+    renames = {k: v for k, v in cmap.items() if k not in READ_OPTIONS}
+    if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
+        _hint_title_rows(frame, schema, path, header_row, set(renames))
+    if renames:
+        unknown = [raw for raw in renames if raw not in frame.columns]
         if unknown:
             raise SchemaError(
                 table, unknown[0], f"column map names header(s) not in the file: {unknown}"
             )
-        frame = frame.rename(cmap)
+        frame = frame.rename(renames)
     return validate(frame, schema) if validate_on_load else frame
+
+
+def _hint_title_rows(
+    frame: pl.DataFrame, schema: TableSchema, path: Path, header_row: int | None, raw: set[str]
+) -> None:
+    """A header with none of the table's columns (nor of the column map's ``raw`` headers) is
+    a title row (yearbook style): say so."""
+    if header_row is None and not set(frame.columns) & (set(schema.column_names) | raw):
+        raise ReadError(
+            schema.name,
+            path,
+            f"no canonical column in the header {frame.columns[:3]}; if title rows sit above "
+            "the header, pass header_row=<0-based row of the header>; else give a column_map",
+        )
 
 
 def write_table(frame: pl.DataFrame | pd.DataFrame, path: str | Path, table: str) -> list[Path]:
@@ -159,10 +319,14 @@ def write_table(frame: pl.DataFrame | pd.DataFrame, path: str | Path, table: str
 
 
 def write_partition(part: pl.DataFrame, folder: Path, schema: TableSchema, value: object) -> Path:
-    """Write one partition (e.g. one year of customs) of a partitioned table."""
+    """Write one partition (e.g. one year of customs) of a partitioned table, without the
+    partition column (its value is the folder's: the hive layout every Parquet reader opens
+    with its defaults)."""
     target = folder / f"{schema.partition_by}={value}" / "part-0.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
-    part.write_parquet(target, statistics=False)
+    column = schema.partition_by
+    inner = part if column is None else part.drop(column, strict=False)
+    inner.write_parquet(target, statistics=False)
     return target
 
 
@@ -185,7 +349,19 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
     if path is None:
         raise FileNotFoundError(f"table '{table}' not found in dataset {dataset}")
     if path.is_dir():
-        return pl.scan_parquet(str(path / "**" / "*.parquet"), hive_partitioning=False)
+        schema = get_schema(table)
+        column = schema.partition_by
+        dtype = schema.polars_schema().get(column or "", pl.String())
+        scans = []
+        for file in partition_files(path):
+            scan = pl.scan_parquet(file)
+            if column is not None and column not in pl.read_parquet_schema(file):
+                value = pl.Series([partition_value(file.parent)]).cast(dtype)[0]
+                scan = scan.with_columns(pl.lit(value, dtype=dtype).alias(column))
+            scans.append(scan)
+        if not scans:
+            raise ReadError(table, path, "no Parquet files under year=YYYY/ folders")
+        return pl.concat(scans, how="diagonal_relaxed")
     if path.suffix == ".parquet":
         return pl.scan_parquet(path)
     return read_table(path, table).lazy()
@@ -200,10 +376,14 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
     if not path.is_dir():
         yield "all", read_table(path, table)
         return
-    for part in sorted(p for p in path.iterdir() if p.is_dir()):
-        value = part.name.split("=", 1)[-1]
+    files = partition_files(path)
+    if not files:
+        raise ReadError(table, path, "no Parquet files under year=YYYY/ folders")
+    for file in files:
+        part = file.parent
+        value = partition_value(part)
         try:
-            frame = validate(pl.read_parquet(part / "part-0.parquet"), schema)
+            frame = validate(read_partition(file, schema), schema)
         except SchemaError as err:  # rows are numbered within the partition: say which
             raise SchemaError(
                 f"{table} ({part.name})", err.column, err.problem, err.rows, err.n_bad, err.examples

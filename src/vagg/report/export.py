@@ -278,6 +278,7 @@ def to_docx(table: RegressionTable, path: str | Path) -> Path:
     for note in _note_lines(table):
         _set_fonts(document.add_paragraph().add_run(note), 9)
     document.save(str(path))
+    fix_office_metadata(path)
     return path
 
 
@@ -324,17 +325,55 @@ def to_xlsx(table: RegressionTable, path: str | Path) -> Path:
         letter = sheet.cell(row=1, column=j).column_letter
         sheet.column_dimensions[letter].width = 14
     workbook.save(str(path))
+    fix_office_metadata(path)
     return path
+
+
+#: The creation and modification time written into every docx and xlsx (and their zip
+#: entries), so that the same table gives the same bytes (docs/runs.md).
+FIXED_TIME = "2000-01-01T00:00:00Z"
+_STAMPS = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def fix_office_metadata(path: Path) -> None:
+    """Rewrite a docx/xlsx so its bytes depend only on its content: zip entries in name order
+    with a fixed date, and the document's created/modified times set to :data:`FIXED_TIME`.
+
+    python-docx and openpyxl stamp the current time into ``docProps/core.xml`` and into every
+    zip entry; neither offers a switch, so the archive is rewritten here (zipfile).
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    temporary = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(temporary, "w") as target:
+        for name, blob in entries:
+            if name == "docProps/core.xml":
+                text = blob.decode("utf-8")
+                blob = _STAMPS.sub(rf"\g<1>{FIXED_TIME}\g<2>", text).encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, blob)
+    temporary.replace(path)
 
 
 # -- CSV and all formats ---------------------------------------------------------------------
 
+#: Significant digits of the floats in every CSV a run writes (docs/runs.md).
+CSV_DIGITS = 10
+CSV_FLOAT_FORMAT = f"%.{CSV_DIGITS}g"
+
 
 def to_csv(table: RegressionTable, path: str | Path) -> Path:
     """The estimates as numbers: ``column, term, estimate, std_error, statistic, pvalue, stars,
-    nobs, r2``; floats at full (round-trip) precision, unavailable values blank."""
+    nobs, r2``; floats with :data:`CSV_DIGITS` significant digits (so that summation-order
+    noise of ~1e-13 does not change the file between runs), unavailable values blank."""
     path = _target(path)
-    table.estimates.to_csv(path, index=False, na_rep="", encoding="utf-8")
+    table.estimates.to_csv(
+        path, index=False, na_rep="", encoding="utf-8", float_format=CSV_FLOAT_FORMAT
+    )
     return path
 
 

@@ -220,7 +220,9 @@ def draw_lines(ax: Any, panel: Panel, lang: Lang, *, caption: str | None = None)
             f"{' × '.join(keys)} (rows {rows}); aggregate before plotting"
         )
     if panel.group:
-        present = list(dict.fromkeys(frame[panel.group]))
+        # groups without a label follow in sorted order, not in row order: the same data in
+        # another row order (an unsorted group-by) draws the same figure
+        present = sorted(set(frame[panel.group]), key=str)
         order = [g for g in panel.group_labels if g in present]
         order += [g for g in present if g not in order]
         for value in order:

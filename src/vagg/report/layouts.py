@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -40,18 +42,44 @@ __all__ = [
     "Cell",
     "cell",
     "difference_result",
+    "disclosure",
     "frame_table",
     "keep_available",
+    "min_firms",
     "pack_cells",
     "packed_table",
     "stack_equations",
     "suppressed",
 ]
 
-#: Cells built from fewer firms than this are suppressed in every exported table and figure.
+#: Default disclosure threshold: cells built from fewer firms than this are suppressed in every
+#: exported table and figure (``vagg replicate --min-firms N`` sets another; :func:`min_firms`).
 MIN_FIRMS = 10
-#: How a suppressed cell is printed.
-SUPPRESSED = "s"
+#: How a suppressed cell is printed (and nothing else: not the count it hides).
+SUPPRESSED = "suppressed"
+_THRESHOLD: ContextVar[int] = ContextVar("vagg_min_firms", default=MIN_FIRMS)
+
+
+def min_firms() -> int:
+    """The disclosure threshold in force: :data:`MIN_FIRMS`, or the value of the enclosing
+    :func:`disclosure` block (a run's ``--min-firms``)."""
+    return _THRESHOLD.get()
+
+
+@contextmanager
+def disclosure(threshold: int) -> Iterator[None]:
+    """Within the block, cells from fewer than ``threshold`` firms are suppressed
+    (:func:`min_firms`). The study runner wraps every entry in it; a context variable, so
+    studies read the run's value without passing it through every function."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise TableError(f"min_firms must be a whole number >= 1, got {threshold!r}")
+    token = _THRESHOLD.set(threshold)
+    try:
+        yield
+    finally:
+        _THRESHOLD.reset(token)
+
+
 #: Key of ``Result.extra`` holding the (column, row, term) of a packed table's cell.
 CELL = "table_cell"
 #: One cell of a packed table: (column, row, Result or None for a blank cell, term shown).
@@ -228,8 +256,8 @@ def difference_result(rows: Mapping[str, tuple[float, float] | None]) -> Result:
 
 def suppressed(value: Any, n_firms: int | None, digits: int) -> str:
     """A cell: ``value`` with ``digits`` decimals (integers as is), "—" when missing, and
-    :data:`SUPPRESSED` when built from fewer than :data:`MIN_FIRMS` firms."""
-    if n_firms is not None and n_firms < MIN_FIRMS:
+    :data:`SUPPRESSED` when built from fewer than :func:`min_firms` firms."""
+    if n_firms is not None and n_firms < min_firms():
         return SUPPRESSED
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
@@ -250,8 +278,9 @@ def frame_table(
 ) -> RegressionTable:
     """A table of statistics: each row ``(label, values, firms)`` gives its values and, per
     value, the number of firms it is built from (None: not a firm statistic). Cells from fewer
-    than :data:`MIN_FIRMS` firms print as :data:`SUPPRESSED` and are left out of the CSV
-    (``estimates``: one row per label × column with the number, blank when suppressed)."""
+    than :func:`min_firms` firms print as :data:`SUPPRESSED` and are left out of the CSV
+    (``estimates``: one row per label × column with the number; value and firm count blank
+    when suppressed, since the count of a suppressed cell can be the hidden value itself)."""
     table_rows = []
     records = []
     for label, values, firms in rows:
@@ -264,14 +293,15 @@ def frame_table(
                     "row": label,
                     "column": column,
                     "value": float(value) if shown else np.nan,
-                    "firms": n if n is not None else pd.NA,
+                    "firms": n if n is not None and cell != SUPPRESSED else pd.NA,
                     "suppressed": cell == SUPPRESSED,
                 }
             )
+    threshold = min_firms()
     rule = (
-        f"“{SUPPRESSED}”：少于{MIN_FIRMS}家企业的单元格不予报告"
+        f"“{SUPPRESSED}”：少于{threshold}家企业的单元格不予报告"
         if lang == "zh"
-        else f"“{SUPPRESSED}”: cells built from fewer than {MIN_FIRMS} firms are suppressed"
+        else f"“{SUPPRESSED}”: cells built from fewer than {threshold} firms are suppressed"
     )
     estimates = pd.DataFrame.from_records(
         records, columns=["row", "column", "value", "firms", "suppressed"]

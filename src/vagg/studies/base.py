@@ -181,6 +181,8 @@ class Study:
     truth key → (table, result, term). ``options`` declares what a user may set
     (:class:`~vagg.studies.options.StudyOption`; ``vagg replicate STUDY --set NAME=VALUE``);
     the functions read the values with :meth:`vagg.studies.data.StudyData.option`.
+    ``tables`` names the dataset tables the study reads: ``vagg data check --study`` and the
+    runner's data check report them when missing.
     """
 
     name: str
@@ -190,6 +192,7 @@ class Study:
     paper: str = ""
     lang: Lang = "zh"
     options: Sequence[StudyOption] = ()
+    tables: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -221,6 +224,7 @@ class Study:
         for check in self.checks:
             self.table_entry(check.entry)
         object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "tables", tuple(self.tables))
         names = [o.name for o in self.options if isinstance(o, StudyOption)]
         if len(names) != len(self.options) or len(set(names)) != len(names):
             raise StudyError(

@@ -94,6 +94,11 @@ class StudyData:
         self._recording: list[list[dict[str, Any]]] = []
         self.derived: list[DerivedRecord] = []
         self.exclusions: list[dict[str, Any]] = []
+        #: the run's disclosure threshold (the runner sets ``--min-firms``)
+        self.min_firms = 10
+        #: encoding of the dataset's CSV files (None: UTF-8); ``--encoding`` sets it
+        self.encoding: str | None = None
+        self._gate: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:
         return f"StudyData({self.dataset.name!r}, seed={self.seed}, scale={self.scale!r})"
@@ -155,7 +160,7 @@ class StudyData:
             path = table_path(self.dataset, name)
             if path is None:
                 raise StudyError(f"table {name!r}: not found in dataset {self.dataset}")
-            self._tables[name] = read_table(path, name)
+            self._tables[name] = read_table(path, name, encoding=self.encoding)
         return self._tables[name]
 
     def scan(self, name: str) -> pl.LazyFrame:
@@ -172,13 +177,15 @@ class StudyData:
     ) -> None:
         """Record rows a derivation excluded, by reason (``{"unmatched_customs": 120}``); they
         go to the manifest. Inside :meth:`cached` they are stored with the frame and recorded
-        again when it is read back from disk."""
+        again when it is read back from disk; a note equal to one already recorded in this run
+        (the same derivation served again from disk or from a cached entry) is kept once."""
         note = {
             "stage": stage,
             "n_input": None if n_input is None else int(n_input),
             "dropped": {str(k): int(v) for k, v in dropped.items()},
         }
-        self.exclusions.append(note)
+        if note not in self.exclusions:
+            self.exclusions.append(note)
         for recording in self._recording:
             recording.append(note)
 

@@ -12,18 +12,18 @@ study with :func:`run_study`, which writes ``<out>/<study>/``:
   the derivations, derived frames computed or read from the cache, peak memory;
 * ``truth_check.csv`` on synthetic data (:mod:`vagg.studies.truth`).
 
-An entry that raises is recorded in the manifest (type, message, traceback) and the run goes
-on with the next entry; :attr:`RunReport.ok` is then False (the command exits non-zero).
-The manifest is rewritten after every entry, so an interrupted run leaves a true record; its
-derived frames are on disk (:meth:`StudyData.cached`) and the next run resumes from them.
+The data pass the check of ``vagg data check`` first, or nothing runs; the folder is staged
+and published by rename under a lock; entries run under the ``min_firms`` disclosure
+threshold (:mod:`vagg.studies.publish`, docs/runs.md). An entry that raises is recorded in
+the manifest by its error type (message and traceback go to a local log outside ``out``) and
+the next entry runs; :attr:`RunReport.ok` is then False. Derived frames are cached on disk by
+content (:meth:`StudyData.cached`); :func:`stable_manifest` is the manifest without times.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 import json
-import platform
 import sys
 import time
 import traceback
@@ -37,19 +37,27 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vagg._version import __version__
-from vagg.report.export import FORMATS
+from vagg.report.export import CSV_FLOAT_FORMAT, FORMATS
 from vagg.report.labels import Lang
 from vagg.studies import registry
 from vagg.studies.base import FigureEntry, Study, StudyError, TableEntry, resolve_text
-from vagg.studies.cache import atomic_write
+from vagg.studies.cache import atomic_write, build_entry
 from vagg.studies.data import StudyData
+from vagg.studies.manifest import (
+    DEPENDENCIES,
+    VOLATILE,
+    environment,
+    peak_memory_mb,
+    stable_manifest,
+)
 from vagg.studies.options import options_by_study, resolve_options
+from vagg.studies.publish import DisclosureError, RunLog, check_disclosure, data_gate, staged
 from vagg.studies.truth import truth_check
 
 __all__ = [
     "DEPENDENCIES",
     "ENGINES",
+    "VOLATILE",
     "EntryOutcome",
     "RunReport",
     "check_arguments",
@@ -57,20 +65,8 @@ __all__ = [
     "peak_memory_mb",
     "replicate",
     "run_study",
+    "stable_manifest",
 ]
-
-#: Packages whose versions the manifest records.
-DEPENDENCIES: tuple[str, ...] = tuple(
-    "numpy scipy pandas polars pyarrow statsmodels pyfixest linearmodels matplotlib "
-    "python-docx openpyxl rich typer dask distributed".split()
-)
-#: Output files of a previous run that a new run replaces (other files are left alone).
-_OUTPUT_PATTERNS = (
-    *(f"table_*{suffix}" for suffix in FORMATS.values()),
-    "figure_*.png",
-    "truth_check.csv",
-    "manifest.json",
-)
 
 
 @dataclass
@@ -86,6 +82,7 @@ class EntryOutcome:
     headers: list[str] = field(default_factory=list)
     results: list[Any] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
 
 
 @dataclass
@@ -99,48 +96,17 @@ class RunReport:
     outcomes: list[EntryOutcome]
     truth: pd.DataFrame | None
 
+    problems: list[str] = field(default_factory=list)
+
     @property
     def failed(self) -> list[str]:
-        """Keys of the entries that raised."""
-        return [o.key for o in self.outcomes if o.status != "ok"]
+        """Keys of the entries that raised (withheld entries are not failures)."""
+        return [o.key for o in self.outcomes if o.status == "failed"]
 
     @property
     def ok(self) -> bool:
-        """True when every entry ran."""
-        return not self.failed
-
-
-# -- environment and memory ------------------------------------------------------------------
-
-
-def environment() -> dict[str, Any]:
-    """vagg, Python and platform versions and those of :data:`DEPENDENCIES` (None when a
-    package is not installed)."""
-    versions: dict[str, str | None] = {}
-    for name in DEPENDENCIES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "vagg": __version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "dependencies": versions,
-    }
-
-
-def peak_memory_mb() -> dict[str, float | None]:
-    """Peak resident memory so far of this process and of its finished child processes
-    (worker pools), in MiB; None where the platform does not say (``resource`` module)."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return {"process": None, "children": None}
-    scale = 1 / (1 << 20) if sys.platform == "darwin" else 1 / 1024  # bytes vs KiB
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
-    return {"process": round(own, 1), "children": round(children, 1)}
+        """True when the data passed the check and every entry ran."""
+        return not self.failed and not self.problems
 
 
 def _now() -> str:
@@ -153,13 +119,6 @@ def _write_json(path: Path, content: Mapping[str, Any]) -> None:
 
 
 # -- running one study -----------------------------------------------------------------------
-
-
-def _clear_outputs(folder: Path) -> None:
-    for pattern in _OUTPUT_PATTERNS:
-        for path in folder.glob(pattern):
-            if path.is_file():
-                path.unlink()
 
 
 def _table_title(entry: TableEntry, lang: Lang) -> str:
@@ -218,10 +177,11 @@ def _run_table(
     lang: Lang,
     formats: Sequence[str],
     outcome: EntryOutcome,
+    study: str,
 ) -> None:
     from vagg.report.tables import RegressionTable, regression_table
 
-    output = entry.build(data, engine)
+    output, outcome.record["cached"] = build_entry(entry, data, engine, study)
     if isinstance(output, RegressionTable):
         table = output
     else:
@@ -236,6 +196,7 @@ def _run_table(
             lang=lang,
             **dict(entry.options),
         )
+        check_disclosure(headers, models, data.min_firms)
         outcome.headers, outcome.results = headers, models
         outcome.record["results"] = _sample_records(headers, models)
     written = table.save(folder / entry.key, formats)
@@ -297,8 +258,17 @@ def run_study(
     console: Console | None = None,
     data_info: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
+    min_firms: int = 10,
+    log_dir: str | Path | None = None,
 ) -> RunReport:
     """Run every entry of ``study`` on ``data`` and write ``<out>/<study.name>/``.
+
+    The data are checked first (:func:`vagg.studies.publish.data_gate`, the check of ``vagg
+    data check`` with the study's ``tables``); problems stop the run before anything is
+    written (:attr:`RunReport.problems`). The folder is staged and published by rename
+    (:func:`vagg.studies.publish.staged`). ``min_firms`` is the disclosure threshold; messages
+    naming rows go to a log in ``log_dir`` (default ``<cache_dir>/../logs``, else the system's
+    temporary folder; never under ``out``).
 
     ``engine``: "local" (processes on every core), "dask", None (serial) or an engine object
     (:func:`vagg.engine.resolve_engine`); engines created here are closed at the end. ``lang``
@@ -308,16 +278,52 @@ def run_study(
     value raises before anything runs); the manifest records every option's value. Returns a
     :class:`RunReport`; the run itself never raises for a failing entry.
     """
-    from vagg.engine import engine_session
+    from vagg.report.layouts import disclosure
 
     resolved = resolve_options(study.options, dict(options or {}), study.name)
+    if isinstance(min_firms, bool) or not isinstance(min_firms, int) or min_firms < 1:
+        raise StudyError(f"min_firms must be a whole number >= 1, got {min_firms!r}")
     console = console or Console(stderr=True)
     lang = lang or study.lang
-    folder = Path(out) / study.name
-    folder.mkdir(parents=True, exist_ok=True)
-    _clear_outputs(folder)
+    if log_dir is None and data.cache_dir is not None:
+        log_dir = data.cache_dir.parent / "logs"
+    log = RunLog(None if log_dir is None else Path(log_dir), Path(out), study.name)
+    problems = data_gate(data, study.tables)
+    if problems:
+        log.write(f"{study.name}: data check", "\n".join(problems))
+        for problem in problems:
+            console.print(f"[red]✗ {escape(problem)}[/red]")
+        console.print(
+            f"[red]{study.name}: the data fail {len(problems)} check(s); nothing was run "
+            f"(vagg data check; log {log.path})[/red]"
+        )
+        manifest = {"study": study.name, "status": "data_failed", "problems": len(problems)}
+        return RunReport(study.name, Path(out) / study.name, manifest, [], None, problems)
     data.lang = lang
     data.options = resolved
+    data.min_firms = min_firms
+    with staged(Path(out), study.name) as folder, disclosure(min_firms):
+        report = _run_staged(
+            study, data, folder, engine, lang, formats, console, data_info, resolved, log
+        )
+    report.out_dir = Path(out) / study.name
+    return report
+
+
+def _run_staged(
+    study: Study,
+    data: StudyData,
+    folder: Path,
+    engine: Any,
+    lang: Lang,
+    formats: Sequence[str],
+    console: Console,
+    data_info: Mapping[str, Any] | None,
+    resolved: dict[str, Any],
+    log: RunLog,
+) -> RunReport:
+    from vagg.engine import engine_session
+
     start = time.perf_counter()
     derived_from, excluded_from = len(data.derived), len(data.exclusions)
     manifest: dict[str, Any] = {
@@ -339,6 +345,7 @@ def run_study(
         "scale": data.scale,
         "lang": lang,
         "options": resolved,
+        "min_firms": data.min_firms,
         "formats": list(formats),
         "entries": [],
     }
@@ -357,20 +364,20 @@ def run_study(
             task = bar.add_task(study.name, total=len(study.entries))
             for entry in study.entries:
                 bar.update(task, description=f"{study.name}: {entry.key}")
-                outcome = _run_entry(entry, data, runner, folder, lang, formats)
+                outcome = _run_entry(entry, data, runner, folder, lang, formats, log)
                 outcomes.append(outcome)
                 manifest["entries"].append(outcome.record)
                 _write_json(folder / "manifest.json", manifest)
                 if outcome.status != "ok":
-                    error = outcome.record["error"]
-                    text = f"✗ {study.name} {entry.key}: {error['type']}: {error['message']}"
+                    text = f"✗ {study.name} {entry.key}: {outcome.message} (log {log.path})"
                     console.print(f"[red]{escape(text)}[/red]")
                 bar.advance(task)
     truth_frame = _truth(study, data, outcomes, folder, manifest)
-    failed = [o.key for o in outcomes if o.status != "ok"]
+    failed = [o.key for o in outcomes if o.status == "failed"]
     manifest.update(
         status="failed" if failed else "ok",
         failed_entries=failed,
+        withheld_entries=[o.key for o in outcomes if o.status == "withheld"],
         finished=_now(),
         seconds=round(time.perf_counter() - start, 3),
         rows_dropped={o.key: _dropped_totals(o.record.get("results", [])) for o in outcomes},
@@ -389,21 +396,30 @@ def _run_entry(
     folder: Path,
     lang: Lang,
     formats: Sequence[str],
+    log: RunLog,
 ) -> EntryOutcome:
     outcome = EntryOutcome(entry.key, entry.kind, "ok", 0.0)
     derived_from, excluded_from = len(data.derived), len(data.exclusions)
     start = time.perf_counter()
     try:
         if isinstance(entry, TableEntry):
-            _run_table(entry, data, engine, folder, lang, formats, outcome)
+            _run_table(entry, data, engine, folder, lang, formats, outcome, log.study)
         else:
             _run_figure(entry, data, engine, folder, outcome)
+    except DisclosureError as err:  # withheld: below the disclosure threshold
+        outcome.status = "withheld"
+        outcome.message = str(err)
+        outcome.record["withheld"] = str(err)
+        for name in outcome.files:
+            (folder / name).unlink(missing_ok=True)
+        outcome.files = []
     except Exception as err:  # recorded, and the other entries still run
         outcome.status = "failed"
+        outcome.message = f"{type(err).__name__}: {err}"
+        # messages and tracebacks can name firms: the manifest keeps the type, the log the rest
         outcome.record["error"] = {
             "type": type(err).__name__,
-            "message": str(err),
-            "traceback": traceback.format_exc(),
+            "log": log.write(f"{entry.key}: {type(err).__name__}", traceback.format_exc()),
         }
     outcome.seconds = round(time.perf_counter() - start, 4)
     outcome.record = {
@@ -444,7 +460,10 @@ def _truth(
     }
     frame = truth_check(study, truth, results)
     path = folder / "truth_check.csv"
-    atomic_write(path, lambda p: frame.to_csv(p, index=False, encoding="utf-8"))
+    atomic_write(
+        path,
+        lambda p: frame.to_csv(p, index=False, encoding="utf-8", float_format=CSV_FLOAT_FORMAT),
+    )
     covered = frame["covered"]
     manifest["truth_check"] = {
         "file": path.name,
@@ -507,6 +526,9 @@ def replicate(
     reference_dir: str | Path | None = None,
     console: Console | None = None,
     options: Mapping[str, Any] | None = None,
+    min_firms: int = 10,
+    log_dir: str | Path | None = None,
+    encoding: str | None = None,
 ) -> list[RunReport]:
     """Run ``studies`` (names or Study objects; None: every registered study) and return one
     :class:`RunReport` each.
@@ -517,10 +539,14 @@ def replicate(
     ``<cache_dir>/derived/`` unless ``use_cache`` is False. The studies share one
     :class:`StudyData`, so a panel two studies use is built once. ``options``: study options,
     ``name`` for every study run or ``study.name`` for one
-    (:func:`vagg.studies.options.options_by_study`); all are checked before any data are
-    prepared. Arguments are checked by :func:`check_arguments`.
+    (:func:`vagg.studies.options.options_by_study`), checked before any data are prepared.
+    ``min_firms``, ``log_dir``: see :func:`run_study`; ``encoding``: of the data's CSV files.
+    A cached synthetic dataset is held with a shared lock while the studies run.
     """
-    from vagg.data.dataset import synthetic_dataset
+    from contextlib import ExitStack
+
+    from vagg.data.dataset import dataset_lock, synthetic_dataset
+    from vagg.locks import shared
 
     check_arguments(scale=scale, data=data, engine=engine, lang=lang)
     console = console or Console(stderr=True)
@@ -541,22 +567,34 @@ def replicate(
     else:
         run_scale = scale or "small"
         console.print(f"synthetic economy '{run_scale}', seed {seed}")
-        dataset, reused = synthetic_dataset(run_scale, seed, cache, reference_dir=reference_dir)
+        dataset, reused = synthetic_dataset(
+            run_scale,
+            seed,
+            cache,
+            reference_dir=reference_dir,
+            waiting=lambda text: console.print(text),
+        )
         info = {"source": "synthetic", "reused": reused}
     info["prepare_seconds"] = round(time.perf_counter() - started, 3)
     study_data = StudyData(
         dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None
     )
-    return [
-        run_study(
-            study,
-            study_data,
-            out,
-            engine=engine,
-            lang=lang,
-            console=console,
-            data_info=info,
-            options=given[study.name],
-        )
-        for study in chosen
-    ]
+    study_data.encoding = encoding
+    with ExitStack() as stack:
+        if data is None:
+            stack.enter_context(shared(dataset_lock(dataset), what=f"dataset {dataset}"))
+        return [
+            run_study(
+                study,
+                study_data,
+                out,
+                engine=engine,
+                lang=lang,
+                console=console,
+                data_info=info,
+                options=given[study.name],
+                min_firms=min_firms,
+                log_dir=log_dir,
+            )
+            for study in chosen
+        ]

@@ -37,7 +37,8 @@ class Column:
     ``unit`` is stated for every quantity (e.g. ``"thousand RMB"``, ``"USD"``, ``"persons"``);
     ``pattern`` is a regular expression every non-null value of a code column must match in
     full (HS codes keep their leading zeros); ``allowed`` lists the permitted values;
-    ``ge``/``le`` are inclusive bounds.
+    ``ge``/``le`` are inclusive bounds; ``finite`` (default True) rejects NaN and ±inf in a
+    float column (missing values are nulls, never NaN).
     """
 
     name: str
@@ -50,6 +51,7 @@ class Column:
     le: float | None = None
     pattern: str | None = None
     required: bool = True
+    finite: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def validate(
     """Check ``df`` against ``schema`` and return it as polars with canonical dtypes.
 
     Checks, in order: required columns present; each column castable to its dtype; no nulls
-    in non-nullable columns; values in ``allowed``; bounds ``ge``/``le``; code ``pattern``;
+    in non-nullable columns; no NaN/±inf in float columns (unless ``finite=False``);
+    values in ``allowed``; bounds ``ge``/``le``; code ``pattern``;
     unique ``key``. The first failure raises :class:`SchemaError` with the table, the column
     and the first offending row numbers (0-based, in input order). Extra columns are kept
     (``allow_extra=True``) or rejected.
@@ -145,6 +148,14 @@ def validate(
         c = pl.col(name)
         if not col.nullable:
             raise_if_rows(frame, table, name, c.is_null(), "missing values are not allowed")
+        if col.dtype == "float" and col.finite:
+            raise_if_rows(
+                frame,
+                table,
+                name,
+                c.is_nan() | c.is_infinite(),
+                "NaN or ±inf is not allowed (write a missing value as empty/null)",
+            )
         if col.allowed is not None:
             raise_if_rows(
                 frame,

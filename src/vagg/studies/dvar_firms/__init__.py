@@ -329,5 +329,15 @@ STUDY = register(
         paper=PAPER,
         lang="zh",
         options=OPTIONS,
+        tables=(
+            "firms",
+            "customs",
+            "platform",
+            "industries",
+            "products",
+            "io_national",
+            "io_totals",
+            "national_series",
+        ),
     )
 )

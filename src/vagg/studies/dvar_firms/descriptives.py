@@ -1,7 +1,8 @@
 """The descriptive exhibits of the study ``dvar_firms`` (paper 000): Table 0a (descriptive
 statistics), Table 0b (the linkage report) and Figures 1–2 (virtual agglomeration over
 2000–2013, overall and by group). Aggregates only: cells and points built from fewer than
-:data:`~vagg.report.layouts.MIN_FIRMS` firms are suppressed.
+:func:`~vagg.report.layouts.min_firms` firms (``--min-firms``, default 10) are suppressed;
+the extremes of Table 0a are the 1st and 99th percentiles, never one firm's value.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import polars as pl
 
 from vagg.measures.agglomeration import vagg_timeline
 from vagg.report.figures import Panel, line_figure, panel_grid
-from vagg.report.layouts import MIN_FIRMS, frame_table
+from vagg.report.layouts import SUPPRESSED, frame_table, min_firms
 from vagg.report.tables import RegressionTable
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
@@ -84,8 +85,9 @@ def _with_margins(panel: pl.DataFrame) -> pl.DataFrame:
 
 
 def describe(panel: pl.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
-    """N (firm-years with a finite value), firms, mean, sd, min and max of each variable of
-    ``panel`` (one row per variable, in order)."""
+    """N (firm-years with a finite value), firms, mean, sd, min, max and the 1st and 99th
+    percentiles (linear interpolation) of each variable of ``panel`` (one row per variable,
+    in order). Table 0a publishes the percentiles: a minimum or maximum is one firm's value."""
     rows = []
     for name in variables:
         values = panel.select("firm_id", pl.col(name).cast(pl.Float64).alias("x")).filter(
@@ -98,25 +100,29 @@ def describe(panel: pl.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
             pl.col("x").std().alias("sd"),
             pl.col("x").min().alias("min"),
             pl.col("x").max().alias("max"),
+            pl.col("x").quantile(0.01, "linear").alias("p1"),
+            pl.col("x").quantile(0.99, "linear").alias("p99"),
         ).row(0, named=True)
         rows.append({"variable": name, **stats})
-    return pd.DataFrame(rows, columns=["variable", "n", "firms", "mean", "sd", "min", "max"])
+    columns = ["variable", "n", "firms", "mean", "sd", "min", "max", "p1", "p99"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:
-    """Table 0a: N, firms, mean, sd, min and max of the variables of the analysis panel."""
+    """Table 0a: N, firms, mean, sd, 1st and 99th percentiles of the variables of the
+    analysis panel."""
     panel = _with_margins(data.cached("dvar_firms_panels", derive)["panel"])
     stats = describe(panel, [name for name, _ in _DESCRIBED])
     zh = data.lang == "zh"
     columns = (
-        ["观测值", "企业数", "均值", "标准差", "最小值", "最大值"]
+        ["观测值", "企业数", "均值", "标准差", "P1", "P99"]
         if zh
-        else ["N", "Firms", "Mean", "SD", "Min", "Max"]
+        else ["N", "Firms", "Mean", "SD", "P1", "P99"]
     )
     rows = []
     for (_, label), record in zip(_DESCRIBED, stats.itertuples(index=False), strict=True):
         firms = int(record.firms)
-        values = [int(record.n), firms, record.mean, record.sd, record.min, record.max]
+        values = [int(record.n), firms, record.mean, record.sd, record.p1, record.p99]
         rows.append((in_lang(data, label), values, [firms] * 6))
     title = "表0a　描述性统计" if zh else "Table 0a: Descriptive statistics"
     note = (
@@ -133,6 +139,12 @@ def table_descriptive(data: StudyData, engine: Any) -> RegressionTable:
         notes=[note],
         lang=data.lang,
     )
+
+
+def _count(n: Any) -> str:
+    """A count of firms for a note: the number, or "suppressed" when it is positive and below
+    the disclosure threshold (:func:`~vagg.report.layouts.min_firms`); zero names no firm."""
+    return str(n) if not isinstance(n, int | float) or n == 0 or n >= min_firms() else SUPPRESSED
 
 
 def table_linkage(data: StudyData, engine: Any) -> RegressionTable:
@@ -180,8 +192,8 @@ def table_linkage(data: StudyData, engine: Any) -> RegressionTable:
               "Intermediary export share", "New members", "Members linked", "Precision",
               "Recall"]
     )  # fmt: skip
-    c = links["customs_excluded"]
-    later = sum(int(r["members"]) for y, r in members.items() if y not in years)
+    c = {k: _count(v) for k, v in links["customs_excluded"].items()}
+    later = _count(sum(int(r["members"]) for y, r in members.items() if y not in years))
     notes = [
         f"海关企业-年份 {c['party_years']} 个：中间商 {c['intermediary']}，名称匹配 "
         f"{c['linked_name']}，邮编+电话匹配 {c['linked_zip_phone']}，多重匹配 "
@@ -220,9 +232,9 @@ _MEASURE_LABELS: dict[str, Text] = {
 
 
 def _timeline(panel: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
-    """Mean vagg by year (and group) with points from fewer than MIN_FIRMS firms removed."""
+    """Mean vagg by year (and group) with points from fewer than min_firms() firms removed."""
     line = vagg_timeline(panel, None, by=by)
-    enough = pl.col("n_firms") >= MIN_FIRMS
+    enough = pl.col("n_firms") >= min_firms()
     return line.with_columns(pl.when(enough).then(pl.col(v)).alias(v) for v in VAGG)
 
 
