@@ -169,5 +169,6 @@ STUDY = register(
         paper=PAPER,
         lang="zh",
         options=OPTIONS,
+        tables=("province_panel", "national_series"),
     )
 )
