@@ -21,6 +21,12 @@ from typing import Any
 
 from .local import NO_SHARED, EngineError, call_item
 
+__all__ = [
+    "INSTALL_HINT",
+    "Dask",
+]
+
+
 INSTALL_HINT = 'the Dask engine needs dask and distributed: pip install "vagg[distributed]"'
 
 

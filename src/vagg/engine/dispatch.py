@@ -28,6 +28,13 @@ from typing import Any, Protocol, runtime_checkable
 
 from .local import NO_SHARED, EngineError, Local
 
+__all__ = [
+    "Engine",
+    "engine_session",
+    "resolve_engine",
+    "run_tasks",
+]
+
 
 @runtime_checkable
 class Engine(Protocol):

@@ -25,6 +25,14 @@ from typing import Any
 
 from vagg.errors import VaggError
 
+__all__ = [
+    "NO_SHARED",
+    "EngineError",
+    "Local",
+    "call_item",
+    "default_workers",
+]
+
 
 class EngineError(VaggError):
     """An engine was configured or called with arguments it cannot use."""

@@ -22,6 +22,23 @@ from vagg.errors import VaggError
 if TYPE_CHECKING:
     from vagg.report.tables import RegressionTable
 
+__all__ = [
+    "CSV_DIGITS",
+    "CSV_FLOAT_FORMAT",
+    "FIXED_TIME",
+    "FORMATS",
+    "ExportError",
+    "fix_office_metadata",
+    "save",
+    "to_csv",
+    "to_docx",
+    "to_html",
+    "to_latex",
+    "to_markdown",
+    "to_xlsx",
+]
+
+
 #: File suffix of every format :func:`save` writes.
 FORMATS: dict[str, str] = {
     "md": ".md",

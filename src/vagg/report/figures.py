@@ -39,6 +39,25 @@ from vagg._version import __version__
 from vagg.errors import VaggError
 from vagg.report.labels import LANGUAGES, Lang, localized
 
+__all__ = [
+    "DPI",
+    "KNOWN_CJK_FAMILIES",
+    "FigureError",
+    "FigureLanguage",
+    "Label",
+    "Panel",
+    "chinese_font",
+    "draw_lines",
+    "figure_language",
+    "figure_metadata",
+    "label_text",
+    "line_figure",
+    "panel_grid",
+    "save_figure",
+    "set_figure_metadata",
+]
+
+
 #: A label in one language (``str``) or in several (``{"zh": ..., "en": ...}``).
 Label = str | Mapping[str, str]
 

@@ -11,6 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+__all__ = [
+    "DIAGNOSTIC_NAMES",
+    "FIXED_EFFECT_NAMES",
+    "LANGUAGES",
+    "TEXT",
+    "Lang",
+    "diagnostic_label",
+    "fixed_effect_label",
+    "localized",
+    "pvalue_note",
+    "stars_note",
+    "text",
+    "uncertainty_note",
+]
+
+
 Lang = Literal["en", "zh"]
 LANGUAGES: tuple[Lang, ...] = ("en", "zh")
 

@@ -28,6 +28,19 @@ from vagg.estimate.results import HypothesisTest, NotAvailable, Result
 from vagg.report import labels
 from vagg.report.labels import Lang
 
+__all__ = [
+    "INTERCEPT_NAMES",
+    "MODEL_STATISTICS",
+    "NOT_AVAILABLE",
+    "RegressionTable",
+    "RowKind",
+    "Section",
+    "TableError",
+    "TableRow",
+    "regression_table",
+]
+
+
 #: Names under which estimators report the intercept (statsmodels / pyfixest, statsmodels
 #: ``add_constant``, Stata, R).
 INTERCEPT_NAMES: tuple[str, ...] = ("Intercept", "const", "_cons", "(Intercept)")

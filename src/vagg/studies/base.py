@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from vagg.report.labels import LANGUAGES, Lang, localized
-from vagg.studies.errors import StudyError
+from vagg.studies.errors import NAME_PATTERN, StudyError
 from vagg.studies.options import StudyOption
 
 if TYPE_CHECKING:
@@ -66,7 +66,6 @@ FRAMEWORK_MODULES = frozenset(
 _OWN_TABLE_ARGUMENTS = frozenset({"results", "columns", "title", "notes", "rename", "lang"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: What entry numbers and derived-frame names may hold.
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _NUMBER = NAME_PATTERN
 
 

@@ -23,8 +23,8 @@ import polars as pl
 
 from vagg.data.dataset import dataset_hash
 from vagg.report.labels import Lang
-from vagg.studies.base import NAME_PATTERN, StudyError
 from vagg.studies.cache import read_cached, write_cached
+from vagg.studies.errors import NAME_PATTERN, StudyError
 from vagg.studies.fingerprint import callable_fingerprint, code_fingerprint, stable_json
 
 __all__ = ["DerivedRecord", "StudyData"]

@@ -64,16 +64,7 @@ def to_libpysal(weights: SpatialWeights) -> libpysal.weights.W:
         Transform ``"O"`` (original): the weights are those of ``weights``, standardised or
         not; rows without neighbours become libpysal islands.
     """
-    from libpysal.weights import W
-
-    neighbors: dict[Hashable, list[Hashable]] = {}
-    values: dict[Hashable, list[float]] = {}
-    matrix = weights.matrix
-    for i, unit in enumerate(weights.ids):
-        start, stop = matrix.indptr[i], matrix.indptr[i + 1]
-        neighbors[unit] = [weights.ids[j] for j in matrix.indices[start:stop]]
-        values[unit] = [float(v) for v in matrix.data[start:stop]]
-    return W(neighbors, values, id_order=list(weights.ids), silence_warnings=True)
+    return weights.to_libpysal()
 
 
 def from_sparse(

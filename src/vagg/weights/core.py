@@ -410,10 +410,19 @@ class SpatialWeights:
         return pd.DataFrame(self.matrix.toarray(), index=index, columns=index.copy())
 
     def to_libpysal(self) -> libpysal.weights.W:
-        """A libpysal ``W`` with the same ids and weights (see :func:`vagg.weights.to_libpysal`)."""
-        from .convert import to_libpysal
+        """A libpysal ``W`` with the same ids (``id_order``) and weights, e.g. for spreg or
+        esda: transform ``"O"`` (original), standardised or not as ``self`` is; rows without
+        neighbours become libpysal islands."""
+        from libpysal.weights import W
 
-        return to_libpysal(self)
+        neighbors: dict[Hashable, list[Hashable]] = {}
+        values: dict[Hashable, list[float]] = {}
+        matrix = self.matrix
+        for i, unit in enumerate(self.ids):
+            start, stop = matrix.indptr[i], matrix.indptr[i + 1]
+            neighbors[unit] = [self.ids[j] for j in matrix.indices[start:stop]]
+            values[unit] = [float(v) for v in matrix.data[start:stop]]
+        return W(neighbors, values, id_order=list(self.ids), silence_warnings=True)
 
     def __repr__(self) -> str:
         kind = "row-standardised" if self.is_row_standardized else "not standardised"

@@ -61,6 +61,14 @@ from vagg.estimate.linear.sample import build_sample, parse_vcov
 from vagg.estimate.linear.sandwich import parse_ssc
 from vagg.estimate.results import Result
 
+__all__ = [
+    "BATCH_BYTES",
+    "TIE_TOL",
+    "Placebo",
+    "placebo",
+]
+
+
 #: Memory for one batch of permuted columns (bytes); sets the default batch size.
 BATCH_BYTES = 2**29
 #: |placebo| within this relative distance of |estimate| counts as a tie (≥) in p-values.

@@ -50,12 +50,11 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import cho_factor, cho_solve
 
-from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import as_pandas
+from vagg.estimate.linear.assemble import make_result
 from vagg.estimate.linear.demean import DemeanMethod, demean
 from vagg.estimate.linear.formula import ParsedFormula, parse_formula
 from vagg.estimate.linear.sample import (
@@ -74,7 +73,7 @@ from vagg.estimate.linear.sandwich import (
     sandwich_vcov,
     small_sample,
 )
-from vagg.estimate.linear.stepwise import expand_stepwise
+from vagg.estimate.linear.stepwise_formula import expand_stepwise
 from vagg.estimate.results import NotAvailable, Result
 
 #: A regressor whose partialled-out sum of squares is below this share of its raw sum of
@@ -92,7 +91,6 @@ __all__ = [
     "feols_quietly",
     "fit_sample",
     "fit_statistics",
-    "make_result",
     "small_sample_summary",
 ]
 
@@ -355,47 +353,3 @@ def small_sample_summary(small: SmallSample) -> dict[str, Any]:
         "scales": small.scales,
         **small.details,
     }
-
-
-def make_result(
-    spec: ParsedFormula,
-    vc: VcovSpec,
-    s: EstimationSample,
-    names: list[str],
-    beta: np.ndarray,
-    vcov: np.ndarray,
-    small: SmallSample | None,
-    r2: float | NotAvailable,
-    adj_r2: float | NotAvailable,
-    r2_within: float | NotAvailable,
-    diagnostics: dict[str, Any],
-    df_resid: float | None = None,
-    *,
-    model: str = "feols",
-    formula: str | None = None,
-    depvar: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> Result:
-    """The Result of a fit on the sample ``s`` (feols, iv and iv's first stages)."""
-    n = len(s.y)
-    sample = s.accounting
-    diagnostics.setdefault("singletons_dropped", s.dropped.get("singleton_fe", 0))
-    return Result(
-        params=pd.Series(beta, index=names, dtype=float),
-        vcov=pd.DataFrame(vcov, index=names, columns=names),
-        nobs=n,
-        model=model,
-        formula=spec.text if formula is None else formula,
-        depvar=spec.depvar.label if depvar is None else depvar,
-        extra={} if extra is None else extra,
-        vcov_type=vc.kind,
-        clusters=vc.clusters,
-        n_clusters={c.name: c.n_levels for c in s.clusters},
-        fixed_effects=spec.fe_labels,
-        df_resid=float(small.df_resid) if small is not None else df_resid,
-        r2=r2,
-        adj_r2=adj_r2,
-        r2_within=r2_within,
-        diagnostics=Diagnostics.of(diagnostics),
-        sample=sample,
-    )

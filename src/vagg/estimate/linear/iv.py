@@ -47,17 +47,17 @@ from scipy import linalg
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.inputs import as_pandas
 from vagg.estimate.linear import weak_iv
+from vagg.estimate.linear.assemble import make_result
 from vagg.estimate.linear.demean import DemeanMethod, demean
 from vagg.estimate.linear.fixed_effects import (
     drop_collinear,
     fit_statistics,
-    make_result,
     small_sample_summary,
 )
 from vagg.estimate.linear.formula import parse_formula
 from vagg.estimate.linear.sample import EstimationSample, build_sample, parse_vcov
 from vagg.estimate.linear.sandwich import absorbed_df, parse_ssc, sandwich_vcov, small_sample
-from vagg.estimate.linear.stepwise import expand_stepwise
+from vagg.estimate.linear.stepwise_formula import expand_stepwise
 from vagg.estimate.results import HypothesisTest, NotAvailable, Result
 
 __all__ = ["FirstStage", "FirstStages", "iv"]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from vagg.estimate.linear.assemble import make_result
 from vagg.estimate.results import NotAvailable, Result
 
 __all__ = [
@@ -69,8 +70,6 @@ def fit_with_pyfixest(
     """Fit the prepared sample with ``pyfixest.feols`` and wrap the estimates in a Result."""
     import pyfixest as pf
     from pyfixest.demeaners import MapDemeaner
-
-    from vagg.estimate.linear.fixed_effects import make_result
 
     has_fe = bool(s.effects)
     x_names = [n for n in s.names if n != "Intercept"]

@@ -35,6 +35,11 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+__all__ = [
+    "Balance",
+    "balance_table",
+]
+
 
 @dataclass
 class Balance:

@@ -41,6 +41,17 @@ from statsmodels.tools.sm_exceptions import (
 
 from vagg.estimate.errors import EstimationError
 
+__all__ = [
+    "SEPARATION_TOLERANCE",
+    "Estimand",
+    "Model",
+    "PSMInputError",
+    "describe_rows",
+    "fit_propensity",
+    "inverse_probability_weights",
+]
+
+
 Model = Literal["logit", "probit"]
 Estimand = Literal["att", "ate"]
 

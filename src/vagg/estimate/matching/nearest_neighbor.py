@@ -44,6 +44,17 @@ import pandas as pd
 
 from vagg.estimate.matching.ipw import PSMInputError, describe_rows
 
+__all__ = [
+    "GroupMatches",
+    "Order",
+    "check_matching_options",
+    "match_scores",
+    "nearest_neighbors",
+    "pairs_frame",
+    "processing_order",
+]
+
+
 Order = Literal["data", "random", "largest", "smallest"]
 
 # outcome of matching for a treated unit
