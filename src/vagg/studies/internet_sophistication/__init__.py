@@ -24,7 +24,7 @@ figures in :mod:`.figures`, options in :mod:`.options`.
 
 from __future__ import annotations
 
-from vagg.studies.base import FigureEntry, Study, TableEntry
+from vagg.studies.base import FigureEntry, Study, TableEntry, Text
 from vagg.studies.internet_sophistication.figures import figure_directions, figure_maps
 from vagg.studies.internet_sophistication.options import OPTIONS
 from vagg.studies.internet_sophistication.tables import (
@@ -44,7 +44,7 @@ from vagg.studies.truth import TruthCheck
 __all__ = ["OPTIONS", "PAPER", "STUDY", "TRUTH"]
 
 PAPER = "卓乘风、邓峰：互联网发展如何助推中国制造业高水平“走出去”？——基于出口技术升级的视角"
-_T = {
+_T: Text = {
     "zh": "括号内为 t 值；*、**、*** 分别表示 10%、5%、1% 显著。",
     "en": "t-values in parentheses; * 10 %, ** 5 %, *** 1 %.",
 }
@@ -54,6 +54,13 @@ _FM = {
     "Newey–West bandwidth.",
 }
 _CONTROLS = ["urban", "gov", "lab", "open"]
+_TSTAT = {"stat": "t"}
+_DH = {
+    "keep": ["inter->y", "y->inter"],
+    "diagnostics": ["Z̃: inter ↛ y", "Z̃: y ↛ inter"],
+    "stats": ["nobs"],
+}
+_CONV = {"stat": "t", "diagnostics": ["speed", "acceleration α3/α1"]}
 _CTL = {
     "urban": "URBAN",
     "gov": "GOV",
@@ -102,6 +109,7 @@ STUDY = register(
                 ],
                 notes=[_T, _FM],
                 rename=_CTL,
+                options=_TSTAT,
             ),
             TableEntry(
                 "2",
@@ -117,6 +125,7 @@ STUDY = register(
                 ],
                 notes=[_T, _FM],
                 rename=_CTL,
+                options=_TSTAT,
             ),
             TableEntry(
                 "2b",
@@ -135,6 +144,7 @@ STUDY = register(
                 ],
                 notes=[_T],
                 rename=_CTL,
+                options=_TSTAT,
             ),
             TableEntry(
                 "3a",
@@ -142,6 +152,7 @@ STUDY = register(
                 title={"zh": "反向因果关系回归检验", "en": "Reverse timing"},
                 columns=["(1) full", "(2) coastal", "(3) inland"],
                 notes=[_T],
+                options=_TSTAT,
             ),
             TableEntry(
                 "3b",
@@ -154,6 +165,7 @@ STUDY = register(
                         "en": "Cells are Z̃ (K = 1); stars follow the two-sided normal p-values.",
                     }
                 ],
+                options=_DH,
             ),
             TableEntry(
                 "4",
@@ -169,6 +181,7 @@ STUDY = register(
                 ],
                 notes=[_T],
                 rename=_CTL,
+                options=_TSTAT,
             ),
             TableEntry(
                 "5",
@@ -184,6 +197,7 @@ STUDY = register(
                 ],
                 notes=[_T],
                 rename=_CTL,
+                options=_TSTAT,
             ),
             TableEntry(
                 "6",
@@ -198,6 +212,7 @@ STUDY = register(
                     )
                 ],
                 notes=[_T],
+                options=_CONV,
             ),
             TableEntry(
                 "A1",

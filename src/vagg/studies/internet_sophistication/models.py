@@ -103,10 +103,10 @@ def dh_result(frame: pd.DataFrame, y: str, x: str, label: str) -> Result:
         depvar=label,
         vcov_type="unit (Z̃ ~ N(0,1))",
         diagnostics={
-            "z_tilde_forward": forward.z_tilde,
-            "z_tilde_backward": backward.z_tilde,
-            "z_bar_forward": forward.z_bar,
-            "z_bar_backward": backward.z_bar,
+            f"Z̃: {x} ↛ {y}": forward.z_tilde,
+            f"Z̃: {y} ↛ {x}": backward.z_tilde,
+            f"Z̄: {x} ↛ {y}": forward.z_bar,
+            f"Z̄: {y} ↛ {x}": backward.z_bar,
             "lags": forward.lags,
         },
     )
