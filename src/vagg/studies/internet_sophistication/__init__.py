@@ -83,6 +83,7 @@ TRUTH: list[TruthCheck] = [
     TruthCheck("sdm_theta_inter", "A1", "W_inter_ew", 3),
     TruthCheck("sac_lambda", "A1", "lambda", 4),
     TruthCheck("sac_rho", "A1", "rho", 4),
+    TruthCheck("met_inter_indirect", "A1", "indirect", 5),
 ]
 
 STUDY = register(
@@ -144,7 +145,7 @@ STUDY = register(
                 ],
                 notes=[_T],
                 rename=_CTL,
-                options=_TSTAT,
+                options={"stat": "t", "diagnostics": ["Sobel z (a·b)"]},
             ),
             TableEntry(
                 "3a",
@@ -221,7 +222,7 @@ STUDY = register(
                     "zh": "合成经济的估计目标（原文未报告）",
                     "en": "The synthetic economy's estimands",
                 },
-                columns=["(1) ln MET", "(2) ALLO", "(3) ln MET", "(4) SDM", "(5) SAC"],
+                columns=["(1) ln MET", "(2) ALLO", "(3) ln MET", "(4) SDM", "(5) SAC", "(6) a·b"],
                 notes=[
                     {
                         "zh": "双向固定效应，标准误按省份聚类；(4)(5) 邻接矩阵。",

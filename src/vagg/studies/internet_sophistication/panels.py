@@ -13,6 +13,7 @@
   :func:`vagg.measures.solow.solow_tfp`);
 * the controls ``urban gov lab open`` (:func:`vagg.measures.regional.sophistication_controls`);
 * ``coastal_main`` and ``coastal_2``: the two coastal dummies of the options;
+* ``a_<indicator>``: the projection direction of the row's year;
 * ``rd_personnel``, ``rd_expenditure``, ``wage``, ``pgdp`` for the weight matrices.
 
 :func:`weights` returns the contiguity, inverse-distance, economic-distance and the two
@@ -197,9 +198,13 @@ def _frame(
     out = pd.concat([out, extra.reset_index(drop=True)], axis=1)
     for name, split in (("coastal_main", coastal_main), ("coastal_2", coastal_2)):
         out[name] = out["province_code"].isin(COASTAL_SPLITS[split])
-    directions = pp.directions.copy()
-    directions.index = directions.index.astype(str)
-    out.attrs["pp_directions"] = directions.to_dict()
+    directions = pp.directions
+    for col in INDICATORS:
+        if len(directions) == 1:
+            out[f"a_{col}"] = float(directions[col].iloc[0])
+        else:
+            by_year = {int(str(k)): float(v) for k, v in directions[col].items()}
+            out[f"a_{col}"] = out["year"].map(by_year)
     return out.sort_values(keys).reset_index(drop=True)
 
 
@@ -245,17 +250,13 @@ def province_frame(data: StudyData) -> pd.DataFrame:
 
 
 def pp_directions(data: StudyData) -> pd.DataFrame:
-    """The projection-pursuit direction a*_t by year (rows) and indicator (columns)."""
+    """The projection-pursuit direction a*_t: one row per year, one column per indicator
+    (the same row every year when the direction is fitted pooled)."""
     frame = province_frame(data)
-    pp = projection_pursuit(
-        frame,
-        list(INDICATORS),
-        by="year" if data.option("pp_fit") == "year" else None,
-        normalise="pooled" if data.option("pp_normalise") == "pooled" else "group",
-        seed=0,
-        options=RagaOptions(population=int(data.option("raga_population"))),
-    )
-    return pp.directions
+    cols = [f"a_{c}" for c in INDICATORS]
+    out = frame.groupby("year")[cols].first()
+    out.columns = list(INDICATORS)
+    return out
 
 
 def weights(

@@ -100,10 +100,24 @@ def table_mediation_tests(data: StudyData, engine: Any = None) -> list[Result]:
             engine=engine,
         )
         total, first, direct = med.results
-        for result in (total, first, direct):
-            result.diagnostics.update({k: v for k, v in med.diagnostics.items()})
+        direct.diagnostics["Sobel z (a·b)"] = med.sobel
+        direct.diagnostics["a·b"] = med.indirect
         out += [total, first, direct]
     return out
+
+
+def _indirect_result(med: Any) -> Result:
+    """a·b with its Sobel (delta-method) standard error as a one-term Result."""
+    name = "indirect"
+    return Result(
+        params=pd.Series([med.indirect], index=[name]),
+        vcov=pd.DataFrame([[med.indirect_se**2]], index=[name], columns=[name]),
+        nobs=med.results[2].nobs,
+        model="sobel",
+        depvar="a·b",
+        vcov_type="delta method (Sobel)",
+        diagnostics={"Sobel z (a·b)": med.sobel},
+    )
 
 
 def table_reverse(data: StudyData, engine: Any = None) -> list[Result]:
@@ -177,15 +191,22 @@ def table_truth(data: StudyData, engine: Any = None) -> list[Result]:
 
     ln MET on the equal-weight index (pooled normalisation) and the controls: (1) total
     effect, (2) ALLO, (3) direct effect by two-way FE-OLS clustered by province; (4) SDM and
-    (5) SAC under row-standardised contiguity with two-way effects.
+    (5) SAC under row-standardised contiguity with two-way effects; (6) the indirect effect
+    a·b of (1)–(3) with its Sobel standard error.
     """
     f = province_frame(data)
-    cl = {"CRV1": "province_code"}
-    fe = " | province_code + year"
+    med = mediation(
+        f,
+        outcome="ln_met",
+        treatment="inter_ew",
+        mediator="allo",
+        controls=list(CONTROLS),
+        fe=list(PANEL),
+        vcov={"CRV1": "province_code"},
+    )
     return [
-        feols(f"ln_met ~ {rhs('inter_ew')}{fe}", f, vcov=cl),
-        feols(f"allo ~ {rhs('inter_ew')}{fe}", f, vcov=cl),
-        feols(f"ln_met ~ {rhs(['inter_ew', 'allo'])}{fe}", f, vcov=cl),
+        *med.results,
         spatial_fit(f"ln_met ~ {rhs('inter_ew')}", f, "contiguity", model="sdm", effects="twoways"),
         spatial_fit(f"ln_met ~ {rhs('inter_ew')}", f, "contiguity", model="sac", effects="twoways"),
+        _indirect_result(med),
     ]
