@@ -176,3 +176,38 @@ def test_subsample_sizes_match_printed_n(frame):
     assert len(subsample(frame, "inland")) - 1 == 191
     assert len(subsample(frame, "coastal", "coastal_2")) - 1 == 179
     assert len(subsample(frame, "full", years=(2004, 2008))) - 1 == 149
+
+
+# --- coverage over 20 seeds (slow; run once for the docs) ---------------------------------------
+
+#: Checks measured below 85 % over seeds 0–19 (docs/studies/internet_sophistication.md): the ML
+#: spatial ρ under two-way FE is biased towards 0 with N = 30, and province-clustered SEs miss
+#: the planted cross-province (spatial) correlation of the shocks.
+_KNOWN_LOW = {"sdm_rho", "allo_open", "allo_inter", "met_inter_total"}
+
+
+@pytest.fixture(scope="module")
+def coverage(tmp_path_factory):
+    import json
+    import shutil
+
+    from vagg.studies.truth import truth_check
+
+    rows = []
+    root = tmp_path_factory.mktemp("coverage")
+    for seed in range(20):
+        path, _ = synthetic_dataset("small", seed, root)
+        results = table_truth(_data(path, raga_population=20))
+        truth = json.loads((path / "truth.json").read_text())
+        headers = [str(i) for i in range(len(results))]
+        rows.append(truth_check(STUDY, truth, {"table_A1": (headers, results)}))
+        shutil.rmtree(path)
+    return pd.concat(rows).groupby("parameter")["covered"].mean()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", [c.key for c in STUDY.checks])
+def test_coverage_over_20_seeds(coverage, key):
+    if key in _KNOWN_LOW:
+        pytest.xfail(f"{key}: measured below 85 % (see the study docs)")
+    assert 0.85 <= coverage[key] <= 1.0
