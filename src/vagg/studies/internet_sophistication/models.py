@@ -67,8 +67,14 @@ def spatial_fit(
     model: str,
     effects: str | None,
     interaction: str | None = None,
+    lee_yu: bool = False,
 ) -> Result:
-    """ML spatial panel model under W ``w_name`` restricted to the frame's provinces."""
+    """ML spatial panel model under W ``w_name`` restricted to the frame's provinces.
+
+    ``lee_yu`` applies Lee & Yu's (2010) bias correction of fixed-effects panels (with time
+    effects it moves ρ, β and σ²); with N = 30 and two-way effects the uncorrected ML ρ is
+    biased towards 0 by about 0.1 on the synthetic economy.
+    """
     w = weights(frame, w_name, sorted(frame["province_code"].unique()))
     return spatial(
         formula,
@@ -78,6 +84,7 @@ def spatial_fit(
         panel=PANEL,
         effects=effects,  # type: ignore[arg-type]
         interaction=interaction,
+        lee_yu=lee_yu,
         require_row_standardized=True,
         effect_draws=200,
     )

@@ -140,9 +140,10 @@ def table_spatial(data: StudyData, engine: Any = None) -> list[Result]:
     f = province_frame(data)
     formula = f"y ~ {rhs('inter')}"
     out = []
+    ly = bool(data.option("lee_yu"))
     for w in ("contiguity", "distance", "economic"):
-        out.append(spatial_fit(formula, f, w, model="sac", effects="twoways"))
-        out.append(spatial_fit(formula, f, w, model="sdm", effects="twoways"))
+        out.append(spatial_fit(formula, f, w, model="sac", effects="twoways", lee_yu=ly))
+        out.append(spatial_fit(formula, f, w, model="sdm", effects="twoways", lee_yu=ly))
     return out
 
 
@@ -191,7 +192,8 @@ def table_truth(data: StudyData, engine: Any = None) -> list[Result]:
 
     ln MET on the equal-weight index (pooled normalisation) and the controls: (1) total
     effect, (2) ALLO, (3) direct effect by two-way FE-OLS clustered by province; (4) SDM and
-    (5) SAC under row-standardised contiguity with two-way effects; (6) the indirect effect
+    (5) SAC under row-standardised contiguity with two-way effects (Lee–Yu corrected by
+    default, option ``lee_yu``); (6) the indirect effect
     a·b of (1)–(3) with its Sobel standard error.
     """
     f = province_frame(data)
@@ -204,9 +206,11 @@ def table_truth(data: StudyData, engine: Any = None) -> list[Result]:
         fe=list(PANEL),
         vcov={"CRV1": "province_code"},
     )
+    ly = bool(data.option("lee_yu"))
+    spec = f"ln_met ~ {rhs('inter_ew')}"
     return [
         *med.results,
-        spatial_fit(f"ln_met ~ {rhs('inter_ew')}", f, "contiguity", model="sdm", effects="twoways"),
-        spatial_fit(f"ln_met ~ {rhs('inter_ew')}", f, "contiguity", model="sac", effects="twoways"),
+        spatial_fit(spec, f, "contiguity", model="sdm", effects="twoways", lee_yu=ly),
+        spatial_fit(spec, f, "contiguity", model="sac", effects="twoways", lee_yu=ly),
         _indirect_result(med),
     ]
