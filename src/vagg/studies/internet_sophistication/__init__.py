@@ -11,7 +11,8 @@ Exhibits (``vagg replicate internet_sophistication``):
 * Table 2 — mediation through ALLO by FMOLS (eq. 21–23; 15/15); Table 2b (beyond the paper) —
   the same by two-way FE-OLS with Sobel and bootstrap tests of a·b;
 * Table 3a — reverse timing; Table 3b — Dumitrescu–Hurlin both ways (stars follow p);
-* Table 4 — SAC and SDM under contiguity, distance and economic W, with effects;
+* Table 4 — SAC and SDM under contiguity, distance and economic W; Table 4b (beyond the
+  paper) — their direct, indirect and total effects;
 * Table 5 — the interaction model (eq. 24–25) under WFP and WFC, 12 columns;
 * Table 6 — β-convergence (eq. 26 by FMOLS, eq. 27 by SAC), speed and α3/α1;
 * Table A1 (beyond the paper) — the synthetic economy's estimands, checked in
@@ -36,6 +37,7 @@ from vagg.studies.internet_sophistication.tables import (
     table_mediation_tests,
     table_reverse,
     table_spatial,
+    table_spatial_effects,
     table_truth,
 )
 from vagg.studies.registry import register
@@ -183,6 +185,31 @@ STUDY = register(
                 notes=[_T],
                 rename=_CTL,
                 options=_TSTAT,
+            ),
+            TableEntry(
+                "4b",
+                table_spatial_effects,
+                title={
+                    "zh": "空间效应分解（原文未报告）",
+                    "en": "Direct, indirect and total effects (not in the paper)",
+                },
+                columns=[
+                    "(1) contiguity SAC",
+                    "(2) contiguity SDM",
+                    "(3) distance SAC",
+                    "(4) distance SDM",
+                    "(5) economic SAC",
+                    "(6) economic SDM",
+                ],
+                notes=[_T],
+                options={
+                    "stat": "t",
+                    "keep": [
+                        f"{e}:{t}"
+                        for e in ("direct", "indirect", "total")
+                        for t in ("inter", *_CONTROLS)
+                    ],
+                },
             ),
             TableEntry(
                 "5",

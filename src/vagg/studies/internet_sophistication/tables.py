@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from vagg.estimate import feols
@@ -38,6 +39,7 @@ __all__ = [
     "table_mediation_tests",
     "table_reverse",
     "table_spatial",
+    "table_spatial_effects",
     "table_truth",
 ]
 
@@ -135,8 +137,7 @@ def table_dh(data: StudyData, engine: Any = None) -> list[Result]:
     return [dh_result(subsample(f, grp), "y", "inter", grp) for grp in _GROUPS]
 
 
-def table_spatial(data: StudyData, engine: Any = None) -> list[Result]:
-    """Table 4: SAC and SDM of y on INTER + controls, two-way FE, three W (6 columns)."""
+def _spatial_models(data: StudyData) -> list[Result]:
     f = province_frame(data)
     formula = f"y ~ {rhs('inter')}"
     out = []
@@ -144,6 +145,36 @@ def table_spatial(data: StudyData, engine: Any = None) -> list[Result]:
     for w in ("contiguity", "distance", "economic"):
         out.append(spatial_fit(formula, f, w, model="sac", effects="twoways", lee_yu=ly))
         out.append(spatial_fit(formula, f, w, model="sdm", effects="twoways", lee_yu=ly))
+    return out
+
+
+def table_spatial(data: StudyData, engine: Any = None) -> list[Result]:
+    """Table 4: SAC and SDM of y on INTER + controls, two-way FE, three W (6 columns)."""
+    return data.cached("table4_models", _spatial_models, disk=False)
+
+
+def table_spatial_effects(data: StudyData, engine: Any = None) -> list[Result]:
+    """Table 4b (beyond the paper): direct, indirect and total effects of every regressor of
+    Table 4's six models (LeSage & Pace 2009, ch. 2; simulated standard errors).
+
+    Each column is a Result whose terms are ``<effect>:<regressor>``; its variance matrix is
+    diagonal (the simulated SEs; covariances between effects are not carried).
+    """
+    out = []
+    for model in data.cached("table4_models", _spatial_models, disk=False):
+        table = model.effects.table  # type: ignore[attr-defined]
+        names = [f"{effect}:{term}" for effect, term in table.index]
+        se = table["std_error"].to_numpy(dtype=float)
+        out.append(
+            Result(
+                params=pd.Series(table["estimate"].to_numpy(dtype=float), index=names),
+                vcov=pd.DataFrame(np.diag(se**2), index=names, columns=names),
+                nobs=model.nobs,
+                model=f"{model.model} effects",
+                depvar=model.depvar,
+                vcov_type="simulation",
+            )
+        )
     return out
 
 
