@@ -40,8 +40,13 @@ def dataset(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def frame(dataset):
-    return province_frame(_data(dataset))
+def study_data(dataset):
+    return _data(dataset)
+
+
+@pytest.fixture(scope="module")
+def frame(study_data):
+    return province_frame(study_data)
 
 
 def test_panel_is_30_by_12_with_positive_pp_index(frame):
@@ -94,9 +99,9 @@ def test_dh_result_matches_granger_dh_and_normal_pvalue(frame):
     assert res.pvalues.iloc[1] == pytest.approx(2 * stats.norm.sf(abs(z)), abs=1e-12)
 
 
-def test_truth_table_estimates_allo_channel(dataset):
+def test_truth_table_estimates_allo_channel(study_data):
     """Table A1 recovers a (INTER → ALLO), planted 0.25, within its interval."""
-    results = table_truth(_data(dataset))
+    results = table_truth(study_data)
     ci = results[1].conf_int(0.95).loc["inter_ew"]
     assert ci["lower"] <= 0.25 <= ci["upper"]
 
@@ -163,6 +168,39 @@ def test_mutation_w_not_row_standardised_is_refused(frame):
     with pytest.raises(VaggError, match="row"):
         spatial("y ~ inter", frame, binary, model="sar", panel=PANEL,
                 require_row_standardized=True)  # fmt: skip
+
+
+def _sdm_rho_check(study_data, dataset):
+    import json
+
+    from vagg.studies.truth import truth_check
+
+    results = table_truth(study_data)
+    truth = json.loads((dataset / "truth.json").read_text())
+    headers = [str(i) for i in range(len(results))]
+    frame = truth_check(STUDY, truth, {"table_A1": (headers, results)})
+    return frame.set_index("parameter").loc["sdm_rho"]
+
+
+def test_mutation_w_not_row_standardised_fails_truth_check(study_data, dataset, monkeypatch):
+    """Seed 0: the Table A1 SDM covers the planted ρ = 0.3 with the row-standardised W; with
+    the binary contiguity matrix (and the refusal switched off) the check fails."""
+    import vagg.studies.internet_sophistication.models as models
+
+    assert bool(_sdm_rho_check(study_data, dataset)["covered"])
+
+    def binary(frame, name, provinces=None):
+        return queen_provinces(provinces=provinces, standardize=None)
+
+    def unchecked(*args, **kwargs):
+        kwargs.update(require_row_standardized=False, lee_yu=False)
+        return spatial(*args, **kwargs)
+
+    monkeypatch.setattr(models, "weights", binary)
+    monkeypatch.setattr(models, "spatial", unchecked)
+    row = _sdm_rho_check(study_data, dataset)
+    assert not bool(row["covered"])
+    assert row["estimate"] < 0.1
 
 
 def test_mutation_pooled_pp_changes_the_index(dataset, frame):
