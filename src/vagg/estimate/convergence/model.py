@@ -187,7 +187,7 @@ def convergence(
         ``(unit, time)`` columns (integer periods).
     method : str
         ``"ols"`` (cross-section), ``"fe"`` (panel fixed effects), ``"fmols"`` (group-mean
-        FM-OLS) or ``"sac"`` (not available yet; module docstring).
+        FM-OLS) or ``"sac"`` (spatial SAC by ML, paper 004 eq. 27; needs ``w``).
     horizon : int, optional
         ``T``, years per window; default ``end − start`` for ``"ols"``, 1 otherwise.
     start, end : int, optional
