@@ -240,11 +240,6 @@ def test_overshooting_gives_not_available(produc: pd.DataFrame) -> None:
 # --- bad input -------------------------------------------------------------------------
 
 
-def test_sac_needs_vagg_spatial(produc: pd.DataFrame) -> None:
-    with pytest.raises(EstimationError, match=r"method='sac'.*needs vagg.spatial"):
-        vagg.convergence(produc, "prod", ("state", "year"), method="sac", w=object())
-
-
 def test_existing_column_clash(produc: pd.DataFrame) -> None:
     data = produc.assign(log_prod=1.0)
     with pytest.raises(EstimationError, match=r"already has a column 'log_prod'"):

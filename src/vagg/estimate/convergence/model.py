@@ -14,9 +14,13 @@ windows of ``horizon`` years on its initial log level (:mod:`.growth`):
 * ``method="fmols"``: the same panel by Pedroni's group-mean FM-OLS
   (:func:`vagg.fmols`; ``fmols_options`` passes kernel, bandwidth, ``demean_time``…), as paper
   004 estimates its eq. (26) (Table 6, columns 1, 4, 7);
-* ``method="sac"``: the spatial SAC version, eq. (27), will call
-  ``vagg.spatial(formula, data, w, model="sac", panel=(unit, time), effects=effects)``; it is
-  not available in this version and raises.
+* ``method="sac"``: the spatial SAC version, eq. (27): the same growth panel (it must be
+  balanced: every unit in every window) by
+  ``vagg.spatial(g ~ regressors, frame, w, model="sac", panel=(unit, window), effects=...)``
+  with the regressors materialised as columns; ``effects="none"`` is the pooled model of the
+  paper, ``"unit"`` individual and ``"twoways"`` two-way fixed effects. The parameters keep
+  the regressors' labels (``log_y``, ``log(m)``, ``log_y:log(m)``), plus ``rho`` and
+  ``lambda``.
 
 ``interaction="log(INTER)"`` adds the term ``m`` and its product with ``ln y`` (paper 004,
 eq. 26): the "convergence acceleration" ``α3/α1`` (delta-method s.e.), the effective slope at
@@ -164,7 +168,7 @@ def convergence(
     end: int | None = None,
     controls: str | Sequence[str] = (),
     interaction: str | None = None,
-    effects: Literal["unit", "twoways"] = "unit",
+    effects: Literal["unit", "twoways", "none"] = "unit",
     annualize: bool = True,
     vcov: str | Mapping[str, Any] | None = None,
     ssc: str | Mapping[str, Any] | None = None,
@@ -184,7 +188,7 @@ def convergence(
         ``(unit, time)`` columns (integer periods).
     method : str
         ``"ols"`` (cross-section), ``"fe"`` (panel fixed effects), ``"fmols"`` (group-mean
-        FM-OLS) or ``"sac"`` (not available yet; module docstring).
+        FM-OLS) or ``"sac"`` (spatial SAC by ML, paper 004 eq. 27; needs ``w``).
     horizon : int, optional
         ``T``, years per window; default ``end − start`` for ``"ols"``, 1 otherwise.
     start, end : int, optional
@@ -195,7 +199,8 @@ def convergence(
     interaction : str, optional
         The term ``m`` of the interaction model (e.g. ``"log(INTER)"``).
     effects : str
-        ``"fe"`` only: ``"unit"`` or ``"twoways"`` (unit and period effects).
+        ``"fe"`` and ``"sac"``: ``"unit"`` or ``"twoways"`` (unit and period effects);
+        ``"sac"`` also ``"none"`` (pooled with an intercept, paper 004 Table 6).
     annualize : bool
         Divide the log growth by ``T`` (the default, as paper 004 and Barro–Sala-i-Martin).
     vcov : str or dict, optional
@@ -205,8 +210,8 @@ def convergence(
         gives pyfixest's and fixest's numbers).
     fmols_options : dict, optional
         Keyword arguments of :func:`vagg.fmols` (kernel, bandwidth, demean_time, …).
-    w : object, optional
-        The spatial weights of ``method="sac"``.
+    w : SpatialWeights, optional
+        The spatial weights of ``method="sac"`` (:mod:`vagg.weights`); required there.
 
     Returns
     -------
@@ -215,25 +220,19 @@ def convergence(
     Raises
     ------
     EstimationError
-        Bad columns or options, no usable window, clashing column names, and what the
-        estimator raises; ``method="sac"`` until ``vagg.spatial`` exists.
+        Bad columns or options, no usable window, clashing column names, an unbalanced
+        growth panel or a missing ``w`` for ``"sac"``, and what the estimator raises.
     """
     started = _time.perf_counter()
-    if method == "sac":
-        raise EstimationError(
-            "convergence: method='sac' (the spatial SAC model of paper 004 eq. 27) needs "
-            "vagg.spatial, which this version does not provide; it will run "
-            "vagg.spatial(formula, data, w, model='sac', panel=(unit, time), effects=effects) "
-            "on the same growth panel — use method='ols', 'fe' or 'fmols' meanwhile"
-        )
-    if method not in ("ols", "fe", "fmols"):
-        raise EstimationError(
-            f"convergence: method={method!r}; use 'ols', 'fe', 'fmols' (or 'sac' with vagg.spatial)"
-        )
-    if w is not None:
+    if method not in ("ols", "fe", "fmols", "sac"):
+        raise EstimationError(f"convergence: method={method!r}; use 'ols', 'fe', 'fmols' or 'sac'")
+    if w is not None and method != "sac":
         raise EstimationError("convergence: w= is used by method='sac' only")
-    if effects not in ("unit", "twoways"):
-        raise EstimationError(f"convergence: effects={effects!r}; use 'unit' or 'twoways'")
+    if method == "sac" and w is None:
+        raise EstimationError("convergence: method='sac' needs the spatial weights w=")
+    allowed = ("unit", "twoways", "none") if method == "sac" else ("unit", "twoways")
+    if effects not in allowed:
+        raise EstimationError(f"convergence: effects={effects!r}; use one of {list(allowed)}")
     if ssc is not None and method == "fmols":
         raise EstimationError("convergence: ssc= is used by method='ols' and 'fe' only")
     if fmols_options is not None and method != "fmols":
@@ -270,7 +269,11 @@ def convergence(
         fe = unit_col if effects == "unit" else f"{unit_col} + {time_col}"
     formula = formula_text(gf.growth, rhs, fe)
     kind = "absolute" if (single and not ctrl and interaction is None) else "conditional"
-    if method == "fmols":
+    if method == "sac":
+        result, inter_values = _fit_sac(
+            gf, formula_text(gf.growth, rhs, ""), (unit_col, time_col), w, effects, interaction
+        )
+    elif method == "fmols":
         result, inter_values = _fit_fmols(
             gf, formula, (unit_col, time_col), fmols_options, interaction
         )
@@ -341,6 +344,61 @@ def _fit_fmols(
         raw = unit_series(formula, frame, use_panel, where="convergence")
         col = raw.names.index(parse_formula(f"_y ~ {interaction}").regressors[0].label)
         values = np.concatenate([raw.x[u][:, col] for u in raw.units])
+    return result, values
+
+
+def _fit_sac(
+    gf: GrowthFrame,
+    formula: str,
+    panel: tuple[str, str],
+    w: Any,
+    effects: str,
+    interaction: str | None,
+) -> tuple[Result, np.ndarray | None]:
+    """Eq. (27) of paper 004: the growth regression as a SAC panel by :func:`vagg.spatial`.
+
+    The regressors are evaluated by the linear pipeline (logs, products), written as plain
+    columns ``_x0, _x1, …`` of a balanced (unit, window) panel, fitted, and renamed back.
+    """
+    from ..spatial import spatial
+
+    unit_col, time_col = panel
+    sample = estimation_sample(formula, gf.frame, panel=panel)
+    frame = gf.frame.iloc[sample.rows]
+    labels = [n for n in sample.names if n != "Intercept"]
+    cols = {label: f"_x{j}" for j, label in enumerate(labels)}
+    data = pd.DataFrame(
+        {unit_col: frame[unit_col].to_numpy(), time_col: frame[time_col].to_numpy(), "_g": sample.y}
+    )
+    for label, col in cols.items():
+        data[col] = sample.x[:, sample.names.index(label)]
+    counts = data.groupby(unit_col)[time_col].nunique()
+    windows = data[time_col].nunique()
+    short = counts[counts < windows]
+    if len(short):
+        raise EstimationError(
+            f"convergence: method='sac' needs a balanced growth panel; units without a usable "
+            f"growth in every one of the {windows} windows: {list(short.index[:8])}"
+        )
+    kind = {"none": None, "unit": "individual", "twoways": "twoways"}[effects]
+    result = spatial(
+        "_g ~ " + " + ".join(cols.values()),
+        data,
+        w,
+        model="sac",
+        panel=(unit_col, time_col),
+        effects=kind,  # type: ignore[arg-type]
+    )
+    back = {col: label for label, col in cols.items()}
+    result.params = result.params.rename(index=back)
+    result.vcov = result.vcov.rename(index=back, columns=back)
+    result.depvar = gf.growth
+    dropped = merge_accounting(gf, np.ones(len(gf.frame), dtype=bool), sample.dropped)
+    result.sample = SampleAccounting(len(gf.frame), result.nobs, dropped)
+    values = None
+    if interaction is not None:
+        label = parse_formula(f"_y ~ {interaction}").regressors[0].label
+        values = data[cols[label]].to_numpy()
     return result, values
 
 
