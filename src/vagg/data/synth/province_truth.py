@@ -7,12 +7,41 @@ and the regression that should recover it (written to ``truth.json`` by
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from vagg.data.synth.provinces import PlantedEffects
+__all__ = ["PlantedEffects", "province_truth"]
 
-__all__ = ["province_truth"]
+
+@dataclass(frozen=True)
+class PlantedEffects:
+    """Planted parameters of the province economy; each becomes (part of) a truth entry.
+
+    002 (SL on Vag, innovation Z = 100·R&D/GDP and controls): ``vag``, ``innovation``,
+    ``vag_x_innovation``, ``pgdp`` (per 10k RMB of GDP per head), ``tax``, ``consumption``,
+    ``fdi``; ``sl_noise_sd`` is the sd of the MA(1) growth shock (×1.8 in 2009, ×1.5 in 2020).
+    004: ``inter_on_allo`` (a), ``allo_on_met`` (b), ``inter_on_met_direct`` (c'), the
+    controls of ln MET (eq. 23) and ALLO (eq. 22) in the order URBAN, GOV, LAB, OPEN, the
+    spatial-error parameter ``spatial_lambda`` and the AR(1) persistence of the shocks.
+    """
+
+    vag: float = 0.12
+    innovation: float = 0.01
+    vag_x_innovation: float = -0.015
+    pgdp: float = -0.004
+    tax: float = -0.3
+    consumption: float = 0.2
+    fdi: float = 0.5
+    sl_noise_sd: float = 0.09
+    inter_on_allo: float = 0.25
+    allo_on_met: float = 0.30
+    inter_on_met_direct: float = 0.15
+    met_controls: tuple[float, float, float, float] = (0.2, 0.3, 0.03, -0.5)
+    allo_controls: tuple[float, float, float, float] = (0.1, -0.2, 0.02, 0.3)
+    spatial_lambda: float = 0.3
+    persistence: float = 0.3
+    met_noise_sd: float = 0.035
+    allo_noise_sd: float = 0.02
+
 
 _SL = (
     "SL_it = Δln exports_usd_it − Δln E_t (002 §3.2.1 with k = 1; E_t the national "

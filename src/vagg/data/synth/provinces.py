@@ -31,7 +31,6 @@ truth entry's ``definition`` states the measure, the sample and the regression:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,7 +40,7 @@ from vagg.data import geography
 from vagg.data.schemas.base import validate
 from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVINCE_PANEL
 from vagg.data.synth.baskets import solve_baskets
-from vagg.data.synth.province_truth import province_truth
+from vagg.data.synth.province_truth import PlantedEffects, province_truth
 from vagg.data.synth.provinces_002 import baseline_estimands, pooled_estimands
 
 __all__ = [
@@ -136,37 +135,6 @@ _REAL_GROWTH = np.array(
      6.8, 6.9, 6.7, 6.0, 2.2]
 )  # fmt: skip
 _REGIONS = ("east", "central", "west")
-
-
-@dataclass(frozen=True)
-class PlantedEffects:
-    """Planted parameters of the province economy; each becomes (part of) a truth entry.
-
-    002 (SL on Vag, innovation Z = 100·R&D/GDP and controls): ``vag``, ``innovation``,
-    ``vag_x_innovation``, ``pgdp`` (per 10k RMB of GDP per head), ``tax``, ``consumption``,
-    ``fdi``; ``sl_noise_sd`` is the sd of the MA(1) growth shock (×1.8 in 2009, ×1.5 in 2020).
-    004: ``inter_on_allo`` (a), ``allo_on_met`` (b), ``inter_on_met_direct`` (c'), the
-    controls of ln MET (eq. 23) and ALLO (eq. 22) in the order URBAN, GOV, LAB, OPEN, the
-    spatial-error parameter ``spatial_lambda`` and the AR(1) persistence of the shocks.
-    """
-
-    vag: float = 0.12
-    innovation: float = 0.01
-    vag_x_innovation: float = -0.015
-    pgdp: float = -0.004
-    tax: float = -0.3
-    consumption: float = 0.2
-    fdi: float = 0.5
-    sl_noise_sd: float = 0.09
-    inter_on_allo: float = 0.25
-    allo_on_met: float = 0.30
-    inter_on_met_direct: float = 0.15
-    met_controls: tuple[float, float, float, float] = (0.2, 0.3, 0.03, -0.5)
-    allo_controls: tuple[float, float, float, float] = (0.1, -0.2, 0.02, 0.3)
-    spatial_lambda: float = 0.3
-    persistence: float = 0.3
-    met_noise_sd: float = 0.035
-    allo_noise_sd: float = 0.02
 
 
 def expected_moments() -> dict[str, dict[str, object]]:

@@ -275,5 +275,6 @@ STUDY = register(
         truth=TRUTH,
         paper=PAPER,
         options=OPTIONS,
+        tables=("province_panel", "province_exports", "national_series"),
     )
 )

@@ -15,6 +15,7 @@ import pandas as pd
 
 from vagg.estimate.causality import granger_dh
 from vagg.estimate.cointegration import fmols
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.results import Result
 from vagg.estimate.spatial import spatial
 from vagg.studies.internet_sophistication.panels import CONTROLS, weights
@@ -109,11 +110,13 @@ def dh_result(frame: pd.DataFrame, y: str, x: str, label: str) -> Result:
         model="dumitrescu-hurlin",
         depvar=label,
         vcov_type="unit (Z̃ ~ N(0,1))",
-        diagnostics={
-            f"Z̃: {x} ↛ {y}": forward.z_tilde,
-            f"Z̃: {y} ↛ {x}": backward.z_tilde,
-            f"Z̄: {x} ↛ {y}": forward.z_bar,
-            f"Z̄: {y} ↛ {x}": backward.z_bar,
-            "lags": forward.lags,
-        },
+        diagnostics=Diagnostics.of(
+            {
+                f"Z̃: {x} ↛ {y}": forward.z_tilde,
+                f"Z̃: {y} ↛ {x}": backward.z_tilde,
+                f"Z̄: {x} ↛ {y}": forward.z_bar,
+                f"Z̄: {y} ↛ {x}": backward.z_bar,
+                "lags": forward.lags,
+            }
+        ),
     )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from vagg.estimate import feols
 from vagg.estimate.convergence import convergence
+from vagg.estimate.diagnostics import Diagnostics
 from vagg.estimate.mechanisms.mediation import mediation
 from vagg.estimate.results import Result
 from vagg.studies.data import StudyData
@@ -118,7 +119,7 @@ def _indirect_result(med: Any) -> Result:
         model="sobel",
         depvar="a·b",
         vcov_type="delta method (Sobel)",
-        diagnostics={"Sobel z (a·b)": med.sobel},
+        diagnostics=Diagnostics.of({"Sobel z (a·b)": med.sobel}),
     )
 
 
