@@ -1,0 +1,92 @@
+"""Study ``quality_cities``: city virtual agglomeration and export product quality (paper 001).
+
+Zhao Chunming, Ban Yuanhao, Li Hongbing & Liu Ye (2022), "虚拟集聚能否促进城市出口产品质量升级",
+《经济管理》2022(7): 23–41. Customs lines 2005–2015 → KSW export quality (eq. 18–21) by city ×
+HS4 × year; Bartik virtual agglomeration from the 2004 census shares and China's OECD digital
+input coefficients (eq. 22); eq. (17) with city, year and HS4 fixed effects, errors clustered
+by city × HS4.
+
+Exhibits (``vagg replicate quality_cities``): Table 1 (descriptives), Table 2 (baseline, 4
+columns), Table 3 (endogeneity: province FE, province × year FE, lag, 2SLS with the lag and
+the two historical instruments, KP rk LM and Wald F), Figure 2 (placebo). The panel is built in
+:mod:`.panels`, the exhibits in :mod:`.tables`, the options in :mod:`.options`.
+"""
+
+from __future__ import annotations
+
+from vagg.studies.base import FigureEntry, Study, TableEntry, Text
+from vagg.studies.quality_cities.options import OPTIONS
+from vagg.studies.quality_cities.panels import CONTROLS
+from vagg.studies.quality_cities.tables import (
+    figure_placebo,
+    table_baseline,
+    table_descriptive,
+    table_endogeneity,
+)
+from vagg.studies.registry import register
+from vagg.studies.truth import TruthCheck
+
+__all__ = ["OPTIONS", "PAPER", "STUDY"]
+
+PAPER = (
+    "赵春明、班元浩、李宏兵、刘焯 (2022), 经济管理 2022(7): 虚拟集聚能否促进城市出口产品质量升级"
+)
+
+_NOTE: Text = {
+    "zh": "括号内为城市行业（城市×HS4）层面聚类稳健标准误；控制变量为 fdi、open、fisc、dlp、sci、"
+    "edu、wage、gdp、fixinv。",
+    "en": "Standard errors clustered by city × HS4 in parentheses. Controls: fdi, open, fisc, "
+    "dlp, sci, edu, wage, gdp, fixinv.",
+}
+
+STUDY = register(
+    Study(
+        "quality_cities",
+        {
+            "zh": "虚拟集聚能否促进城市出口产品质量升级",
+            "en": "Can virtual agglomeration upgrade cities' export quality?",
+        },
+        [
+            TableEntry(
+                "1", table_descriptive, title={"zh": "主要变量描述性统计", "en": "Descriptives"}
+            ),
+            TableEntry(
+                "2",
+                table_baseline,
+                title={"zh": "基准回归结果", "en": "Baseline"},
+                notes=[_NOTE],
+                options={"keep": ["vagg", *CONTROLS]},
+            ),
+            TableEntry(
+                "3",
+                table_endogeneity,
+                title={"zh": "内生性问题", "en": "Endogeneity"},
+                columns=[
+                    {"zh": "(1) 省份FE", "en": "(1) province FE"},
+                    {"zh": "(2) 省份×年份FE", "en": "(2) province × year FE"},
+                    {"zh": "(3) 滞后一期", "en": "(3) lag"},
+                    {"zh": "(4) 2SLS 滞后一期", "en": "(4) 2SLS lag"},
+                    {"zh": "(5) 2SLS 固话", "en": "(5) 2SLS telephones"},
+                    {"zh": "(6) 2SLS 邮局", "en": "(6) 2SLS post offices"},
+                ],
+                notes=[_NOTE],
+                options={
+                    "keep": ["vagg", "vagg_lag"],
+                    "diagnostics": ["kp_rk_lm", "kp_rk_wald_f"],
+                },
+            ),
+            FigureEntry("2", figure_placebo, title={"zh": "安慰剂检验", "en": "Placebo test"}),
+        ],
+        truth=[
+            TruthCheck("quality_cities.baseline", "2", "vagg", 3),
+            TruthCheck("quality_cities.province_year", "3", "vagg", 1),
+            TruthCheck("quality_cities.lagged", "3", "vagg_lag", 2),
+            TruthCheck("quality_cities.iv_lag", "3", "vagg", 3),
+            TruthCheck("quality_cities.iv_tel", "3", "vagg", 4),
+            TruthCheck("quality_cities.iv_post", "3", "vagg", 5),
+        ],
+        paper=PAPER,
+        lang="zh",
+        options=OPTIONS,
+    )
+)
