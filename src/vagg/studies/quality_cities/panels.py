@@ -107,7 +107,7 @@ def _lag(frame: pl.DataFrame, column: str) -> pl.Expr:
 def build_panel(
     folder: str | Path,
     *,
-    ksw_method: Literal["iv", "sigma"] = "iv",
+    ksw_method: Literal["iv", "sigma"] = "sigma",
     min_product_cells: int = 100,
     sigma: Any = None,
     normalise: bool = True,
@@ -141,7 +141,7 @@ def build_panel(
     )
     exclusions["ksw_quality"] = dict(q.excluded)
     quality = pl.DataFrame(q.quality)
-    value = "rqua" if normalise else "qua"
+    value = "rqua" if normalise else "quality"
     hs4 = aggregate_quality(quality, "city_hs4", value=value, name="hs4_qua")
     census = t["census_2004"]
     measure = bartik_vagg(census, _shifts(folder), years=YEARS)
