@@ -39,6 +39,7 @@ import pandas as pd
 
 from vagg.data import geography
 from vagg.data.cic_isic import cic_to_isic, isic_to_iot2021
+from vagg.data.schemas import CPI_CATEGORIES
 from vagg.data.shipped import read_resource
 from vagg.data.synth.cities import make_cities
 from vagg.data.synth.config import SCALES, stream
@@ -46,6 +47,7 @@ from vagg.data.synth.config import SCALES, stream
 __all__ = [
     "CONTROL_EFFECTS",
     "CPI_NAMES",
+    "LOCATION_EFFECTS",
     "PLANT",
     "QC_YEARS",
     "SIZES",
@@ -57,16 +59,7 @@ __all__ = [
 ]
 
 QC_YEARS = tuple(range(2005, 2016))
-CPI_NAMES = (
-    "food",
-    "tobacco",
-    "clothing",
-    "household",
-    "health",
-    "transport",
-    "recreation",
-    "housing",
-)
+CPI_NAMES = CPI_CATEGORIES
 _EAST = {"11", "12", "13", "21", "31", "32", "33", "35", "37", "44", "46"}
 _MID = {"14", "22", "23", "34", "36", "41", "42", "43"}
 #: planted structural parameters
@@ -76,9 +69,12 @@ PLANT: dict[str, float] = {
     "sd_e": 0.45,
     "kappa": 0.4,  # price loading on the destination-specific quality
     "gamma_gdp": 0.5,
+    "lnitff_pen": 0.4,  # slope of ln(road area / population) on penetration
     "entry_pen": 0.8,  # entrants' θ per unit of penetration above its mean
     "exit_theta": 0.6,  # exit hazard falls with θ, more when penetration is high
 }
+#: penetration effect multipliers by location (Table 6): centre, east, mid, west
+LOCATION_EFFECTS: dict[str, float] = {"centre": -0.13, "east": -0.12, "mid": 0.12, "west": 0.06}
 #: planted effects of the controls on the hs4 scale (Table 2 col. 4 signs), ×5.5 on ln λ
 CONTROL_EFFECTS: dict[str, float] = {
     "sci": 3.87,
@@ -187,10 +183,10 @@ def _controls(rng: np.random.Generator, cy: pd.DataFrame) -> pd.DataFrame:
     out["fixinv"] = np.clip(0.594 + rng.normal(0, 0.2, n), 0.087, 2.1)
     pop = np.exp(rng.normal(5.8, 0.6, city_fx.max() + 1))[city_fx]
     out["population"] = pop * (1 + 0.01 * (out["year"] - 2005))
-    out["road_area"] = pop * np.exp(0.5 + 0.4 * out["pen"] + rng.normal(0, 0.1, n))
+    out["road_area"] = pop * np.exp(0.5 + PLANT["lnitff_pen"] * out["pen"] + rng.normal(0, 0.1, n))
     share2 = np.clip(0.45 + 0.05 * cfx + rng.normal(0, 0.03, n), 0.1, 0.8)
     out["employment"] = pop * 0.3
-    out["employment_secondary"] = out["employment"] * share2
+    out["secondary_employment"] = out["employment"] * share2
     for k, name in enumerate(CPI_NAMES):
         out[f"cpi_{name}"] = (
             100
@@ -241,6 +237,11 @@ def _cells(
     ctrl = pd.Series(ctrl, index=cyx.index)
     ctrl_arr = ctrl.unstack("year").loc[cities["city_code"]].to_numpy()
     u_c = rng.normal(0, 0.3, n_city)
+    mult = (
+        1.0
+        + LOCATION_EFFECTS["centre"] * cities["centre"].to_numpy()
+        + cities["region"].map(LOCATION_EFFECTS).to_numpy()
+    )
     w_t = rng.normal(0, 0.1, len(QC_YEARS))
     for ti, year in enumerate(QC_YEARS):
         p_t = pen_arr[:, ti]
@@ -256,7 +257,7 @@ def _cells(
         common = (
             a_h[fp_h[idx]]
             + theta[idx]
-            + PLANT["b_pen"] * p_t[c]
+            + PLANT["b_pen"] * mult[c] * p_t[c]
             + ctrl_arr[c, ti]
             + u_c[c]
             + w_t[ti]

@@ -82,7 +82,8 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
     nat = econ.tables["qc_national"].set_index("year")["internet_investment"]
     cy["iv_tel"] = cy["city_code"].map(cities["telephones_1984"]) * cy["year"].map(nat)
     cy["iv_post"] = cy["city_code"].map(cities["post_offices_1984"]) * cy["year"].map(nat)
-    return panel.merge(cy, on=["city_code", "year"], how="inner")
+    loc = econ.tables["qc_cities"][["city_code", "centre", "region"]]
+    return panel.merge(cy, on=["city_code", "year"], how="inner").merge(loc, on="city_code")
 
 
 def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
@@ -131,6 +132,24 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
         fe_coefficient(yl, np.column_stack([pl_["pen"], cl]), bl, z=pl_["pen_lag"].to_numpy())[0],
         "3",
         "IV coefficient, penetration instrumented by its lag",
+    )
+    for group in ("centre", "east", "mid", "west"):
+        dummy = (p["centre"] == 1) if group == "centre" else (p["region"] == group)
+        xg = np.column_stack([p["pen"], p["pen"] * dummy.to_numpy(), ctrl])
+        put(
+            f"vagg_x_{group}",
+            fe_coefficient(y, xg, base)[1],
+            "6",
+            f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
+        )
+    from vagg.data.synth.city_trade import PLANT
+
+    put(
+        "lnitff",
+        PLANT["lnitff_pen"],
+        "8",
+        "planted slope of ln(road area/population) on "
+        "penetration (structural parameter of the yearbook panel)",
     )
     for name in ("iv_tel", "iv_post"):
         put(

@@ -15,6 +15,11 @@ the two historical instruments, KP rk LM and Wald F), Figure 2 (placebo). The pa
 from __future__ import annotations
 
 from vagg.studies.base import FigureEntry, Study, TableEntry, Text
+from vagg.studies.quality_cities.extensions import (
+    table_extensions,
+    table_location,
+    table_measurement,
+)
 from vagg.studies.quality_cities.options import OPTIONS
 from vagg.studies.quality_cities.panels import CONTROLS
 from vagg.studies.quality_cities.tables import (
@@ -32,6 +37,7 @@ PAPER = (
     "赵春明、班元浩、李宏兵、刘焯 (2022), 经济管理 2022(7): 虚拟集聚能否促进城市出口产品质量升级"
 )
 
+_GROUPS = ("centre", "peri", "east", "mid", "west")
 _NOTE: Text = {
     "zh": "括号内为城市行业（城市×HS4）层面聚类稳健标准误；控制变量为 fdi、open、fisc、dlp、sci、"
     "edu、wage、gdp、fixinv。",
@@ -75,6 +81,47 @@ STUDY = register(
                     "diagnostics": ["kp_rk_lm", "kp_rk_wald_f"],
                 },
             ),
+            TableEntry(
+                "4",
+                table_measurement,
+                title={"zh": "测量偏误与进一步稳健性检验", "en": "Measurement and robustness"},
+                columns=[
+                    "(1) vagg_in",
+                    "(2) hs6_qua",
+                    "(3) vagg_txt",
+                    {"zh": "(6) 省份聚类", "en": "(6) province clusters"},
+                    {"zh": "(7) 城市聚类", "en": "(7) city clusters"},
+                ],
+                notes=[
+                    _NOTE,
+                    {
+                        "zh": "原文第(4)(5)列（企业层面 c_qua，工企—海关匹配样本）未构建。",
+                        "en": "The paper's firm-level columns (4)-(5) (matched CIE-customs "
+                        "sample) are not built.",
+                    },
+                ],
+                options={"keep": ["vagg_in", "vagg", "vagg_txt"], "show_depvar": True},
+            ),
+            TableEntry(
+                "6",
+                table_location,
+                title={"zh": "地理区位异质性", "en": "Location"},
+                notes=[_NOTE],
+                options={"keep": ["vagg", *[f"vagg_{g}" for g in _GROUPS]]},
+            ),
+            TableEntry(
+                "8",
+                table_extensions,
+                title={"zh": "拓展性分析结果", "en": "Extensions"},
+                notes=[
+                    _NOTE,
+                    {
+                        "zh": "(1)–(4) 被解释变量为城市-年份变量，标准误按城市聚类。",
+                        "en": "(1)-(4): city-year outcomes, errors clustered by city.",
+                    },
+                ],
+                options={"keep": ["vagg_lag", "vagg", "coa", "d_coa"], "show_depvar": True},
+            ),
             FigureEntry("2", figure_placebo, title={"zh": "安慰剂检验", "en": "Placebo test"}),
         ],
         truth=[
@@ -84,6 +131,12 @@ STUDY = register(
             TruthCheck("quality_cities.iv_lag", "3", "vagg", 3),
             TruthCheck("quality_cities.iv_tel", "3", "vagg", 4),
             TruthCheck("quality_cities.iv_post", "3", "vagg", 5),
+            *[
+                TruthCheck(f"quality_cities.vagg_x_{g}", "6", f"vagg_{g}", i)
+                for i, g in enumerate(_GROUPS)
+                if g != "peri"
+            ],
+            TruthCheck("quality_cities.lnitff", "8", "vagg", 1),
         ],
         paper=PAPER,
         lang="zh",
