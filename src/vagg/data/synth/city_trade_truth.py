@@ -20,7 +20,15 @@ import pandas as pd
 if TYPE_CHECKING:
     from vagg.data.synth.city_trade import QualityCitiesEconomy
 
-__all__ = ["CONTROLS", "demean", "fe_coefficient", "latent_panel", "population_truth"]
+__all__ = [
+    "CONTROLS",
+    "demean",
+    "fe_coefficient",
+    "latent_cells",
+    "latent_panel",
+    "mp_components",
+    "population_truth",
+]
 
 CONTROLS = ("fdi", "open", "fisc", "dlp", "sci", "edu", "wage", "gdp", "fixinv")
 
@@ -63,16 +71,80 @@ def _codes(*cols: pd.Series) -> np.ndarray:
     )
 
 
-def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
-    """The latent city × HS4 × year panel: ``hs4_latent`` beside penetration and controls."""
+def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
+    """Latent cell quality: ln λ net of its projection on HS6 and destination × year effects
+    and ln provincial GDP (``q``), min–max normalised within HS6 (``rqua``)."""
     cells = econ.latent
     groups = [_codes(cells["hs6"]), _codes(cells["partner"], cells["year"])]
     y = demean(cells["ln_lambda"].to_numpy(), groups)[:, 0]
     g = demean(cells["ln_gdp"].to_numpy(), groups)[:, 0]
     q = y - g * (g @ y) / (g @ g)
-    frame = cells[["city_code", "hs4", "hs6", "year", "value_usd"]].assign(q=q)
+    frame = cells[["party_id", "city_code", "hs4", "hs6", "year", "value_usd"]].assign(q=q)
     h = frame.groupby("hs6")["q"]
     frame["rqua"] = (frame["q"] - h.transform("min")) / (h.transform("max") - h.transform("min"))
+    return frame
+
+
+def mp_components(units: pd.DataFrame) -> pd.DataFrame:
+    """Melitz–Polanec (2015) components of the share-weighted quality of each city × HS4
+    between t−1 and t, written out here independently of :mod:`vagg.measures`.
+
+    ``units``: party_id, hs6, city_code, hs4, year, phi, w. Returns city_code, hs4, year,
+    within, between, entry, exit, total, gap (between + entry + exit)."""
+    key = ["city_code", "hs4", "year"]
+    u = units.copy()
+    u["s"] = u["w"] / u.groupby(key)["w"].transform("sum")
+    prev = u.assign(year=u["year"] + 1)
+    groups = u[key].drop_duplicates()
+    paired = groups.merge(prev[key].drop_duplicates(), on=key)
+    m = u.merge(prev, on=[*key, "party_id", "hs6"], how="outer", suffixes=("2", "1"))
+    m = m.merge(paired, on=key)
+    surv = m["s1"].notna() & m["s2"].notna()
+    ent, ext = m["s1"].isna(), m["s2"].isna()
+    m = m.assign(
+        surv=surv.astype(float),
+        sp1=np.where(surv, m["s1"] * m["phi1"], 0.0),
+        sp2=np.where(surv, m["s2"] * m["phi2"], 0.0),
+        ss1=np.where(surv, m["s1"], 0.0),
+        ss2=np.where(surv, m["s2"], 0.0),
+        p1=np.where(surv, m["phi1"], 0.0),
+        p2=np.where(surv, m["phi2"], 0.0),
+        e_s=np.where(ent, m["s2"], 0.0),
+        e_sp=np.where(ent, m["s2"] * m["phi2"], 0.0),
+        x_s=np.where(ext, m["s1"], 0.0),
+        x_sp=np.where(ext, m["s1"] * m["phi1"], 0.0),
+        a1=np.where(m["s1"].notna(), m["s1"] * m["phi1"], 0.0),
+        a2=np.where(m["s2"].notna(), m["s2"] * m["phi2"], 0.0),
+    )
+    g = m.groupby(key).sum(numeric_only=True)
+    n = g["surv"].replace(0, np.nan)
+    mean1, mean2 = g["p1"] / n, g["p2"] / n
+    big_s1, big_s2 = g["sp1"] / g["ss1"], g["sp2"] / g["ss2"]
+    out = pd.DataFrame(index=g.index)
+    out["within"] = mean2 - mean1
+    out["between"] = (big_s2 - mean2) - (big_s1 - mean1)
+    out["entry"] = np.where(g["e_s"] > 0, g["e_sp"] - g["e_s"] * big_s2, 0.0)
+    out["exit"] = np.where(g["x_s"] > 0, g["x_s"] * big_s1 - g["x_sp"], 0.0)
+    out["total"] = g["a2"] - g["a1"]
+    out.loc[n.isna(), ["within", "between", "entry", "exit"]] = np.nan
+    out["gap"] = out["between"] + out["entry"] + out["exit"]
+    return out.reset_index()
+
+
+def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
+    """The latent city × HS4 × year panel: ``hs4_latent`` beside penetration and controls."""
+    frame = latent_cells(econ)
+    units = (
+        frame.assign(wq=frame["rqua"] * frame["value_usd"])
+        .groupby(["party_id", "hs6", "city_code", "hs4", "year"], as_index=False)[
+            ["wq", "value_usd"]
+        ]
+        .sum()
+    )
+    units["phi"] = units["wq"] / units["value_usd"]
+    mp = mp_components(units.rename(columns={"value_usd": "w"}))
+    cells = econ.latent
+    del cells
     frame["wq"] = frame["rqua"] * frame["value_usd"]
     panel = frame.groupby(["city_code", "hs4", "year"], as_index=False)[["wq", "value_usd"]].sum()
     panel["hs4_latent"] = panel["wq"] / panel["value_usd"]
@@ -83,6 +155,7 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
     cy["iv_tel"] = cy["city_code"].map(cities["telephones_1984"]) * cy["year"].map(nat)
     cy["iv_post"] = cy["city_code"].map(cities["post_offices_1984"]) * cy["year"].map(nat)
     loc = econ.tables["qc_cities"][["city_code", "centre", "region"]]
+    panel = panel.merge(mp, on=["city_code", "hs4", "year"], how="left")
     return panel.merge(cy, on=["city_code", "year"], how="inner").merge(loc, on="city_code")
 
 
@@ -141,6 +214,17 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             fe_coefficient(y, xg, base)[1],
             "6",
             f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
+        )
+    for comp in ("within", "between", "entry", "exit", "total", "gap"):
+        ok = p[comp].notna().to_numpy()
+        pc = p[ok]
+        bc = [_codes(pc["city_code"]), _codes(pc["year"]), _codes(pc["hs4"])]
+        xc = np.column_stack([pc["pen"], pc[list(CONTROLS)].to_numpy()])
+        put(
+            f"mp_{comp}",
+            fe_coefficient(pc[comp].to_numpy(), xc, bc)[0],
+            "7",
+            f"LS coefficient of the latent Melitz–Polanec {comp} component (firm × HS6 units)",
         )
     from vagg.data.synth.city_trade import PLANT
 

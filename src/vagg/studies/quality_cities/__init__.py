@@ -19,6 +19,7 @@ from vagg.studies.quality_cities.extensions import (
     table_extensions,
     table_location,
     table_measurement,
+    table_mp,
 )
 from vagg.studies.quality_cities.options import OPTIONS
 from vagg.studies.quality_cities.panels import CONTROLS
@@ -110,6 +111,21 @@ STUDY = register(
                 options={"keep": ["vagg", *[f"vagg_{g}" for g in _GROUPS]]},
             ),
             TableEntry(
+                "7",
+                table_mp,
+                title={"zh": "影响机制检验结果", "en": "Mechanism: Melitz-Polanec components"},
+                notes=[
+                    _NOTE,
+                    {
+                        "zh": "被解释变量为城市×HS4 质量变化（t−1→t）的 Melitz–Polanec 分解项，"
+                        "单位为企业×HS6 产品；gap = between + entry + exit。",
+                        "en": "Outcomes: Melitz-Polanec components of the city x HS4 quality "
+                        "change t-1 -> t, firm x HS6 units; gap = between + entry + exit.",
+                    },
+                ],
+                options={"keep": ["vagg"], "show_depvar": True},
+            ),
+            TableEntry(
                 "8",
                 table_extensions,
                 title={"zh": "拓展性分析结果", "en": "Extensions"},
@@ -135,6 +151,10 @@ STUDY = register(
                 TruthCheck(f"quality_cities.vagg_x_{g}", "6", f"vagg_{g}", i)
                 for i, g in enumerate(_GROUPS)
                 if g != "peri"
+            ],
+            *[
+                TruthCheck(f"quality_cities.mp_{c}", "7", "vagg", i)
+                for i, c in enumerate(("within", "between", "entry", "exit", "total", "gap"))
             ],
             TruthCheck("quality_cities.lnitff", "8", "vagg", 1),
         ],
