@@ -69,6 +69,7 @@ PLANT: dict[str, float] = {
     "sd_e": 0.45,
     "kappa": 0.4,  # price loading on the destination-specific quality
     "gamma_gdp": 0.5,
+    "processing_mult": 0.3,  # processing-trade products gain 30% of the quality effect
     "lnitff_pen": 0.4,  # slope of ln(road area / population) on penetration
     "entry_pen": 0.8,  # entrants' θ per unit of penetration above its mean
     "exit_theta": 0.6,  # exit hazard falls with θ, more when penetration is high
@@ -230,6 +231,8 @@ def _cells(
         start >= 2005
     )
     n_dest = rng.integers(2, min(size.partners, 5) + 1, n)
+    processing = rng.random(n) < 0.35  # processing-trade firm-products (Table 5)
+    regime_mult = np.where(processing, PLANT["processing_mult"], 1.0)
     rows = []
     alive = np.ones(n, bool)
     cyx = cy.set_index(["city_code", "year"])
@@ -257,7 +260,7 @@ def _cells(
         common = (
             a_h[fp_h[idx]]
             + theta[idx]
-            + PLANT["b_pen"] * mult[c] * p_t[c]
+            + PLANT["b_pen"] * mult[c] * regime_mult[idx] * p_t[c]
             + ctrl_arr[c, ti]
             + u_c[c]
             + w_t[ti]
@@ -287,6 +290,7 @@ def _cells(
     )
     cells["hs6"] = hs6[h]
     cells["hs4"] = hs4[h]
+    cells["regime"] = np.where(processing[cells["fp"].to_numpy()], "14", "10")
     cells["sigma"] = sig[h]
     cells["quantity"] = np.exp(ln_q)
     cells["value_usd"] = np.exp(ln_q + ln_p)
@@ -369,8 +373,17 @@ def generate_quality_cities(scale: str, seed: int) -> QualityCitiesEconomy:
         "qc_sigma": pd.DataFrame({"hs3": list(sigma), "sigma": list(sigma.values())}),
         "qc_hs_concordance": concordance_2007(cells["hs6"]),
         "qc_hs2002_codes": pd.DataFrame({"hs6": sorted(cells["hs6"].unique())}),
+        "qc_hs6_end_use": _end_use(stream(seed, "qc_bec"), cells["hs6"]),
     }
     return QualityCitiesEconomy(tables, cells, cy)
+
+
+def _end_use(rng: np.random.Generator, hs6: pd.Series) -> pd.DataFrame:
+    """BEC end use of each synthetic HS6 (intermediate or final, half each; no planted
+    difference, as the paper finds none)."""
+    codes = sorted(hs6.unique())
+    final = rng.random(len(codes)) < 0.5
+    return pd.DataFrame({"hs6": codes, "end_use": np.where(final, "final", "intermediate")})
 
 
 def _sigma(rng: np.random.Generator) -> dict[str, float]:

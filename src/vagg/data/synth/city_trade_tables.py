@@ -43,7 +43,8 @@ def concordance_2007(hs6: pd.Series) -> pd.DataFrame:
 
 
 def customs_lines(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame:
-    """Split latent cells into customs lines (1 or 2 regimes per cell) and add the bad lines.
+    """Split latent cells into customs lines (1 or 2 lines per cell, the firm-product's regime)
+    and add the bad lines.
 
     Columns: party_id, firm_name, city_code, year, hs8, hs_vintage, partner, regime,
     value_usd, quantity, unit, flow.
@@ -55,9 +56,7 @@ def customs_lines(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame
     w = rng.uniform(0.2, 0.8, two.sum())
     frac[np.flatnonzero(two)] = w
     frac[n:] = 1 - w
-    processing = rng.random(n) < 0.35
-    regime = np.where(processing[idx], "14", "10")
-    regime[n:] = np.where(processing[np.flatnonzero(two)], "10", "14")
+    regime = cells["regime"].to_numpy()[idx]
     c = cells.iloc[idx].reset_index(drop=True)
     hs6 = c["hs6"].astype(str)
     declared_2007 = rng.random(len(c)) < 0.08

@@ -79,7 +79,9 @@ def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
     y = demean(cells["ln_lambda"].to_numpy(), groups)[:, 0]
     g = demean(cells["ln_gdp"].to_numpy(), groups)[:, 0]
     q = y - g * (g @ y) / (g @ g)
-    frame = cells[["party_id", "city_code", "hs4", "hs6", "year", "value_usd"]].assign(q=q)
+    frame = cells[["party_id", "city_code", "hs4", "hs6", "year", "value_usd", "regime"]].assign(
+        q=q
+    )
     h = frame.groupby("hs6")["q"]
     frame["rqua"] = (frame["q"] - h.transform("min")) / (h.transform("max") - h.transform("min"))
     return frame
@@ -225,6 +227,31 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             fe_coefficient(pc[comp].to_numpy(), xc, bc)[0],
             "7",
             f"LS coefficient of the latent Melitz–Polanec {comp} component (firm × HS6 units)",
+        )
+    cells = latent_cells(econ)
+    end_use = econ.tables["qc_hs6_end_use"].set_index("hs6")["end_use"]
+    cells["end_use"] = cells["hs6"].map(end_use)
+    for name, column, level in (
+        ("processing", "regime", "14"),
+        ("ordinary", "regime", "10"),
+        ("intermediate", "end_use", "intermediate"),
+        ("final", "end_use", "final"),
+    ):
+        sub = cells[cells[column] == level]
+        agg = (
+            sub.assign(wq=sub["rqua"] * sub["value_usd"])
+            .groupby(["city_code", "hs4", "year"], as_index=False)[["wq", "value_usd"]]
+            .sum()
+        )
+        agg["y"] = agg["wq"] / agg["value_usd"]
+        ps = agg.merge(econ.city_year, on=["city_code", "year"])
+        bs = [_codes(ps["city_code"]), _codes(ps["year"]), _codes(ps["hs4"])]
+        xs = np.column_stack([ps["pen"], ps[list(CONTROLS)].to_numpy()])
+        put(
+            f"{name}",
+            fe_coefficient(ps["y"].to_numpy(), xs, bs)[0],
+            "5",
+            f"LS coefficient of the latent quality of {name} lines (Table 5)",
         )
     from vagg.data.synth.city_trade import PLANT
 

@@ -20,6 +20,7 @@ from vagg.studies.quality_cities.extensions import (
     table_location,
     table_measurement,
     table_mp,
+    table_regime,
 )
 from vagg.studies.quality_cities.options import OPTIONS
 from vagg.studies.quality_cities.panels import CONTROLS
@@ -104,6 +105,19 @@ STUDY = register(
                 options={"keep": ["vagg_in", "vagg", "vagg_txt"], "show_depvar": True},
             ),
             TableEntry(
+                "5",
+                table_regime,
+                title={"zh": "贸易方式异质性", "en": "Trade regime and end use"},
+                columns=[
+                    {"zh": "(1) 加工贸易", "en": "(1) processing"},
+                    {"zh": "(2) 一般贸易", "en": "(2) ordinary"},
+                    {"zh": "(3) 中间品", "en": "(3) intermediate"},
+                    {"zh": "(4) 最终品", "en": "(4) final"},
+                ],
+                notes=[_NOTE],
+                options={"keep": ["vagg"]},
+            ),
+            TableEntry(
                 "6",
                 table_location,
                 title={"zh": "地理区位异质性", "en": "Location"},
@@ -155,6 +169,10 @@ STUDY = register(
             *[
                 TruthCheck(f"quality_cities.mp_{c}", "7", "vagg", i)
                 for i, c in enumerate(("within", "between", "entry", "exit", "total", "gap"))
+            ],
+            *[
+                TruthCheck(f"quality_cities.{c}", "5", "vagg", i)
+                for i, c in enumerate(("processing", "ordinary", "intermediate", "final"))
             ],
             TruthCheck("quality_cities.lnitff", "8", "vagg", 1),
         ],

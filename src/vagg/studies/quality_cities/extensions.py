@@ -5,6 +5,8 @@
   ln(1 + dictionary count) of the work reports, without HS4 FE; (4) province and (5) city
   clustering of the baseline (the paper's columns 6–7). The firm-level columns (4)–(5) of the
   paper need the matched CIE–customs sample and are not built here.
+* Table 5: quality re-aggregated over processing (regime 14/15) and ordinary (10) lines, and
+  over BEC intermediate and final HS6 lines (``hs6_end_use``); baseline design.
 * Table 6: vagg × centre, × peri (= 1 − centre, an exact re-parametrisation of (1)), × east,
   × mid, × west; the main effects are absorbed by the city FE.
 * Table 7: the Melitz–Polanec components (eq. 23) of each city × HS4's quality change
@@ -51,6 +53,7 @@ __all__ = [
     "table_location",
     "table_measurement",
     "table_mp",
+    "table_regime",
 ]
 
 MP_OUTCOMES = ("within", "between", "entry", "exit", "total", "gap")
@@ -192,3 +195,26 @@ def table_mp(data: StudyData, engine: Any) -> list[Any]:
     return [
         vagg.feols(f"{y} ~ vagg + {_X} | {_FE}", p[p[y].notna()], vcov=CLUSTER) for y in MP_OUTCOMES
     ]
+
+
+def table_regime(data: StudyData, engine: Any) -> list[Any]:
+    """Table 5: processing, ordinary, intermediate and final quality on vagg."""
+    quality = data.cached("quality_cities_panel", derive)["quality"]
+    cy = panel(data).select("city_code", "year", "vagg", *CONTROLS).unique()
+    processing = pl.col("regime").is_in(["14", "15"])
+    subsets = [quality.filter(processing), quality.filter(pl.col("regime") == "10")]
+    end_use_path = input_folder(data) / "hs6_end_use.parquet"
+    if end_use_path.is_file():
+        end_use = pl.read_parquet(end_use_path).select("hs6", "end_use")
+        tagged = quality.join(end_use, on="hs6", how="left")
+        subsets += [tagged.filter(pl.col("end_use") == k) for k in ("intermediate", "final")]
+    out = []
+    for sub in subsets:
+        hs4 = pl.DataFrame(aggregate_quality(sub, "city_hs4", name="hs4_qua")).with_columns(
+            pl.col("year").cast(pl.Int64)
+        )
+        frame = hs4.join(cy, on=["city_code", "year"], how="inner").with_columns(
+            (pl.col("city_code") + "_" + pl.col("hs4")).alias("city_hs4")
+        )
+        out.append(vagg.feols(f"hs4_qua ~ vagg + {_X} | {_FE}", frame.to_pandas(), vcov=CLUSTER))
+    return out

@@ -16,6 +16,7 @@ same file names — :func:`read_inputs` checks each table's columns):
 ``national``        year, internet_investment
 ``texts``           region_code, year, text (government work reports)
 ``hs2002_codes``    hs6: the valid HS 2002 codes (optional; e.g. the UN HS 2002 → BEC table's)
+``hs6_end_use``     hs6, end_use ("intermediate" / "final"; BEC, for Table 5; optional)
 ==================  ==========================================================================
 
 The shifts of the Bartik measure are China's real OECD IOT 2021 coefficients shipped with
@@ -31,7 +32,7 @@ import polars as pl
 
 from vagg.data.errors import SchemaError
 from vagg.data.shipped import read_resource
-from vagg.measures.customs_cells import customs_cells
+from vagg.measures.customs_cells import CELL_KEY, customs_cells
 from vagg.measures.historical_iv import historical_iv
 from vagg.measures.hs_vintage import hs_concordance
 from vagg.measures.quality import aggregate_quality, ksw_quality
@@ -44,7 +45,17 @@ CONTROLS = ("fdi", "open", "fisc", "dlp", "sci", "edu", "wage", "gdp", "fixinv")
 YEARS = tuple(range(2005, 2016))
 #: table → required columns
 INPUTS: dict[str, tuple[str, ...]] = {
-    "customs": ("party_id", "city_code", "year", "hs8", "partner", "value_usd", "quantity", "unit"),
+    "customs": (
+        "party_id",
+        "city_code",
+        "year",
+        "hs8",
+        "partner",
+        "regime",
+        "value_usd",
+        "quantity",
+        "unit",
+    ),
     "hs_concordance": ("vintage", "hs6", "hs6_2002"),
     "sigma": ("hs3", "sigma"),
     "province_gdp": ("province_code", "year", "gdp_real"),
@@ -132,12 +143,20 @@ def build_panel(
     codes_file = folder / "hs2002_codes.parquet"
     codes = pl.read_parquet(codes_file)["hs6"].to_list() if codes_file.is_file() else None
     cells = customs_cells(
-        t["customs"], concordance=conc, hs2002_codes=codes, min_product_cells=min_product_cells
+        t["customs"],
+        concordance=conc,
+        hs2002_codes=codes,
+        min_product_cells=min_product_cells,
+        extra_keys=("regime",),
     )
     exclusions = {"customs_cells": dict(cells.excluded_lines)}
     cell_frame = pl.DataFrame(cells.cells).with_columns(pl.col("hs6").str.slice(0, 4).alias("hs4"))
     q = ksw_quality(
-        cell_frame, t["sigma"] if sigma is None else sigma, t["province_gdp"], method=ksw_method
+        cell_frame,
+        t["sigma"] if sigma is None else sigma,
+        t["province_gdp"],
+        method=ksw_method,
+        key=(*CELL_KEY, "regime"),
     )
     exclusions["ksw_quality"] = dict(q.excluded)
     quality = pl.DataFrame(q.quality)
