@@ -288,15 +288,26 @@ def _cells(
         + 6.0
         + delta[cells["dest"].to_numpy(), cells["year"].to_numpy() - 2005]
     )
-    cells["hs6"] = hs6[h]
-    cells["hs4"] = hs4[h]
-    cells["regime"] = np.where(processing[cells["fp"].to_numpy()], "14", "10")
+    # text columns as categoricals: the paper scale has ≈10⁷ cells
+    hs6_id = np.unique(hs6, return_inverse=True)[1]
+    cells["hs6"] = pd.Categorical.from_codes(hs6_id[h], categories=np.unique(hs6))
+    hs4_id = np.unique(hs4, return_inverse=True)[1]
+    cells["hs4"] = pd.Categorical.from_codes(hs4_id[h], categories=np.unique(hs4))
+    cells["regime"] = pd.Categorical.from_codes(
+        processing[cells["fp"].to_numpy()].astype(np.int8), categories=["10", "14"]
+    )
     cells["sigma"] = sig[h]
     cells["quantity"] = np.exp(ln_q)
     cells["value_usd"] = np.exp(ln_q + ln_p)
-    cells["party_id"] = "F" + pd.Series(fp_firm[cells["fp"].to_numpy()]).astype(str).str.zfill(7)
-    cells["city_code"] = cities["city_code"].to_numpy()[cells["city"]]
-    cells["partner"] = "P" + cells["dest"].astype(str).str.zfill(3)
+    firm_codes = np.array([f"F{i:07d}" for i in range(firms)])
+    cells["party_id"] = pd.Categorical.from_codes(
+        fp_firm[cells["fp"].to_numpy()], categories=firm_codes
+    )
+    cells["city_code"] = pd.Categorical.from_codes(
+        cells["city"].to_numpy(), categories=cities["city_code"].to_numpy()
+    )
+    partners = np.array([f"P{i:03d}" for i in range(size.partners)])
+    cells["partner"] = pd.Categorical.from_codes(cells["dest"].to_numpy(), categories=partners)
     return cells
 
 
@@ -394,6 +405,19 @@ def _sigma(rng: np.random.Generator) -> dict[str, float]:
     return dict(zip(lines, np.round(values, 3).tolist(), strict=True))
 
 
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet with categorical columns stored as plain strings (what a user's file holds)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = [
+        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        for col in table.columns
+    ]
+    pq.write_table(pa.Table.from_arrays(columns, names=table.column_names), path)
+
+
 def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:
     """Write the paper-001 tables as Parquet under ``out/quality_cities/`` and return the truth
     entries (``quality_cities.*``) to merge into ``truth.json``."""
@@ -403,5 +427,5 @@ def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:
     folder = Path(out) / "quality_cities"
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in econ.tables.items():
-        frame.to_parquet(folder / f"{name[3:]}.parquet", index=False)
+        _write(frame, folder / f"{name[3:]}.parquet")
     return population_truth(econ)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from vagg.data.shipped import read_resource
 
@@ -56,35 +57,64 @@ def customs_lines(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame
     w = rng.uniform(0.2, 0.8, two.sum())
     frac[np.flatnonzero(two)] = w
     frac[n:] = 1 - w
-    regime = cells["regime"].to_numpy()[idx]
     c = cells.iloc[idx].reset_index(drop=True)
-    hs6 = c["hs6"].astype(str)
     declared_2007 = rng.random(len(c)) < 0.08
-    code = hs6.where(~declared_2007, _code_2007(hs6))
+    hs6 = c["hs6"].cat
+    codes_2002 = pd.Series(hs6.categories.astype(str))
+    hs8_categories = pd.concat([codes_2002 + "00", _code_2007(codes_2002) + "00"])
+    hs8 = pd.Categorical.from_codes(
+        hs6.codes.to_numpy() + declared_2007 * len(codes_2002), categories=hs8_categories
+    )
+    party = c["party_id"].cat
+    firm_name = pd.Categorical.from_codes(
+        party.codes.to_numpy(), categories=party.categories.astype(str) + "制造有限公司"
+    )
+    n_lines = len(c)
     lines = pd.DataFrame(
         {
-            "party_id": c["party_id"].to_numpy(),
-            "firm_name": np.char.add(c["party_id"].to_numpy().astype(str), "制造有限公司"),
-            "city_code": c["city_code"].to_numpy(),
+            "party_id": c["party_id"],
+            "firm_name": firm_name,
+            "city_code": c["city_code"],
             "year": c["year"].to_numpy().astype(np.int64),
-            "hs8": (code + "00").to_numpy(),
+            "hs8": hs8,
             "hs_vintage": np.where(declared_2007, 2007, 2002).astype(np.int64),
-            "partner": c["partner"].to_numpy(),
-            "regime": regime,
+            "partner": c["partner"],
+            "regime": c["regime"],
             "value_usd": c["value_usd"].to_numpy() * frac,
             "quantity": c["quantity"].to_numpy() * frac,
-            "unit": "kg",
-            "flow": "export",
+            "unit": pd.Categorical.from_codes(np.zeros(n_lines, np.int8), categories=["kg"]),
+            "flow": pd.Categorical.from_codes(np.zeros(n_lines, np.int8), categories=["export"]),
         }
     )
-    bad = lines.sample(n=max(4, len(lines) // 500), random_state=int(rng.integers(1 << 31)))
-    bad = bad.assign(party_id="X" + bad["party_id"].str[1:])
+    pick = rng.choice(n_lines, max(4, n_lines // 500), replace=False)
+    bad = lines.iloc[np.sort(pick)].astype(
+        {
+            k: str
+            for k in (
+                "party_id",
+                "firm_name",
+                "hs8",
+                "unit",
+                "city_code",
+                "partner",
+                "regime",
+                "flow",
+            )
+        }
+    )
+    bad["party_id"] = "X" + bad["party_id"].str[1:]
     kinds = np.arange(len(bad)) % 4
     bad.loc[kinds == 0, "hs8"] = "99999900"  # outside the concordance
     bad.loc[kinds == 1, "quantity"] = 0.0
     bad.loc[kinds == 2, "firm_name"] = bad.loc[kinds == 2, "party_id"] + "进出口贸易有限公司"
     bad.loc[kinds == 3, "unit"] = "unit"
-    return pd.concat([lines, bad], ignore_index=True)
+    out = {}
+    for col in lines.columns:
+        if isinstance(lines[col].dtype, pd.CategoricalDtype):
+            out[col] = union_categoricals([lines[col], pd.Categorical(bad[col])], ignore_order=True)
+        else:
+            out[col] = np.concatenate([lines[col].to_numpy(), bad[col].to_numpy()])
+    return pd.DataFrame(out)
 
 
 def texts(rng: np.random.Generator, city_year: pd.DataFrame) -> pd.DataFrame:

@@ -82,7 +82,7 @@ def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
     frame = cells[["party_id", "city_code", "hs4", "hs6", "year", "value_usd", "regime"]].assign(
         q=q
     )
-    h = frame.groupby("hs6")["q"]
+    h = frame.groupby("hs6", observed=True)["q"]
     frame["rqua"] = (frame["q"] - h.transform("min")) / (h.transform("max") - h.transform("min"))
     return frame
 
@@ -95,7 +95,7 @@ def mp_components(units: pd.DataFrame) -> pd.DataFrame:
     within, between, entry, exit, total, gap (between + entry + exit)."""
     key = ["city_code", "hs4", "year"]
     u = units.copy()
-    u["s"] = u["w"] / u.groupby(key)["w"].transform("sum")
+    u["s"] = u["w"] / u.groupby(key, observed=True)["w"].transform("sum")
     prev = u.assign(year=u["year"] + 1)
     groups = u[key].drop_duplicates()
     paired = groups.merge(prev[key].drop_duplicates(), on=key)
@@ -118,7 +118,7 @@ def mp_components(units: pd.DataFrame) -> pd.DataFrame:
         a1=np.where(m["s1"].notna(), m["s1"] * m["phi1"], 0.0),
         a2=np.where(m["s2"].notna(), m["s2"] * m["phi2"], 0.0),
     )
-    g = m.groupby(key).sum(numeric_only=True)
+    g = m.groupby(key, observed=True).sum(numeric_only=True)
     n = g["surv"].replace(0, np.nan)
     mean1, mean2 = g["p1"] / n, g["p2"] / n
     big_s1, big_s2 = g["sp1"] / g["ss1"], g["sp2"] / g["ss2"]
@@ -138,7 +138,7 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
     frame = latent_cells(econ)
     units = (
         frame.assign(wq=frame["rqua"] * frame["value_usd"])
-        .groupby(["party_id", "hs6", "city_code", "hs4", "year"], as_index=False)[
+        .groupby(["party_id", "hs6", "city_code", "hs4", "year"], as_index=False, observed=True)[
             ["wq", "value_usd"]
         ]
         .sum()
@@ -148,7 +148,9 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
     cells = econ.latent
     del cells
     frame["wq"] = frame["rqua"] * frame["value_usd"]
-    panel = frame.groupby(["city_code", "hs4", "year"], as_index=False)[["wq", "value_usd"]].sum()
+    panel = frame.groupby(["city_code", "hs4", "year"], as_index=False, observed=True)[
+        ["wq", "value_usd"]
+    ].sum()
     panel["hs4_latent"] = panel["wq"] / panel["value_usd"]
     cy = econ.city_year.sort_values(["city_code", "year"]).copy()
     cy["pen_lag"] = cy.groupby("city_code")["pen"].shift(1)
@@ -240,7 +242,9 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
         sub = cells[cells[column] == level]
         agg = (
             sub.assign(wq=sub["rqua"] * sub["value_usd"])
-            .groupby(["city_code", "hs4", "year"], as_index=False)[["wq", "value_usd"]]
+            .groupby(["city_code", "hs4", "year"], as_index=False, observed=True)[
+                ["wq", "value_usd"]
+            ]
             .sum()
         )
         agg["y"] = agg["wq"] / agg["value_usd"]
