@@ -25,6 +25,7 @@ from vagg.studies.quality_cities.extensions import (
 from vagg.studies.quality_cities.options import OPTIONS
 from vagg.studies.quality_cities.panels import CONTROLS
 from vagg.studies.quality_cities.tables import (
+    figure_pareto,
     figure_placebo,
     table_baseline,
     table_descriptive,
@@ -151,6 +152,14 @@ STUDY = register(
                     },
                 ],
                 options={"keep": ["vagg_lag", "vagg", "coa", "d_coa"], "show_depvar": True},
+            ),
+            FigureEntry(
+                "1",
+                figure_pareto,
+                title={
+                    "zh": "帕累托分布的累积密度函数图和概率密度函数图",
+                    "en": "Pareto CDF and PDF",
+                },
             ),
             FigureEntry("2", figure_placebo, title={"zh": "安慰剂检验", "en": "Placebo test"}),
         ],
