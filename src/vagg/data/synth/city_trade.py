@@ -419,8 +419,22 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:
-    """Write the paper-001 tables as Parquet under ``out/quality_cities/`` and return the truth
-    entries (``quality_cities.*``) to merge into ``truth.json``."""
+    """Write the paper-001 tables as Parquet under ``out/quality_cities/``.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The dataset folder.
+    scale : str
+        "tiny", "small" or "paper".
+    seed : int
+        The economy's seed.
+
+    Returns
+    -------
+    dict
+        The truth entries (``quality_cities.*``) to merge into ``truth.json``.
+    """
     from vagg.data.synth.city_trade_truth import population_truth
 
     econ = generate_quality_cities(scale, seed)

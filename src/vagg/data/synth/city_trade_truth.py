@@ -34,7 +34,22 @@ CONTROLS = ("fdi", "open", "fisc", "dlp", "sci", "edu", "wage", "gdp", "fixinv")
 
 
 def demean(x: np.ndarray, groups: list[np.ndarray], tol: float = 1e-11) -> np.ndarray:
-    """Residual of the columns of ``x`` on the dummies of ``groups`` (alternating projections)."""
+    """Residual of the columns of ``x`` on the dummies of ``groups`` (alternating projections).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        (n,) or (n, k) values.
+    groups : list of numpy.ndarray
+        Integer codes 0..G−1 of each fixed effect.
+    tol : float
+        Largest change of an iteration at convergence.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, k) residuals.
+    """
     x = np.asarray(x, float).copy()
     if x.ndim == 1:
         x = x[:, None]
@@ -52,8 +67,27 @@ def demean(x: np.ndarray, groups: list[np.ndarray], tol: float = 1e-11) -> np.nd
 def fe_coefficient(
     y: np.ndarray, x: np.ndarray, groups: list[np.ndarray], z: np.ndarray | None = None
 ) -> np.ndarray:
-    """(IV) coefficients of ``y`` on ``x`` after partialling out ``groups``: OLS, or just-
-    identified IV with ``z`` replacing the first column of ``x``."""
+    """(IV) coefficients of ``y`` on ``x`` after partialling out ``groups``.
+
+    β = (X̃'X̃)⁻¹X̃'ỹ, or the just-identified IV β = (Z̃'X̃)⁻¹Z̃'ỹ with ``z`` replacing the
+    first column of ``x`` (Frisch–Waugh–Lovell on the demeaned data).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcome (n,).
+    x : numpy.ndarray
+        Regressors (n, k); the first is the one of interest.
+    groups : list of numpy.ndarray
+        Fixed-effect codes.
+    z : numpy.ndarray, optional
+        Instrument of the first regressor.
+
+    Returns
+    -------
+    numpy.ndarray
+        The k coefficients.
+    """
     yd = demean(y, groups)[:, 0]
     xd = demean(x, groups)
     if z is None:
@@ -164,7 +198,18 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
 
 
 def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
-    """Truth entries ``quality_cities.*`` (value, study, table, kind, definition)."""
+    """Truth entries ``quality_cities.*`` (value, study, table, kind, definition).
+
+    Parameters
+    ----------
+    econ : QualityCitiesEconomy
+        The generated economy with its latent cells.
+
+    Returns
+    -------
+    dict
+        Key → {"value", "study", "table", "kind", "definition"}, merged into ``truth.json``.
+    """
     p = latent_panel(econ)
     y = p["hs4_latent"].to_numpy()
     ctrl = p[list(CONTROLS)].to_numpy()

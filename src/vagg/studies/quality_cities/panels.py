@@ -80,8 +80,23 @@ def input_folder(data: StudyData) -> Path:
 
 
 def read_inputs(folder: str | Path) -> dict[str, Any]:
-    """The input tables of :data:`INPUTS` from ``folder`` (``<name>.parquet``), customs as a lazy
-    scan; a missing file or column is a :class:`~vagg.data.errors.SchemaError` naming it."""
+    """The input tables of :data:`INPUTS` from ``folder`` (``<name>.parquet``).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The input folder.
+
+    Returns
+    -------
+    dict
+        Table name → polars DataFrame; ``customs`` is a lazy scan (never materialised here).
+
+    Raises
+    ------
+    SchemaError
+        A missing file or column, naming the table and the column.
+    """
     folder = Path(folder)
     out: dict[str, Any] = {}
     for name, columns in INPUTS.items():
@@ -131,6 +146,21 @@ def build_panel(
     ``hs4_qua`` (eq. 21); Bartik ``vagg`` (eq. 22, ×100) and its lag; the historical IVs; the
     nine controls. ``sigma`` replaces the folder's σ table; ``normalise=False`` aggregates the
     raw ln λ̂ instead of eq. (20)'s min–max (both for the mutation tests).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Folder with the input tables (:data:`INPUTS`).
+    ksw_method : {"iv", "sigma"}
+        Eq. (18) by 2SLS with the other-destination price (the paper) or with σ_h imposed.
+    min_product_cells : int
+        Thin HS6 products dropped (the paper: 100).
+    sigma : DataFrame, optional
+        (hs3, sigma) replacing the folder's table.
+    normalise : bool
+        Aggregate rqua (eq. 20, default) or the raw quality.
+    notes : object, optional
+        Unused; reserved.
 
     Returns
     -------
