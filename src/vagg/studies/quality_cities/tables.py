@@ -140,7 +140,8 @@ def figure_placebo(data: StudyData, engine: Any) -> Any:
     ax.set_ylabel("kernel density")
     ax.set_title(
         f"rep = {len(coefs)}, mean = {coefs.mean():.4f}, "
-        f"mean t = {np.mean(draws.tvalues):.4f}, estimate = {draws.estimate:.4f}"
+        f"mean t = {np.mean(draws.tvalues):.4f}, estimate = {draws.estimate:.4f}",
+        fontsize=9,
     )
     fig.tight_layout()
     return fig
