@@ -68,7 +68,7 @@ def _covers(result, term: str, planted: float) -> bool:
 def test_study_runs_and_every_truth_row_is_covered(report) -> None:
     assert report.ok, report.failed
     frame = report.truth
-    assert len(frame) == 21
+    assert len(frame) == 24
     assert frame["covered"].notna().all()
     assert frame["covered"].all(), frame.to_string()
 
@@ -233,5 +233,5 @@ def test_truth_is_covered_over_seeds(seed: int, tmp_path: Path) -> None:
     root = _dataset(tmp_path / "data", seed)
     rep = run_study(STUDY, StudyData(root, seed=seed, scale="tiny"), tmp_path / "out", engine=None)
     assert rep.ok
-    # 21 rows at 95%: allow three misses per seed
-    assert rep.truth["covered"].sum() >= 18, rep.truth.to_string()
+    # 24 rows (21 estimands) at 95%: allow four misses per seed
+    assert rep.truth["covered"].sum() >= 20, rep.truth.to_string()

@@ -165,11 +165,14 @@ STUDY = register(
         ],
         truth=[
             TruthCheck("quality_cities.baseline", "2", "vagg", 3),
+            TruthCheck("quality_cities.baseline", "3", "vagg", 0),
             TruthCheck("quality_cities.province_year", "3", "vagg", 1),
             TruthCheck("quality_cities.lagged", "3", "vagg_lag", 2),
             TruthCheck("quality_cities.iv_lag", "3", "vagg", 3),
             TruthCheck("quality_cities.iv_tel", "3", "vagg", 4),
             TruthCheck("quality_cities.iv_post", "3", "vagg", 5),
+            TruthCheck("quality_cities.baseline", "4", "vagg", -2),
+            TruthCheck("quality_cities.baseline", "4", "vagg", -1),
             *[
                 TruthCheck(f"quality_cities.vagg_x_{g}", "6", f"vagg_{g}", i)
                 for i, g in enumerate(_GROUPS)

@@ -137,7 +137,6 @@ def build_panel(
     min_product_cells: int = 100,
     sigma: Any = None,
     normalise: bool = True,
-    notes: Any = None,
 ) -> dict[str, Any]:
     """City × HS4 × year panel of paper 001 from the raw inputs in ``folder``.
 
@@ -159,8 +158,6 @@ def build_panel(
         (hs3, sigma) replacing the folder's table.
     normalise : bool
         Aggregate rqua (eq. 20, default) or the raw quality.
-    notes : object, optional
-        Unused; reserved.
 
     Returns
     -------
