@@ -24,6 +24,7 @@ from vagg.data.io import write_partition, write_table
 from vagg.data.schemas import SCHEMAS, validate
 from vagg.data.synth import cities as city_gen
 from vagg.data.synth import identities
+from vagg.data.synth.city_trade import write_quality_cities
 from vagg.data.synth.classification import make_industries, make_products
 from vagg.data.synth.config import (
     FIRST_YEAR,
@@ -255,6 +256,7 @@ def generate(
     latent = pd.concat(latent_parts, ignore_index=True)
     controls = pd.concat(control_parts, ignore_index=True)
     truth = build_truth(planted, latent, controls, firms, industries, prov_truth)
+    truth["entries"].update(write_quality_cities(out, scale, seed))  # paper 001 tables
     (out / "truth.json").write_text(
         json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8"
     )
