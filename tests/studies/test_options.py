@@ -88,7 +88,7 @@ def test_dvar_firms_declares_its_options_with_the_papers_defaults() -> None:
     study = registry.get("dvar_firms")
     defaults = resolve_options(study.options, {}, study.name)
     assert defaults == {
-        "markup_correction": "none",
+        "markup_correction": "dlw",
         "did_level": "cic4",
         "matching_replace": True,
         "matching_caliper": None,

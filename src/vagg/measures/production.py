@@ -166,17 +166,28 @@ class _Group:
     year: np.ndarray
     y: np.ndarray
     cols: dict[str, np.ndarray]  # 'l', 'k', 'm'
+    shifters: np.ndarray | None = None  # first-stage markup/demand shifters (n × q)
 
     def take(self, rows: np.ndarray, firm: np.ndarray) -> _Group:
         return _Group(
-            firm, self.year[rows], self.y[rows], {c: v[rows] for c, v in self.cols.items()}
+            firm,
+            self.year[rows],
+            self.y[rows],
+            {c: v[rows] for c, v in self.cols.items()},
+            None if self.shifters is None else self.shifters[rows],
         )
 
 
 def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
-    """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies]."""
+    """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies], plus the
+    first-stage shifters and their products with (l, k, m) when given (De Loecker &
+    Warzynski 2012 §IV.A: variables that shift input demand, such as markup shifters,
+    belong in the control function, or ε̂ absorbs their effect on the markup)."""
     z = np.column_stack([g.cols[c] for c in ("l", "k", "m")])
     design = polynomial(z, degree)
+    if g.shifters is not None and g.shifters.shape[1]:
+        extra = [g.shifters] + [g.shifters * z[:, [j]] for j in range(z.shape[1])]
+        design = np.column_stack([design, *extra])
     if year_effects:
         design = np.column_stack([design, year_dummies(g.year)])
     coef, *_ = np.linalg.lstsq(design, g.y, rcond=None)
@@ -330,6 +341,7 @@ def acf(
     min_firms: int = 30,
     bootstrap: int = 0,
     seed: int = 0,
+    shifters: tuple[str, ...] = (),
 ) -> ProductionFunction:
     """Ackerberg–Caves–Frazer (2015) two-step GMM production function, by industry group.
 
@@ -357,6 +369,12 @@ def acf(
     with fewer than ``min_firms`` firms, without any firm observed in two consecutive years, or
     with too few such firm-years are skipped and reported (an error when every group is).
 
+    ``shifters`` names panel columns that shift input demand given (l, k, m) — markup or
+    demand shifters such as export status or platform membership (De Loecker & Warzynski 2012
+    §IV.A; De Loecker et al. 2016). They enter the first stage (linearly and interacted with
+    l, k, m), so that ε̂ is purged of their effect; rows with a missing shifter are excluded
+    and counted.
+
     Paper 000 Table 6 (tfp: ACF productivity; Mrkup after De Loecker et al. 2016); ACF (2015)
     §3–4; De Loecker & Warzynski (2012) §IV.
     """
@@ -379,12 +397,12 @@ def acf(
 
     df = as_polars(panel, "panel")
     keys = [firm, year] + ([by] if by else [])
-    require_columns(df, "panel", [*keys, "y", "l", "k", "m"])
+    require_columns(df, "panel", [*keys, "y", "l", "k", "m", *shifters])
     for key in keys:
         if n_null := df[key].null_count():
             raise SchemaError("panel", key, "missing key values", n_bad=n_null)
     check_unique_key(df, "panel", [firm, year])
-    work, excluded = _usable_rows(df, keys)
+    work, excluded = _usable_rows(df, keys, tuple(shifters))
     group_col = by if by else "_group"
     if not by:
         work = work.with_columns(pl.lit("all").alias(group_col))
@@ -405,6 +423,7 @@ def acf(
             part[year].to_numpy().astype(np.int64),
             part["y"].to_numpy(),
             {c: part[c].to_numpy() for c in ("l", "k", "m")},
+            part.select(list(shifters)).to_numpy().astype(float) if shifters else None,
         )
         n_firms = len(np.unique(g.firm))
         n_lag = int((lag_rows(g.firm, g.year) >= 0).sum())
@@ -475,12 +494,16 @@ def acf(
     )
 
 
-def _usable_rows(df: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Rows with finite y, l, k, m; the others counted by the first offending column."""
-    work = df.select(*keys, *(pl.col(c).cast(pl.Float64) for c in ("y", "l", "k", "m")))
+def _usable_rows(
+    df: pl.DataFrame, keys: list[str], shifters: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Rows with finite y, l, k, m (and shifters); the others counted by the first offending
+    column."""
+    columns = ("y", "l", "k", "m", *shifters)
+    work = df.select(*keys, *(pl.col(c).cast(pl.Float64) for c in columns))
     excluded: dict[str, int] = {}
     ok = pl.lit(True)
-    for c in ("y", "l", "k", "m"):
+    for c in columns:
         good = pl.col(c).is_finite().fill_null(False)
         if n_bad := work.filter(ok & ~good).height:
             excluded[f"{c} missing or not finite"] = n_bad

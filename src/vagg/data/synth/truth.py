@@ -31,10 +31,10 @@ class Planted:
 
     # paper 000 (dvar_firms)
     markup_on_vagg_h: float = 0.6  # d log markup / d vagg_h (before heterogeneity multipliers)
-    dvar_on_log_markup: float = 0.25  # d DVAR / d log markup
-    dvar_on_rpdip: float = -0.04  # d DVAR / d rpdip (rpdip = −log(1 + upstream variety))
+    sourcing_on_vagg_f: float = 3.0  # fall of the logit import share of materials per vagg_f
+    sourcing_on_upstream_variety: float = 0.15  # ... per log(1 + upstream domestic varieties)
+    markup_noise_sd: float = 0.0  # sd of the firm-year markup shock (unseen by the first stage)
     varieties_member_boost: float = 0.6  # proportional rise of exported varieties when a member
-    dvar_noise_sd: float = 0.03
     # paper 001 (quality_cities)
     quality_on_city_vagg: float = 6.0  # d ln λ / d vagg_ct (KSW log quality, eq. 19 units)
     # paper 003 (resilience_firms)

@@ -48,6 +48,7 @@ from vagg.studies.dvar_firms.tables import (
     table_heterogeneity,
     table_heterogeneity_tests,
     table_joint_mechanism,
+    table_levels,
     table_margins,
     table_markup,
     table_matching,
@@ -112,6 +113,32 @@ STUDY = register(
                 notes=_notes(_BASE_NOTE),
                 rename=_VAGG_LABELS,
                 options={"keep": list(VAGG), "controls": SHOWN_CONTROLS, "stats": STATS},
+                layout=keep_available,
+            ),
+            TableEntry(
+                "1b",
+                table_levels,
+                title={
+                    "zh": "出口国内增加值率均值（补充，原文未报告）",
+                    "en": "Mean export DVAR by trade regime (not in the paper)",
+                },
+                columns=[
+                    {"zh": "加工贸易 (1)", "en": "Processing (1)"},
+                    {"zh": "一般贸易 (2)", "en": "Ordinary (2)"},
+                    {"zh": "混合贸易 (3)", "en": "Mixed (3)"},
+                    {"zh": "混合贸易 DVAR_o (4)", "en": "Mixed, DVAR_o (4)"},
+                ],
+                notes=[
+                    {
+                        "zh": "纯加工贸易、纯一般贸易与混合贸易出口企业-年份的 DVAR 均值（式 6），"
+                        "(4) 为混合贸易企业一般贸易出口的 DVAR_o；标准误按企业聚类。",
+                        "en": "Mean DVAR (eq. 6) of pure processing, pure ordinary and mixed "
+                        "exporters' firm-years; (4) the mixed exporters' DVAR_o; standard "
+                        "errors clustered by firm.",
+                    }
+                ],
+                rename={"Intercept": {"zh": "均值", "en": "mean"}},
+                options={"keep": ["Intercept"], "stats": ("nobs",)},
                 layout=keep_available,
             ),
             TableEntry(
@@ -325,6 +352,10 @@ STUDY = register(
             *[TruthCheck(f"dvar_firms.table7.rpdip_on_{v}", "7", v, f"(1) {v}") for v in VAGG],
             TruthCheck("dvar_firms.dvar_on_log_markup", "6b", "log_markup", 0),
             TruthCheck("dvar_firms.dvar_on_rpdip", "6b", "rpdip", 0),
+            TruthCheck("dvar_firms.mean_dvar_processing", "1b", "Intercept", 0),
+            TruthCheck("dvar_firms.mean_dvar_ordinary", "1b", "Intercept", 1),
+            TruthCheck("dvar_firms.mean_dvar_mixed", "1b", "Intercept", 2),
+            TruthCheck("dvar_firms.mean_dvar_o_mixed", "1b", "Intercept", 3),
         ],
         paper=PAPER,
         lang="zh",

@@ -15,11 +15,12 @@ OPTIONS: tuple[StudyOption, ...] = (
     StudyOption(
         "markup_correction",
         str,
-        "none",
-        "De Loecker–Warzynski markups μ = θ_m · output / materials: 'none' divides by the "
-        "observed materials share (the markup the synthetic economy plants), 'dlw' corrects "
-        "the share by the production function's first-stage residual ε̂ (DLW 2012 eq. 11), "
-        "which absorbs the planted markup variation. Tables 0a, 6, 6b.",
+        "dlw",
+        "De Loecker–Warzynski markups μ = θ_m · output / materials with θ_m from the ACF "
+        "production function: 'dlw' (the default, De Loecker & Warzynski 2012 eq. 11) divides "
+        "by output purged of the first-stage residual ε̂; 'none' divides by the observed "
+        "materials share, whose output shock ε then moves the markup (and attenuates any "
+        "regression on it). Tables 0a, 6, 6b.",
         choices=("none", "dlw"),
     ),
     StudyOption(
