@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vagg.data.synth.technology import TECHNOLOGY
 from vagg.data.synth.truth import HETEROGENEITY, Planted, demean, planted_dict
 
 __all__ = [
@@ -159,6 +160,20 @@ def build_truth(
             "(true imported inputs embodied in the exports — ordinary ones shared pro rata "
             "over domestic sales and ordinary exports — plus δ_j per unit of exports; the "
             "level that eq. 6 must recover)",
+        }
+    for name, value in (
+        ("beta_k", TECHNOLOGY.beta_k),
+        ("beta_l", TECHNOLOGY.beta_l),
+        ("theta_m", TECHNOLOGY.theta_m),
+    ):
+        entries[f"dvar_firms.technology.{name}"] = {
+            "value": value,
+            "study": "dvar_firms",
+            "table": "Table 6 (tfp and markups): the planted Cobb–Douglas technology",
+            "kind": "structural",
+            "definition": f"output elasticity {name} of the gross-output Cobb–Douglas "
+            "technology Q = exp(ω)·K^β_k·L^β_l·M^θ_M of every industry, in deflated values "
+            "(ACF with the first-stage correction should recover it)",
         }
     entries["dvar_firms.heterogeneity"] = {
         "value": HETEROGENEITY,
