@@ -219,9 +219,21 @@ def test_markup_correction_option_subtracts_the_first_stage_residual(
     data = StudyData(dataset, options=_options())
     panel = production_panel(data, linkage(data))
     try:
-        fit = acf(panel, output="gross_output", by="cic2", shifters=MARKUP_SHIFTERS)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by="cic2",
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=True,
+        )
     except ValueError:
-        fit = acf(panel, output="gross_output", by=None, shifters=MARKUP_SHIFTERS)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=None,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=True,
+        )
     epsilon = fit.firm_years.select("firm_id", "year", "epsilon")
     both = (
         frames["none"]

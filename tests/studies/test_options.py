@@ -89,6 +89,7 @@ def test_dvar_firms_declares_its_options_with_the_papers_defaults() -> None:
     defaults = resolve_options(study.options, {}, study.name)
     assert defaults == {
         "markup_correction": "dlw",
+        "markup_first_stage": "firm_effects",
         "did_level": "cic4",
         "matching_replace": True,
         "matching_caliper": None,

@@ -178,7 +178,9 @@ class _Group:
         )
 
 
-def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
+def _first_stage(
+    g: _Group, degree: int, year_effects: bool, firm_effects: bool = False
+) -> np.ndarray:
     """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies], plus the
     first-stage shifters and their products with (l, k, m) when given (De Loecker &
     Warzynski 2012 §IV.A: variables that shift input demand, such as markup shifters,
@@ -190,6 +192,19 @@ def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
         design = np.column_stack([design, *extra])
     if year_effects:
         design = np.column_stack([design, year_dummies(g.year)])
+    if firm_effects:
+        # within-firm first stage: ε̂ is the within residual, φ̂ = y − ε̂ keeps the firm level
+        counts = np.bincount(g.firm)
+        safe = np.maximum(counts, 1)
+
+        def within(a: np.ndarray) -> np.ndarray:
+            if a.ndim == 1:
+                return a - (np.bincount(g.firm, weights=a) / safe)[g.firm]
+            return np.column_stack([within(a[:, j]) for j in range(a.shape[1])])
+
+        y_w = within(g.y)
+        coef, *_ = np.linalg.lstsq(within(design), y_w, rcond=None)
+        return g.y - (y_w - within(design) @ coef)
     coef, *_ = np.linalg.lstsq(design, g.y, rcond=None)
     return design @ coef
 
@@ -236,7 +251,7 @@ def _within(x: np.ndarray, y: np.ndarray, firm: np.ndarray) -> np.ndarray:
 
 
 def _moments(g: _Group, setup: GmmSetup) -> tuple[Moments, np.ndarray, np.ndarray, np.ndarray]:
-    phi = _first_stage(g, setup.degree, setup.year_effects)
+    phi = _first_stage(g, setup.degree, setup.year_effects, setup.firm_effects)
     lag = lag_rows(g.firm, g.year)
     x = term_values(setup.terms, g.cols)
     z = _instruments(setup.zterms, g.cols, lag)
@@ -342,6 +357,7 @@ def acf(
     bootstrap: int = 0,
     seed: int = 0,
     shifters: tuple[str, ...] = (),
+    first_stage_firm_effects: bool = False,
 ) -> ProductionFunction:
     """Ackerberg–Caves–Frazer (2015) two-step GMM production function, by industry group.
 
@@ -373,7 +389,9 @@ def acf(
     demand shifters such as export status or platform membership (De Loecker & Warzynski 2012
     §IV.A; De Loecker et al. 2016). They enter the first stage (linearly and interacted with
     l, k, m), so that ε̂ is purged of their effect; rows with a missing shifter are excluded
-    and counted.
+    and counted. ``first_stage_firm_effects=True`` adds firm fixed effects to the first stage
+    (ε̂ is then the within-firm residual): for markups with a permanent firm component that
+    no shifter observes, which would otherwise bias the pooled polynomial.
 
     Paper 000 Table 6 (tfp: ACF productivity; Mrkup after De Loecker et al. 2016); ACF (2015)
     §3–4; De Loecker & Warzynski (2012) §IV.
@@ -391,7 +409,9 @@ def acf(
             f"instrument_degree={instrument_degree} gives {len(zterms)} moments for "
             f"{len(terms)} parameters; use at least {1 if form == 'cobb_douglas' else 2}"
         )
-    setup = GmmSetup(terms, zterms, polynomial_degree, markov_degree, year_effects)
+    setup = GmmSetup(
+        terms, zterms, polynomial_degree, markov_degree, year_effects, first_stage_firm_effects
+    )
     if start is not None and (bad := [t for t in start if t not in terms]):
         raise ValueError(f"start: unknown terms {bad}; the terms are {terms}")
 

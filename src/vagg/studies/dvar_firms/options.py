@@ -24,6 +24,17 @@ OPTIONS: tuple[StudyOption, ...] = (
         choices=("none", "dlw"),
     ),
     StudyOption(
+        "markup_first_stage",
+        str,
+        "firm_effects",
+        "First stage of the ACF production function behind the markups: 'firm_effects' (the "
+        "default: a polynomial in l, k, m and the markup shifters with firm fixed effects, so "
+        "that a permanent firm markup that no shifter observes does not bias the polynomial "
+        "and leak into ε̂) or 'pooled' (the same without firm effects, ACF 2015 / DLW 2012). "
+        "Tables 0a, 6, 6b.",
+        choices=("pooled", "firm_effects"),
+    ),
+    StudyOption(
         "did_level",
         str,
         "cic4",

@@ -190,12 +190,25 @@ def production(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
     Returns DataFrame(firm_id, year, markup, log_markup, tfp, markup_status).
     """
     panel = production_panel(data, links)
+    within = data.option("markup_first_stage") == "firm_effects"
     by: str | None = "cic2"
     try:
-        fit = acf(panel, output="gross_output", by=by, shifters=MARKUP_SHIFTERS)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=by,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=within,
+        )
     except ProductionFunctionError:
         by = None
-        fit = acf(panel, output="gross_output", by=by, shifters=MARKUP_SHIFTERS)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=by,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=within,
+        )
         data.note_dropped("production function: pooled over industries (too few firms)", {})
     excluded = dict(fit.report["excluded"])
     data.note_dropped(
