@@ -33,6 +33,7 @@ LEVEL_ROWS = [
     "dvar_firms.mean_dvar_mixed",
     "dvar_firms.mean_dvar_o_mixed",
 ]
+MARKUP_ROW = "dvar_firms.dvar_on_log_markup"
 RPDIP_ROWS = [f"dvar_firms.table7.rpdip_on_{v}" for v in ("vagg_h", "vagg_f", "vagg_b")]
 
 
@@ -42,8 +43,10 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _truth(dataset: Path, out: Path, entries: tuple[str, ...]) -> pd.DataFrame:
-    """truth_check.csv of a run of the study restricted to ``entries`` (table keys)."""
+def _truth(
+    dataset: Path, out: Path, entries: tuple[str, ...], options: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """truth_check.csv of a run of the study restricted to ``entries`` (table numbers)."""
     study = registry.get("dvar_firms")
     keep = [e for e in study.entries if getattr(e, "number", None) in entries]
     checks = [c for c in study.truth if c.entry in entries]  # type: ignore[union-attr]
@@ -51,7 +54,7 @@ def _truth(dataset: Path, out: Path, entries: tuple[str, ...]) -> pd.DataFrame:
     data = StudyData(dataset, seed=0, scale="tiny", cache_dir=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = run_study(reduced, data, out, engine=None)
+        report = run_study(reduced, data, out, engine=None, options=options)
     return pd.read_csv(report.out_dir / "truth_check.csv").set_index("parameter")
 
 
@@ -60,8 +63,16 @@ def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
 
 
 def test_unpatched_rows_cover(dataset: Path, tmp_path: Path) -> None:
-    frame = _truth(dataset, tmp_path, ("1b", "7"))
-    assert _failed(frame, LEVEL_ROWS + RPDIP_ROWS) == []
+    frame = _truth(dataset, tmp_path, ("1b", "6b", "7"))
+    assert _failed(frame, [*LEVEL_ROWS, *RPDIP_ROWS, MARKUP_ROW]) == []
+
+
+def test_markups_without_the_correction_fail(dataset: Path, tmp_path: Path) -> None:
+    """The raw materials share as the markup (no DLW first-stage correction): the output
+    shock ε of the technology moves both the share and the true DVAR, and the markup
+    coefficient of Table 6b leaves its interval."""
+    frame = _truth(dataset, tmp_path, ("6b",), {"markup_correction": "none"})
+    assert _failed(frame, [MARKUP_ROW])
 
 
 def test_delta_zero_fails(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
