@@ -90,7 +90,7 @@ def test_dvar_firms_declares_its_options_with_the_papers_defaults() -> None:
     assert defaults == {
         "markup_correction": "dlw",
         "markup_first_stage": "firm_effects",
-        "did_level": "cic4",
+        "did_level": "io_sector",
         "matching_replace": True,
         "matching_caliper": None,
         "matching_common_support": True,

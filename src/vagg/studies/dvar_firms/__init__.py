@@ -173,11 +173,12 @@ STUDY = register(
                 notes=_notes(
                     _BASE_NOTE,
                     {
-                        "zh": "treat 为样本期内变更一次 CIC4 行业的企业，post 为变更当年及以后；"
+                        "zh": "treat 为样本期内变更一次行业（默认为投入产出部门，选项 did_level="
+                        "cic4 时为 CIC4 行业）的企业，post 为变更当年及以后；"
                         "PSM-DID 按年份 1:1 匹配后在匹配样本上回归（式10）。",
-                        "en": "treat: firms that change CIC4 industry once; post: the switch "
-                        "year on. PSM-DID: 1:1 matching year by year, eq. (10) on the matched "
-                        "sample.",
+                        "en": "treat: firms that change industry once (IO sector by default; "
+                        "CIC4 with did_level=cic4); post: the switch year on. PSM-DID: 1:1 "
+                        "matching year by year, eq. (10) on the matched sample.",
                     },
                 ),
                 rename=_DID_LABELS,

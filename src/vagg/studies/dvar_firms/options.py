@@ -37,11 +37,12 @@ OPTIONS: tuple[StudyOption, ...] = (
     StudyOption(
         "did_level",
         str,
-        "cic4",
-        "The DID treatment of eq. (10), a firm's one industry switch: 'cic4' counts changes of "
-        "the CIE's 4-digit industry (the paper), 'io_sector' only changes between IO sectors "
-        "(the level at which vagg is measured). Tables 0a, 3, 6, 7.",
-        choices=("cic4", "io_sector"),
+        "io_sector",
+        "The DID treatment of eq. (10), a firm's one industry switch: 'io_sector' (the default) "
+        "counts only changes between IO sectors, the level at which vagg is measured (a CIC4 "
+        "change inside one IO sector leaves vagg unchanged); 'cic4' counts every change of the "
+        "CIE's 4-digit industry (the paper's wording). Tables 0a, 3, 6, 7.",
+        choices=("io_sector", "cic4"),
     ),
     StudyOption(
         "matching_replace",
