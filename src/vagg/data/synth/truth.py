@@ -2,10 +2,12 @@
 
 Structural parameters are set here, once. Where a paper's regression does not estimate a
 structural parameter directly (paper 000 Table 1 regresses DVAR on vagg_h, vagg_f or vagg_b one
-at a time, while all three move together), the truth is the *population estimand*: the
-coefficient of that regression on the noise-free latent outcome, computed on the true
-estimation sample with the true regressors. The only randomness left in the estimate is the
-idiosyncratic noise, so a correct measure + estimator chain covers it at the nominal rate.
+at a time, while all three move together, and DVAR responds to them through the firms'
+sourcing and materials choices), the truth is the *population estimand*: the coefficient of
+that regression computed by the generator on the true estimation sample with the true
+(latent) outcome and regressors — the true export DVAR from the latent imported inputs, the
+true markups. A correct chain of measures and estimators then covers it, and a measure that
+misreads the paper does not.
 """
 
 from __future__ import annotations

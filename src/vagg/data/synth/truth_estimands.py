@@ -3,7 +3,7 @@
 Each entry has ``value``, ``study``, ``table`` (where the paper reports it), ``kind``
 (``structural``: a parameter of the data-generating process that the regression estimates
 directly; ``estimand``: the population coefficient of the paper's regression computed on
-the noise-free latent outcome and true regressors; ``sign``: only the direction is planted)
+the true latent outcome and true regressors; ``sign``: only the direction is planted)
 and ``definition`` in the terms of the measure that should recover it.
 """
 
