@@ -148,6 +148,7 @@ def generate_year(
         rng, universe, fr, rows, products, ctx, log_markup, member, sales, planted
     )
     ex_by_firm = exports.groupby("firm")["value_usd"].sum()
+    n_hs6 = exports.groupby("firm")["hs6_row"].nunique()
     exp_p = exports[exports["regime"] != "10"].groupby("firm")["value_usd"].sum()
 
     # upstream domestic variety and rpdip (Kee–Tang proxy of the relative domestic input price)
@@ -235,6 +236,7 @@ def generate_year(
             "in_cie": in_cie,
             "member": member,
             "ex_usd": ex,
+            "n_export_hs6": n_hs6.reindex(f, fill_value=0).to_numpy(),
         }
     )
     cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)
