@@ -19,6 +19,7 @@ import pandas as pd
 
 import vagg
 from vagg.estimate.errors import EstimationError
+from vagg.estimate.matching.ipw import PSMInputError
 from vagg.estimate.results import Result
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
@@ -123,22 +124,33 @@ def matching_frame(
     data: StudyData, frame: pd.DataFrame, treatment: str, outcome: str, stage: str
 ) -> pd.DataFrame:
     """Rows usable for year-by-year matching on :data:`PSM_COVARIATES`: outcome and covariates
-    present, in years that have both treated and control rows (a score needs both). The rows
-    left out are counted."""
+    present, in years that have both treated and control rows (a score needs both) and whose
+    logit score exists (a year whose treated and controls the covariates separate — few
+    treated rows on a small dataset — has no maximum-likelihood score; it is left out rather
+    than stopping the table). The rows left out are counted by reason."""
     needed = [outcome, treatment, *PSM_COVARIATES]
     complete = frame.dropna(subset=needed)
     by_year = complete.groupby("year")[treatment].agg(["min", "max"])
     years = by_year.index[(by_year["min"] == 0) & (by_year["max"] == 1)]
     usable = complete[complete["year"].isin(years)]
+    separated = []
+    for year in years:
+        rows = usable[usable["year"] == year]
+        try:
+            vagg.psm(rows, treatment, list(PSM_COVARIATES), k=1)
+        except PSMInputError:
+            separated.append(year)
+    kept = usable[~usable["year"].isin(separated)]
     data.note_dropped(
         stage,
         {
             "outcome or covariates missing": len(frame) - len(complete),
             "year without treated or without control rows": len(complete) - len(usable),
+            "year whose logit score does not exist (separation)": len(usable) - len(kept),
         },
         n_input=len(frame),
     )
-    return usable.reset_index(drop=True)
+    return kept.reset_index(drop=True)
 
 
 def did_frame(data: StudyData, frame: pd.DataFrame) -> pd.DataFrame:
