@@ -239,11 +239,13 @@ def test_small_platform_share_and_dvar_effect_survive_the_formulas(small: Path) 
     assert 0.03 < share < 0.09
     inside = panel[(panel["dvar"] >= 0) & (panel["dvar"] <= 1)]
     assert len(inside) / len(panel) > 0.95
+    inside = inside[inside["employment"] >= 8]  # the cleaning rule of §2.3 that binds
     truth = json.loads((small / "truth.json").read_text(encoding="utf-8"))["entries"]
     fit = pf.feols(
         "dvar ~ vagg_h + age + size + cl + debt + herfind | firm_id + cic4 + year",
         data=inside,
         vcov={"CRV1": "firm_id"},
+        fixef_maxiter=200_000,  # the alternating projections converge slowly on this panel
     )
     beta, se = fit.coef()["vagg_h"], fit.se()["vagg_h"]
     planted = truth["dvar_firms.table1.vagg_h"]["value"]

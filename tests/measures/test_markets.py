@@ -169,16 +169,16 @@ def test_rpdip_by_hand() -> None:
     # 2005: N = (2, 3, 0)
     assert [got["01", 2005]["n_varieties"], got["02", 2005]["n_varieties"]] == [2, 3]
     assert got["03", 2005]["n_varieties"] == 0
-    assert got["01", 2005]["rpdip"] == pytest.approx(-math.log(1 + 0.2 * 2 + 0.6 * 3))
-    assert got["02", 2005]["rpdip"] == pytest.approx(-math.log(1 + 0.5 * 3))
-    assert got["03", 2005]["rpdip"] == pytest.approx(-math.log(1 + 2))
+    assert got["01", 2005]["rpdip"] == pytest.approx(math.log(1 + 0.2 * 2 + 0.6 * 3))
+    assert got["02", 2005]["rpdip"] == pytest.approx(math.log(1 + 0.5 * 3))
+    assert got["03", 2005]["rpdip"] == pytest.approx(math.log(1 + 2))
     # 2006: N = (0, 0, 1) (X in sector 03; W has no exports that year)
-    assert got["01", 2006]["rpdip"] == pytest.approx(-math.log(1 + 0.2))
-    assert got["02", 2006]["rpdip"] == pytest.approx(-math.log(1 + 0.5))
+    assert got["01", 2006]["rpdip"] == pytest.approx(math.log(1 + 0.2))
+    assert got["02", 2006]["rpdip"] == pytest.approx(math.log(1 + 0.5))
     assert got["03", 2006]["rpdip"] == pytest.approx(0.0)
     firm = firm_rpdip(firms, INDUSTRIES, out).set_index(["firm_id", "year"])
     assert firm.loc[("X", 2006), "io_sector"] == "03"
-    assert firm.loc[("Z", 2005), "rpdip"] == pytest.approx(-math.log(2.5))
+    assert firm.loc[("Z", 2005), "rpdip"] == pytest.approx(math.log(2.5))
 
 
 def test_rpdip_bad_input() -> None:
@@ -241,9 +241,7 @@ def _generator_rpdip(data: dict, truth_links: pd.DataFrame) -> pd.DataFrame:
         w_in = z.T / z.T.sum(axis=1).to_numpy()[:, None]
         varieties = np.array([n.get((k, year), 0) for k in codes], dtype=float)
         rows.append(
-            pd.DataFrame(
-                {"io_sector": codes, "year": year, "expected": -np.log1p(w_in @ varieties)}
-            )
+            pd.DataFrame({"io_sector": codes, "year": year, "expected": np.log1p(w_in @ varieties)})
         )
     return pd.concat(rows, ignore_index=True)
 

@@ -546,3 +546,33 @@ def test_small_economy_markup_responds_to_virtual_agglomeration(
     generate("small", 0, folder)
     out, planted = _markup_on_vagg(folder, n_random_starts=5)
     _check_markup_effect(out, planted)
+
+
+def test_first_stage_firm_effects_make_the_residual_mean_zero_within_firms() -> None:
+    """``first_stage_firm_effects=True``: ε̂ is a within-firm residual, so its mean over each
+    firm's rows is zero (closed form of the within transformation); the pooled first stage
+    leaves firm-level means (here a permanent firm shift of y that no input explains)."""
+    import numpy as np
+    import polars as pl
+
+    from vagg.measures.production import acf
+
+    rng = np.random.default_rng(3)
+    firms, years = 60, 8
+    firm = np.repeat(np.arange(firms), years)
+    year = np.tile(np.arange(2000, 2000 + years), firms)
+    k = rng.normal(3, 1, firms * years)
+    lab = rng.normal(2, 1, firms * years)
+    m = rng.normal(4, 1, firms * years)
+    shift = rng.normal(0, 0.5, firms)[firm]
+    y = 0.3 * lab + 0.2 * k + 0.5 * m + shift + rng.normal(0, 0.05, firms * years)
+    panel = pl.DataFrame(
+        {"firm_id": firm.astype(str), "year": year, "y": y, "l": lab, "k": k, "m": m}
+    )
+    means = {}
+    for within in (True, False):
+        fit = acf(panel, output="gross_output", by=None, first_stage_firm_effects=within)
+        eps = fit.firm_years.group_by("firm_id").agg(pl.col("epsilon").mean())["epsilon"]
+        means[within] = float(eps.abs().max())
+    assert means[True] < 1e-9
+    assert means[False] > 0.1

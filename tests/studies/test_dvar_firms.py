@@ -38,8 +38,15 @@ TRUTHS = [
     *[f"dvar_firms.table1.{v}" for v in ("vagg_h", "vagg_f", "vagg_b")],
     *[f"dvar_firms.table6.markup_on_{v}" for v in ("vagg_h", "vagg_f", "vagg_b")],
     *[f"dvar_firms.table7.rpdip_on_{v}" for v in ("vagg_h", "vagg_f", "vagg_b")],
+    *[f"dvar_firms.table8.exp_var_on_{v}" for v in ("vagg_h", "vagg_f", "vagg_b")],
+    "dvar_firms.dvar_on_log_markup_alone",
+    "dvar_firms.dvar_on_rpdip_alone",
     "dvar_firms.dvar_on_log_markup",
     "dvar_firms.dvar_on_rpdip",
+    "dvar_firms.mean_dvar_processing",
+    "dvar_firms.mean_dvar_ordinary",
+    "dvar_firms.mean_dvar_mixed",
+    "dvar_firms.mean_dvar_o_mixed",
 ]
 
 
@@ -90,10 +97,11 @@ def test_truth_check_has_the_expected_rows(tiny: tuple[RunReport, Path]) -> None
 def test_table1_agrees_with_the_independent_dvar_panel(tiny: tuple[RunReport, Path]) -> None:
     """Table 1 column (2) against pyfixest on the DVAR panel built independently from the raw
     tables (tests/data/test_synth.py): same coefficient; standard errors within 1% (pyfixest
-    keeps singletons and uses its own small-sample factor)."""
+    keeps singletons and uses its own small-sample factor). The independent panel applies the
+    one cleaning rule of §2.3 that binds on the synthetic CIE (fewer than 8 employees)."""
     report, dataset = tiny
     panel = _dvar_panel(read_dataset(dataset))
-    inside = panel[(panel["dvar"] >= 0) & (panel["dvar"] <= 1)]
+    inside = panel[(panel["dvar"] >= 0) & (panel["dvar"] <= 1) & (panel["employment"] >= 8)]
     fit = pf.feols(
         "dvar ~ vagg_h + age + size + cl + debt + herfind | firm_id + cic4 + year",
         data=inside,
@@ -198,21 +206,37 @@ def test_markup_correction_option_subtracts_the_first_stage_residual(
 ) -> None:
     """DLW (2012) eq. (11): the corrected share is α·exp(ε̂), so log μ_dlw = log μ − ε̂, with
     ε̂ the ACF first-stage residual estimated here independently of the study."""
-    from vagg.measures.markups import cie_production_panel
     from vagg.measures.production import acf
-    from vagg.studies.dvar_firms.panels import production
+    from vagg.studies.dvar_firms.panels import (
+        MARKUP_SHIFTERS,
+        linkage,
+        production,
+        production_panel,
+    )
 
     _, dataset = tiny
     frames = {}
     for value in ("none", "dlw"):
         data = StudyData(dataset, options=_options(markup_correction=value))
-        frames[value] = production(data).select("firm_id", "year", "log_markup")
+        frames[value] = production(data, linkage(data)).select("firm_id", "year", "log_markup")
     data = StudyData(dataset, options=_options())
-    panel = cie_production_panel(data.table("firms"), industries=data.table("industries"))
+    panel = production_panel(data, linkage(data))
     try:
-        fit = acf(panel, output="gross_output", by="cic2")
+        fit = acf(
+            panel,
+            output="gross_output",
+            by="cic2",
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=True,
+        )
     except ValueError:
-        fit = acf(panel, output="gross_output", by=None)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=None,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=True,
+        )
     epsilon = fit.firm_years.select("firm_id", "year", "epsilon")
     both = (
         frames["none"]

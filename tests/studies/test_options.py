@@ -88,8 +88,9 @@ def test_dvar_firms_declares_its_options_with_the_papers_defaults() -> None:
     study = registry.get("dvar_firms")
     defaults = resolve_options(study.options, {}, study.name)
     assert defaults == {
-        "markup_correction": "none",
-        "did_level": "cic4",
+        "markup_correction": "dlw",
+        "markup_first_stage": "firm_effects",
+        "did_level": "io_sector",
         "matching_replace": True,
         "matching_caliper": None,
         "matching_common_support": True,

@@ -91,6 +91,7 @@ class GmmSetup:
     degree: int
     markov_degree: int
     year_effects: bool
+    firm_effects: bool = False  # firm fixed effects in the first stage
 
 
 class Moments:

@@ -173,12 +173,14 @@ def rpdip(customs: Any, links: Any, firms: Any, industries: Any, io_national: An
     firms without a CIE record that year are not counted; all export regimes count (a
     variety is a product the firm makes);
 
-    rpdip_jt = −log(1 + Σ_k w_in[j, k] N_kt)
+    rpdip_jt = log(1 + Σ_k w_in[j, k] N_kt)
 
     with the input weights w_in[j, k] of the latest national IO benchmark table not after t,
     diagonal included (:func:`vagg.measures.io_weights.io_input_weights`). More domestic
     upstream varieties lower the relative price of domestic inputs (Kee & Tang 2016, AER,
-    §IV; paper 000 Table 7 after 邵朝对 & 苏丹妮 2019).
+    §IV; paper 000 Table 7 after 邵朝对 & 苏丹妮 2019). The sign is the paper's: rpdip rises
+    with upstream variety (Table 7 (5) reports +0.2152 for DVAR on rpdip), so a *higher*
+    rpdip means *cheaper* domestic inputs relative to imported ones.
 
     Computed for every IO sector of the benchmark table and every year of ``firms`` (sectors
     with no varieties have N = 0); sectors without intermediate purchases get NaN. Returns
@@ -215,7 +217,7 @@ def rpdip(customs: Any, links: Any, firms: Any, industries: Any, io_national: An
         )
         n = np.array([counts.get(c, 0) for c in codes], dtype=float)
         with np.errstate(invalid="ignore"):
-            value = -np.log1p(w @ n)
+            value = np.log1p(w @ n)
         parts.append(
             pl.DataFrame(
                 {

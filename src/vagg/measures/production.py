@@ -166,19 +166,45 @@ class _Group:
     year: np.ndarray
     y: np.ndarray
     cols: dict[str, np.ndarray]  # 'l', 'k', 'm'
+    shifters: np.ndarray | None = None  # first-stage markup/demand shifters (n × q)
 
     def take(self, rows: np.ndarray, firm: np.ndarray) -> _Group:
         return _Group(
-            firm, self.year[rows], self.y[rows], {c: v[rows] for c, v in self.cols.items()}
+            firm,
+            self.year[rows],
+            self.y[rows],
+            {c: v[rows] for c, v in self.cols.items()},
+            None if self.shifters is None else self.shifters[rows],
         )
 
 
-def _first_stage(g: _Group, degree: int, year_effects: bool) -> np.ndarray:
-    """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies]."""
+def _first_stage(
+    g: _Group, degree: int, year_effects: bool, firm_effects: bool = False
+) -> np.ndarray:
+    """φ̂: fitted values of y on a polynomial in (l, k, m) [and year dummies], plus the
+    first-stage shifters and their products with (l, k, m) when given (De Loecker &
+    Warzynski 2012 §IV.A: variables that shift input demand, such as markup shifters,
+    belong in the control function, or ε̂ absorbs their effect on the markup)."""
     z = np.column_stack([g.cols[c] for c in ("l", "k", "m")])
     design = polynomial(z, degree)
+    if g.shifters is not None and g.shifters.shape[1]:
+        extra = [g.shifters] + [g.shifters * z[:, [j]] for j in range(z.shape[1])]
+        design = np.column_stack([design, *extra])
     if year_effects:
         design = np.column_stack([design, year_dummies(g.year)])
+    if firm_effects:
+        # within-firm first stage: ε̂ is the within residual, φ̂ = y − ε̂ keeps the firm level
+        counts = np.bincount(g.firm)
+        safe = np.maximum(counts, 1)
+
+        def within(a: np.ndarray) -> np.ndarray:
+            if a.ndim == 1:
+                return a - (np.bincount(g.firm, weights=a) / safe)[g.firm]
+            return np.column_stack([within(a[:, j]) for j in range(a.shape[1])])
+
+        y_w = within(g.y)
+        coef, *_ = np.linalg.lstsq(within(design), y_w, rcond=None)
+        return g.y - (y_w - within(design) @ coef)
     coef, *_ = np.linalg.lstsq(design, g.y, rcond=None)
     return design @ coef
 
@@ -225,7 +251,7 @@ def _within(x: np.ndarray, y: np.ndarray, firm: np.ndarray) -> np.ndarray:
 
 
 def _moments(g: _Group, setup: GmmSetup) -> tuple[Moments, np.ndarray, np.ndarray, np.ndarray]:
-    phi = _first_stage(g, setup.degree, setup.year_effects)
+    phi = _first_stage(g, setup.degree, setup.year_effects, setup.firm_effects)
     lag = lag_rows(g.firm, g.year)
     x = term_values(setup.terms, g.cols)
     z = _instruments(setup.zterms, g.cols, lag)
@@ -330,6 +356,8 @@ def acf(
     min_firms: int = 30,
     bootstrap: int = 0,
     seed: int = 0,
+    shifters: tuple[str, ...] = (),
+    first_stage_firm_effects: bool = False,
 ) -> ProductionFunction:
     """Ackerberg–Caves–Frazer (2015) two-step GMM production function, by industry group.
 
@@ -357,6 +385,14 @@ def acf(
     with fewer than ``min_firms`` firms, without any firm observed in two consecutive years, or
     with too few such firm-years are skipped and reported (an error when every group is).
 
+    ``shifters`` names panel columns that shift input demand given (l, k, m) — markup or
+    demand shifters such as export status or platform membership (De Loecker & Warzynski 2012
+    §IV.A; De Loecker et al. 2016). They enter the first stage (linearly and interacted with
+    l, k, m), so that ε̂ is purged of their effect; rows with a missing shifter are excluded
+    and counted. ``first_stage_firm_effects=True`` adds firm fixed effects to the first stage
+    (ε̂ is then the within-firm residual): for markups with a permanent firm component that
+    no shifter observes, which would otherwise bias the pooled polynomial.
+
     Paper 000 Table 6 (tfp: ACF productivity; Mrkup after De Loecker et al. 2016); ACF (2015)
     §3–4; De Loecker & Warzynski (2012) §IV.
     """
@@ -373,18 +409,20 @@ def acf(
             f"instrument_degree={instrument_degree} gives {len(zterms)} moments for "
             f"{len(terms)} parameters; use at least {1 if form == 'cobb_douglas' else 2}"
         )
-    setup = GmmSetup(terms, zterms, polynomial_degree, markov_degree, year_effects)
+    setup = GmmSetup(
+        terms, zterms, polynomial_degree, markov_degree, year_effects, first_stage_firm_effects
+    )
     if start is not None and (bad := [t for t in start if t not in terms]):
         raise ValueError(f"start: unknown terms {bad}; the terms are {terms}")
 
     df = as_polars(panel, "panel")
     keys = [firm, year] + ([by] if by else [])
-    require_columns(df, "panel", [*keys, "y", "l", "k", "m"])
+    require_columns(df, "panel", [*keys, "y", "l", "k", "m", *shifters])
     for key in keys:
         if n_null := df[key].null_count():
             raise SchemaError("panel", key, "missing key values", n_bad=n_null)
     check_unique_key(df, "panel", [firm, year])
-    work, excluded = _usable_rows(df, keys)
+    work, excluded = _usable_rows(df, keys, tuple(shifters))
     group_col = by if by else "_group"
     if not by:
         work = work.with_columns(pl.lit("all").alias(group_col))
@@ -405,6 +443,7 @@ def acf(
             part[year].to_numpy().astype(np.int64),
             part["y"].to_numpy(),
             {c: part[c].to_numpy() for c in ("l", "k", "m")},
+            part.select(list(shifters)).to_numpy().astype(float) if shifters else None,
         )
         n_firms = len(np.unique(g.firm))
         n_lag = int((lag_rows(g.firm, g.year) >= 0).sum())
@@ -475,12 +514,16 @@ def acf(
     )
 
 
-def _usable_rows(df: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Rows with finite y, l, k, m; the others counted by the first offending column."""
-    work = df.select(*keys, *(pl.col(c).cast(pl.Float64) for c in ("y", "l", "k", "m")))
+def _usable_rows(
+    df: pl.DataFrame, keys: list[str], shifters: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Rows with finite y, l, k, m (and shifters); the others counted by the first offending
+    column."""
+    columns = ("y", "l", "k", "m", *shifters)
+    work = df.select(*keys, *(pl.col(c).cast(pl.Float64) for c in columns))
     excluded: dict[str, int] = {}
     ok = pl.lit(True)
-    for c in ("y", "l", "k", "m"):
+    for c in columns:
         good = pl.col(c).is_finite().fill_null(False)
         if n_bad := work.filter(ok & ~good).height:
             excluded[f"{c} missing or not finite"] = n_bad

@@ -255,6 +255,7 @@ def generate(
 
     latent = pd.concat(latent_parts, ignore_index=True)
     controls = pd.concat(control_parts, ignore_index=True)
+    files["truth_firms"] = [_write_truth_firms(out, firms, latent)]
     truth = build_truth(planted, latent, controls, firms, industries, prov_truth)
     truth["entries"].update(write_quality_cities(out, scale, seed))  # paper 001 tables
     (out / "truth.json").write_text(
@@ -294,6 +295,25 @@ def _write_truth_links(out: Path, firms: pd.DataFrame, platform: pd.DataFrame) -
     pl.from_pandas(links.drop(columns="firm").sort_values("firm_id")).write_parquet(
         path, statistics=False
     )
+    return path
+
+
+def _write_truth_firms(out: Path, firms: pd.DataFrame, latent: pd.DataFrame) -> Path:
+    """The latent quantities of the CIE firm-years (synthetic data only, for validating the
+    production function and the markups): true productivity ω, true log markup and true
+    export DVAR. No measure reads this file."""
+    rows = latent[latent["in_cie"]]
+    frame = pd.DataFrame(
+        {
+            "firm_id": firms["firm_id"].to_numpy()[rows["firm"].to_numpy()],
+            "year": rows["year"].to_numpy().astype(np.int64),
+            "omega": rows["omega"].to_numpy(),
+            "log_markup": rows["log_markup"].to_numpy(),
+            "dvar": np.where(rows["exporter_cie"], rows["dvar_latent"], np.nan),
+        }
+    ).sort_values(["firm_id", "year"])
+    path = out / "truth_firms.parquet"
+    pl.from_pandas(frame.reset_index(drop=True)).write_parquet(path, statistics=False)
     return path
 
 

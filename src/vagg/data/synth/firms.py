@@ -17,6 +17,7 @@ import pandas as pd
 
 from vagg.data.synth.config import FIRST_YEAR, LAST_YEAR, PLATFORM_LAUNCH, Scale
 from vagg.data.synth.names import INDUSTRY_WORDS, SUFFIXES, unique_brands
+from vagg.data.synth.technology import technology_paths
 
 __all__ = [
     "OWNERSHIP",
@@ -173,22 +174,20 @@ def make_firms(
 
 
 def _panel(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFrame:
-    """One row per active firm-year with size (log gross output, thousand RMB)."""
+    """One row per active firm-year: productivity, capital and labour from the technology of
+    :mod:`vagg.data.synth.technology`, and log output at the firm's base markup (thousand RMB)."""
     span = (firms["end"] - firms["start"] + 1).to_numpy()
     firm = np.repeat(firms["firm"].to_numpy(), span)
     offset = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
     year = np.repeat(firms["start"].to_numpy(), span) + offset
-    shocks = rng.normal(0, 0.12, len(firm))
-    # AR(1) deviation around the trend: cumulate within firm with persistence 0.7
-    dev = np.empty_like(shocks)
-    first = offset == 0
-    dev[first] = shocks[first]
-    for k in range(1, int(offset.max()) + 1):
-        at = np.flatnonzero(offset == k)
-        dev[at] = 0.7 * dev[at - 1] + shocks[at]
     f = firms.set_index("firm")
-    log_output = (
-        f["size0"].to_numpy()[firm] + f["growth"].to_numpy()[firm] * (year - FIRST_YEAR) + dev
+    tech = technology_paths(
+        rng,
+        firm,
+        offset,
+        f["size0"].to_numpy(),
+        f["growth"].to_numpy(),
+        f["markup_fe"].to_numpy(),
     )
     ind = np.where(
         year >= f["switch_year"].to_numpy()[firm],
@@ -197,7 +196,16 @@ def _panel(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFrame:
     )
     member = year >= f["adoption_year"].to_numpy()[firm]
     return pd.DataFrame(
-        {"firm": firm, "year": year, "ind_idx": ind, "log_output": log_output, "member": member}
+        {
+            "firm": firm,
+            "year": year,
+            "ind_idx": ind,
+            "log_output": tech["log_output_base"].to_numpy(),
+            "omega": tech["omega"].to_numpy(),
+            "log_capital": tech["log_capital"].to_numpy(),
+            "log_labour": tech["log_labour"].to_numpy(),
+            "member": member,
+        }
     )
 
 

@@ -1,20 +1,26 @@
 """One year of the micro economy: virtual agglomeration, markups, customs lines, DVAR, CIE rows.
 
 Order within a year (each step uses only what came before):
-1. gross output (a primitive) → platform members' output share by IO sector agg_h, and each
-   firm's vagg_h / vagg_f / vagg_b (paper 000 eq. 7–9);
-2. log markup = m_f + trend + a·g_f·vagg_h + u;
+1. planned output (productivity, capital and labour of :mod:`vagg.data.synth.technology`
+   at the firm's base markup) → platform members' output share by IO sector; the log markup
+   = m_f + trend + a·g_f·vagg_h + u responds to it;
+2. materials chosen flexibly given the markup (M = θ_M·Q/μ), output Y = Q·exp(ε); the true
+   regressors vagg_h / vagg_f / vagg_b (paper 000 eq. 7–9) from the realised CIE output;
 3. export lines: price = product level × markup × quality^0.5; quantity from CES demand with
    quality λ (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), destination-year demand and the 2009
    shock, which members weather better (paper 003);
 4. upstream domestic variety N_kt (distinct firm × HS6 varieties exported by CIE firms of
-   IO sector k) →
-   rpdip_jt = −log(1 + Σ_k w_in[j,k] N_kt);
-5. latent DVAR = regime level + firm effect + trend + b_μ·log markup + b_r·rpdip + size + e;
-   imported intermediates are then *implied* by paper 000 eq. (6): MIA_p = (1 − δ_j − DVAR_p)·EX_p
-   and MIA_o = (1 − δ_j − DVAR_o)·(Y − EX_p), recorded net of the intermediaries' share m_k;
-6. intermediaries import m_k/(1 − m_k) of producers' ordinary imports of k, so the realised
-   share in the data equals m_k.
+   IO sector k) → rpdip_jt = +log(1 + Σ_k w_in[j,k] N_kt) (the paper's sign: more
+   varieties, higher rpdip);
+5. sourcing: the imported share of materials is a logistic function of a sourcing cost
+   that falls with vagg_f and with upstream variety; processing output uses the processing
+   import share, the rest the ordinary one. Imports are *these choices* — never derived
+   from a DVAR — written as customs lines net of the intermediaries' share m_k;
+6. intermediaries import m_k/(1 − m_k) of producers' direct ordinary imports of k, so the
+   realised share in the data equals m_k;
+7. true DVAR = 1 − (imported inputs embodied in the exports + δ_j·exports)/exports, imported
+   inputs of ordinary output shared pro rata over its sales (the accounting the paper's
+   eq. 6 assumes), from the latent quantities.
 """
 
 from __future__ import annotations
@@ -25,19 +31,23 @@ import numpy as np
 import pandas as pd
 
 from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
+from vagg.data.synth.technology import TECHNOLOGY, materials_and_output
 from vagg.data.synth.truth import HETEROGENEITY, Planted
 
 __all__ = [
-    "BASE_DVAR",
-    "MIXED_GAP",
+    "RPDIP_SIGN",
+    "SOURCING_LEVEL",
     "YearContext",
     "generate_year",
     "heterogeneity_multiplier",
     "virtual_agglomeration",
 ]
 
-BASE_DVAR = {"processing": 0.48, "ordinary": 0.64}
-MIXED_GAP = 0.20
+#: logit level of the imported share of materials by regime (processing output runs mostly on
+#: imported inputs, ordinary output mostly on domestic ones)
+SOURCING_LEVEL = {"processing": 1.2, "ordinary": -1.0}
+#: rpdip in paper 000's sign convention: more upstream domestic varieties = higher rpdip
+RPDIP_SIGN = 1.0
 
 
 @dataclass
@@ -101,25 +111,44 @@ def generate_year(
     f = rows["firm"].to_numpy()
     fr = firms.iloc[f]
     n = len(f)
-    output = np.exp(rows["log_output"].to_numpy())  # thousand RMB
-    sales = output * np.exp(rng.normal(-0.03, 0.02, n))
-    in_cie = (sales >= cie_threshold(t)) | (fr["ownership"].to_numpy() == "state")
+    threshold = cie_threshold(t)
+    state = fr["ownership"].to_numpy() == "state"
     member = rows["member"].to_numpy()
     sector = ctx.sector_of_industry[rows["ind_idx"].to_numpy()]
+    sales_shock = np.exp(rng.normal(-0.03, 0.02, n))
 
-    agg_h, vagg_h, vagg_f, vagg_b = virtual_agglomeration(sector, member, output, in_cie, ctx)
+    # first pass: platform shares at the output the firms plan at their base markup; the
+    # markup responds to them (the planted markup effect acts on this primitive)
+    planned = np.exp(rows["log_output"].to_numpy())  # thousand RMB
+    _, vagg_h0, _, _ = virtual_agglomeration(
+        sector, member, planned, (planned * sales_shock >= threshold) | state, ctx
+    )
     g = heterogeneity_multiplier(fr)
     log_markup = (
         fr["markup_fe"].to_numpy()
         + 0.004 * (t - 2000)
-        + planted.markup_on_vagg_h * g * vagg_h
-        + rng.normal(0, 0.03, n)
+        + planted.markup_on_vagg_h * g * vagg_h0
+        + rng.normal(0, planted.markup_noise_sd, n)
     )
+    # technology: materials chosen flexibly given the markup; output shock ε after the choice
+    eps = rng.normal(0, TECHNOLOGY.eps_sd, n)
+    materials, _, output = materials_and_output(
+        rows["omega"].to_numpy(),
+        rows["log_capital"].to_numpy(),
+        rows["log_labour"].to_numpy(),
+        log_markup,
+        eps,
+    )
+    sales = output * sales_shock
+    in_cie = (sales >= threshold) | state
+    # the true regressors: platform shares of the realised CIE output (what eq. 7–9 measure)
+    agg_h, vagg_h, vagg_f, vagg_b = virtual_agglomeration(sector, member, output, in_cie, ctx)
 
     exports = _export_lines(
         rng, universe, fr, rows, products, ctx, log_markup, member, sales, planted
     )
     ex_by_firm = exports.groupby("firm")["value_usd"].sum()
+    n_hs6 = exports.groupby("firm")["hs6_row"].nunique()
     exp_p = exports[exports["regime"] != "10"].groupby("firm")["value_usd"].sum()
 
     # upstream domestic variety and rpdip (Kee–Tang proxy of the relative domestic input price)
@@ -140,31 +169,48 @@ def generate_year(
     )
     n_kt = np.zeros(ctx.w_in.shape[0])
     n_kt[varieties.index.to_numpy()] = varieties.to_numpy()
-    rpdip_sector = -np.log1p(ctx.w_in @ n_kt)
+    upstream = np.log1p(ctx.w_in @ n_kt)
+    rpdip_sector = RPDIP_SIGN * upstream
     rpdip = rpdip_sector[sector]
-    rpdip_centre = rpdip_sector.mean()
 
     sales_usd = sales * 1000.0 / ctx.rmb_per_usd
+    materials_usd = materials * 1000.0 / ctx.rmb_per_usd
     ex = ex_by_firm.reindex(f, fill_value=0.0).to_numpy()
     ex_p = exp_p.reindex(f, fill_value=0.0).to_numpy()
     exporter_cie = in_cie & (ex > 0)
-    latent = (
-        fr["dvar_fe"].to_numpy()
-        + 0.004 * (t - 2000)
-        + planted.dvar_on_log_markup * (log_markup - 0.18)
-        + planted.dvar_on_rpdip * (rpdip - rpdip_centre)
-        + 0.01 * (rows["log_output"].to_numpy() - 10.0)
-    )
-    dvar = latent + rng.normal(0, planted.dvar_noise_sd, n)
     kappa_p = np.divide(ex_p, ex, out=np.zeros(n), where=ex > 0)
-    dvar_p = BASE_DVAR["processing"] + dvar - MIXED_GAP * (1 - kappa_p) * (kappa_p < 1)
-    dvar_o = BASE_DVAR["ordinary"] + dvar + MIXED_GAP * kappa_p * (kappa_p > 0)
-    delta = ctx.delta[sector]
-    mia_p = np.where(exporter_cie, np.maximum(0.0, 1 - delta - dvar_p) * ex_p, 0.0)
-    mia_o = np.where(exporter_cie, np.maximum(0.0, 1 - delta - dvar_o) * (sales_usd - ex_p), 0.0)
+
+    # sourcing: the imported share of materials falls with the platform membership of
+    # upstream industries and with domestic upstream variety (both lower the cost of domestic
+    # inputs); processing output runs on imported inputs under the processing regimes
+    cost = (
+        fr["dvar_fe"].to_numpy() * 8.0
+        - planted.sourcing_on_vagg_f * vagg_f
+        - planted.sourcing_on_upstream_variety * (upstream[sector] - upstream.mean())
+        + rng.normal(0, 0.15, n)
+    )
+    share_p = 1 / (1 + np.exp(-(SOURCING_LEVEL["processing"] + cost)))
+    share_o = 1 / (1 + np.exp(-(SOURCING_LEVEL["ordinary"] + cost)))
+    proc_materials = materials_usd * np.divide(
+        ex_p, sales_usd, out=np.zeros(n), where=sales_usd > 0
+    )
+    mia_p = np.where(exporter_cie, share_p * proc_materials, 0.0)
+    mia_o = np.where(exporter_cie, share_o * (materials_usd - proc_materials), 0.0)
     # below-scale firms import for their own use (no DVAR is measured for them)
     small_importer = ~in_cie & (rng.random(n) < 0.3)
-    mia_o = np.where(small_importer, rng.uniform(0.02, 0.15, n) * sales_usd, mia_o)
+    mia_o = np.where(small_importer, share_o * materials_usd, mia_o)
+
+    # true domestic content of exports: foreign content = imported inputs embodied in the
+    # exports + the foreign content of domestically bought inputs, δ_j per unit of output
+    delta = ctx.delta[sector]
+    dvar_p = 1 - np.divide(mia_p, ex_p, out=np.zeros(n), where=ex_p > 0) - delta
+    dom = sales_usd - ex_p
+    dvar_o = 1 - np.divide(mia_o, dom, out=np.zeros(n), where=dom > 0) - delta
+    dvar_true = np.where(
+        kappa_p >= 1,
+        dvar_p,
+        np.where(kappa_p > 0, kappa_p * dvar_p + (1 - kappa_p) * dvar_o, dvar_o),
+    )
 
     imports = _import_lines(rng, f, fr, mia_p, mia_o, products, ctx)
     inter = _intermediary_lines(rng, imports, exports, intermediaries, products, ctx)
@@ -177,27 +223,23 @@ def generate_year(
             "vagg_f": vagg_f,
             "vagg_b": vagg_b,
             "log_markup": log_markup,
+            "omega": rows["omega"].to_numpy(),
             "rpdip": rpdip,
-            "dvar_latent": np.where(
-                kappa_p >= 1,
-                BASE_DVAR["processing"] + latent,
-                np.where(
-                    kappa_p > 0,
-                    BASE_DVAR["processing"] * kappa_p
-                    + BASE_DVAR["ordinary"] * (1 - kappa_p)
-                    + latent,
-                    BASE_DVAR["ordinary"] + latent,
-                ),
+            "dvar_latent": dvar_true,
+            "dvar_p_latent": np.where(ex_p > 0, dvar_p, np.nan),
+            "dvar_o_latent": np.where(ex > ex_p, dvar_o, np.nan),
+            "regime_latent": np.where(
+                kappa_p >= 1, "processing", np.where(kappa_p > 0, "mixed", "ordinary")
             ),
             "exporter_cie": exporter_cie,
-            "censored": exporter_cie
-            & (((ex_p > 0) & (1 - delta - dvar_p < 0)) | ((ex > ex_p) & (1 - delta - dvar_o < 0))),
+            "censored": exporter_cie & ((dvar_true < 0) | (dvar_true > 1)),
             "in_cie": in_cie,
             "member": member,
             "ex_usd": ex,
+            "n_export_hs6": n_hs6.reindex(f, fill_value=0).to_numpy(),
         }
     )
-    cie = _cie_rows(rng, fr, rows, output, sales, in_cie, ex, log_markup, ctx)
+    cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)
     return {
         "exports": exports,
         "imports": imports,
@@ -444,30 +486,30 @@ def _cie_rows(
     rows: pd.DataFrame,
     output: np.ndarray,
     sales: np.ndarray,
+    materials: np.ndarray,
     in_cie: np.ndarray,
     ex_usd: np.ndarray,
-    log_markup: np.ndarray,
     ctx: YearContext,
 ) -> pd.DataFrame:
-    """CIE firm-year records of the above-scale firms: accounts consistent with the primitives.
+    """CIE firm-year records of the above-scale firms, written from the technology's choices.
 
-    Intermediate inputs = (β_M / markup) · gross output (Cobb–Douglas cost share β_M = 0.85,
-    so the De Loecker–Warzynski markup is β_M over the input share).
+    Gross output = Q·exp(ε), intermediate inputs = the materials the firm chose
+    (:func:`vagg.data.synth.technology.materials_and_output`), employment = exp(l) (at least
+    8 before rounding is applied to small firms' records), net fixed assets = exp(k), wage bill
+    = employment × a wage that grows 10% a year. The real CIE's gaps are kept: intermediate
+    inputs are missing in 2010 and value added after 2007.
     """
     n = len(rows)
     t = ctx.year
-    beta_m = 0.85
-    inter = beta_m / np.exp(log_markup) * output
-    employment = np.maximum(
-        8, np.round(output / (180.0 * 1.08 ** (t - 2000)) * np.exp(rng.normal(0, 0.35, n)))
-    ).astype(np.int64)
+    employment = np.maximum(1, np.round(np.exp(rows["log_labour"].to_numpy()))).astype(np.int64)
     wage = employment * 12.0 * 1.1 ** (t - 2000) * np.exp(rng.normal(0, 0.2, n))
-    total_assets = output * np.exp(rng.normal(0.0, 0.35, n))
-    fixed = total_assets * rng.beta(4, 6, n)
+    fixed = np.exp(rows["log_capital"].to_numpy())
+    total_assets = fixed / rng.beta(4, 6, n)
     current = (total_assets - fixed) * rng.beta(8, 2, n)
     liabilities = total_assets * rng.beta(6, 4.5, n)
     current_liab = liabilities * rng.beta(7, 2.5, n)
     export_delivery = ex_usd * ctx.rmb_per_usd / 1000.0 * np.exp(rng.normal(0, 0.05, n))
+    inter = materials
     value_added = output - inter + output * 0.03
     paid_in = total_assets * rng.beta(2, 6, n)
     own = fr["ownership"].to_numpy()

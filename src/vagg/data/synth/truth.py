@@ -2,10 +2,12 @@
 
 Structural parameters are set here, once. Where a paper's regression does not estimate a
 structural parameter directly (paper 000 Table 1 regresses DVAR on vagg_h, vagg_f or vagg_b one
-at a time, while all three move together), the truth is the *population estimand*: the
-coefficient of that regression on the noise-free latent outcome, computed on the true
-estimation sample with the true regressors. The only randomness left in the estimate is the
-idiosyncratic noise, so a correct measure + estimator chain covers it at the nominal rate.
+at a time, while all three move together, and DVAR responds to them through the firms'
+sourcing and materials choices), the truth is the *population estimand*: the coefficient of
+that regression computed by the generator on the true estimation sample with the true
+(latent) outcome and regressors — the true export DVAR from the latent imported inputs, the
+true markups. A correct chain of measures and estimators then covers it, and a measure that
+misreads the paper does not.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ class Planted:
 
     # paper 000 (dvar_firms)
     markup_on_vagg_h: float = 0.6  # d log markup / d vagg_h (before heterogeneity multipliers)
-    dvar_on_log_markup: float = 0.25  # d DVAR / d log markup
-    dvar_on_rpdip: float = -0.04  # d DVAR / d rpdip (rpdip = −log(1 + upstream variety))
+    sourcing_on_vagg_f: float = 3.0  # fall of the logit import share of materials per vagg_f
+    sourcing_on_upstream_variety: float = 0.15  # ... per log(1 + upstream domestic varieties)
+    markup_noise_sd: float = 0.0  # sd of the firm-year markup shock (unseen by the first stage)
     varieties_member_boost: float = 0.6  # proportional rise of exported varieties when a member
-    dvar_noise_sd: float = 0.03
     # paper 001 (quality_cities)
     quality_on_city_vagg: float = 6.0  # d ln λ / d vagg_ct (KSW log quality, eq. 19 units)
     # paper 003 (resilience_firms)

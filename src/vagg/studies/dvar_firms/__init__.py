@@ -48,6 +48,7 @@ from vagg.studies.dvar_firms.tables import (
     table_heterogeneity,
     table_heterogeneity_tests,
     table_joint_mechanism,
+    table_levels,
     table_margins,
     table_markup,
     table_matching,
@@ -115,6 +116,32 @@ STUDY = register(
                 layout=keep_available,
             ),
             TableEntry(
+                "1b",
+                table_levels,
+                title={
+                    "zh": "出口国内增加值率均值（补充，原文未报告）",
+                    "en": "Mean export DVAR by trade regime (not in the paper)",
+                },
+                columns=[
+                    {"zh": "加工贸易 (1)", "en": "Processing (1)"},
+                    {"zh": "一般贸易 (2)", "en": "Ordinary (2)"},
+                    {"zh": "混合贸易 (3)", "en": "Mixed (3)"},
+                    {"zh": "混合贸易 DVAR_o (4)", "en": "Mixed, DVAR_o (4)"},
+                ],
+                notes=[
+                    {
+                        "zh": "纯加工贸易、纯一般贸易与混合贸易出口企业-年份的 DVAR 均值（式 6），"
+                        "(4) 为混合贸易企业一般贸易出口的 DVAR_o；标准误按企业聚类。",
+                        "en": "Mean DVAR (eq. 6) of pure processing, pure ordinary and mixed "
+                        "exporters' firm-years; (4) the mixed exporters' DVAR_o; standard "
+                        "errors clustered by firm.",
+                    }
+                ],
+                rename={"Intercept": {"zh": "均值", "en": "mean"}},
+                options={"keep": ["Intercept"], "stats": ("nobs",)},
+                layout=keep_available,
+            ),
+            TableEntry(
                 "2",
                 table_matching,
                 title={"zh": "样本选择性偏差修正", "en": "Sample selection: PSM and IPW"},
@@ -146,11 +173,12 @@ STUDY = register(
                 notes=_notes(
                     _BASE_NOTE,
                     {
-                        "zh": "treat 为样本期内变更一次 CIC4 行业的企业，post 为变更当年及以后；"
+                        "zh": "treat 为样本期内变更一次行业（默认为投入产出部门，选项 did_level="
+                        "cic4 时为 CIC4 行业）的企业，post 为变更当年及以后；"
                         "PSM-DID 按年份 1:1 匹配后在匹配样本上回归（式10）。",
-                        "en": "treat: firms that change CIC4 industry once; post: the switch "
-                        "year on. PSM-DID: 1:1 matching year by year, eq. (10) on the matched "
-                        "sample.",
+                        "en": "treat: firms that change industry once (IO sector by default; "
+                        "CIC4 with did_level=cic4); post: the switch year on. PSM-DID: 1:1 "
+                        "matching year by year, eq. (10) on the matched sample.",
                     },
                 ),
                 rename=_DID_LABELS,
@@ -323,8 +351,18 @@ STUDY = register(
             *[TruthCheck(f"dvar_firms.table1.{v}", "1", v, 2 * i + 1) for i, v in enumerate(VAGG)],
             *[TruthCheck(f"dvar_firms.table6.markup_on_{v}", "6", v, f"(1) {v}") for v in VAGG],
             *[TruthCheck(f"dvar_firms.table7.rpdip_on_{v}", "7", v, f"(1) {v}") for v in VAGG],
+            *[
+                TruthCheck(f"dvar_firms.table8.exp_var_on_{v}", "8", v, f"(4) exp_var {v}")
+                for v in VAGG
+            ],
+            TruthCheck("dvar_firms.dvar_on_log_markup_alone", "6", "log_markup", "(5) log_markup"),
+            TruthCheck("dvar_firms.dvar_on_rpdip_alone", "7", "rpdip", "(5) rpdip"),
             TruthCheck("dvar_firms.dvar_on_log_markup", "6b", "log_markup", 0),
             TruthCheck("dvar_firms.dvar_on_rpdip", "6b", "rpdip", 0),
+            TruthCheck("dvar_firms.mean_dvar_processing", "1b", "Intercept", 0),
+            TruthCheck("dvar_firms.mean_dvar_ordinary", "1b", "Intercept", 1),
+            TruthCheck("dvar_firms.mean_dvar_mixed", "1b", "Intercept", 2),
+            TruthCheck("dvar_firms.mean_dvar_o_mixed", "1b", "Intercept", 3),
         ],
         paper=PAPER,
         lang="zh",

@@ -19,6 +19,7 @@ import pandas as pd
 
 import vagg
 from vagg.estimate.errors import EstimationError
+from vagg.estimate.matching.ipw import PSMInputError
 from vagg.estimate.results import Result
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
@@ -29,6 +30,7 @@ __all__ = [
     "FIXED_EFFECTS",
     "PSM_COVARIATES",
     "RHS_CONTROLS",
+    "SEPARATION_CHECK_BELOW",
     "SHOWN_CONTROLS",
     "STATS",
     "analysis_frame",
@@ -55,6 +57,9 @@ SHOWN_CONTROLS = ["size", "cl", "debt", "herfind"]
 #: Model statistics at the foot of the one-equation-per-column tables (the paper's R² is the
 #: within R² of reghdfe; both are shown).
 STATS = ("nobs", "r2", "r2_within")
+#: Years with fewer treated rows than this are checked for separation of the logit score
+#: before matching (:func:`matching_frame`).
+SEPARATION_CHECK_BELOW = 100
 #: Covariates of the propensity scores (Tables 2, 3, 6, 7).
 PSM_COVARIATES: tuple[str, ...] = CONTROLS
 
@@ -119,26 +124,57 @@ def attempt(data: StudyData, where: str, fit: Callable[[], Result]) -> Result | 
         return None
 
 
+_SEPARATION: dict[tuple[str, int], bool] = {}
+
+
+def _score_separates(rows: pd.DataFrame, treatment: str) -> bool:
+    """Whether the logit score of ``treatment`` on :data:`PSM_COVARIATES` fails on ``rows``
+    (memoised by the rows' content: the same year's rows recur across the equations)."""
+    key = (treatment, int(pd.util.hash_pandas_object(rows, index=False).sum()))
+    if key not in _SEPARATION:
+        if len(_SEPARATION) > 10_000:
+            _SEPARATION.clear()
+        try:
+            vagg.psm(rows, treatment, list(PSM_COVARIATES), k=1)
+            _SEPARATION[key] = False
+        except PSMInputError:
+            _SEPARATION[key] = True
+    return _SEPARATION[key]
+
+
 def matching_frame(
     data: StudyData, frame: pd.DataFrame, treatment: str, outcome: str, stage: str
 ) -> pd.DataFrame:
     """Rows usable for year-by-year matching on :data:`PSM_COVARIATES`: outcome and covariates
-    present, in years that have both treated and control rows (a score needs both). The rows
-    left out are counted."""
+    present, in years that have both treated and control rows (a score needs both) and whose
+    logit score exists (a year whose treated and controls the covariates separate — few
+    treated rows on a small dataset — has no maximum-likelihood score; it is left out rather
+    than stopping the table; checked in years with fewer than
+    :data:`SEPARATION_CHECK_BELOW` treated rows). The rows left out are counted by reason."""
     needed = [outcome, treatment, *PSM_COVARIATES]
     complete = frame.dropna(subset=needed)
     by_year = complete.groupby("year")[treatment].agg(["min", "max"])
     years = by_year.index[(by_year["min"] == 0) & (by_year["max"] == 1)]
     usable = complete[complete["year"].isin(years)]
+    separated = []
+    treated = usable.groupby("year")[treatment].sum()
+    for year in years:
+        if treated.get(year, 0) >= SEPARATION_CHECK_BELOW:
+            continue
+        rows = usable.loc[usable["year"] == year, [treatment, *PSM_COVARIATES]]
+        if _score_separates(rows, treatment):
+            separated.append(year)
+    kept = usable[~usable["year"].isin(separated)]
     data.note_dropped(
         stage,
         {
             "outcome or covariates missing": len(frame) - len(complete),
             "year without treated or without control rows": len(complete) - len(usable),
+            "year whose logit score does not exist (separation)": len(usable) - len(kept),
         },
         n_input=len(frame),
     )
-    return usable.reset_index(drop=True)
+    return kept.reset_index(drop=True)
 
 
 def did_frame(data: StudyData, frame: pd.DataFrame) -> pd.DataFrame:

@@ -15,21 +15,34 @@ OPTIONS: tuple[StudyOption, ...] = (
     StudyOption(
         "markup_correction",
         str,
-        "none",
-        "De Loecker–Warzynski markups μ = θ_m · output / materials: 'none' divides by the "
-        "observed materials share (the markup the synthetic economy plants), 'dlw' corrects "
-        "the share by the production function's first-stage residual ε̂ (DLW 2012 eq. 11), "
-        "which absorbs the planted markup variation. Tables 0a, 6, 6b.",
+        "dlw",
+        "De Loecker–Warzynski markups μ = θ_m · output / materials with θ_m from the ACF "
+        "production function: 'dlw' (the default, De Loecker & Warzynski 2012 eq. 11) divides "
+        "by output purged of the first-stage residual ε̂; 'none' divides by the observed "
+        "materials share, whose output shock ε then moves the markup (and attenuates any "
+        "regression on it). Tables 0a, 6, 6b.",
         choices=("none", "dlw"),
+    ),
+    StudyOption(
+        "markup_first_stage",
+        str,
+        "firm_effects",
+        "First stage of the ACF production function behind the markups: 'firm_effects' (the "
+        "default: a polynomial in l, k, m and the markup shifters with firm fixed effects, so "
+        "that a permanent firm markup that no shifter observes does not bias the polynomial "
+        "and leak into ε̂) or 'pooled' (the same without firm effects, ACF 2015 / DLW 2012). "
+        "Tables 0a, 6, 6b.",
+        choices=("pooled", "firm_effects"),
     ),
     StudyOption(
         "did_level",
         str,
-        "cic4",
-        "The DID treatment of eq. (10), a firm's one industry switch: 'cic4' counts changes of "
-        "the CIE's 4-digit industry (the paper), 'io_sector' only changes between IO sectors "
-        "(the level at which vagg is measured). Tables 0a, 3, 6, 7.",
-        choices=("cic4", "io_sector"),
+        "io_sector",
+        "The DID treatment of eq. (10), a firm's one industry switch: 'io_sector' (the default) "
+        "counts only changes between IO sectors, the level at which vagg is measured (a CIC4 "
+        "change inside one IO sector leaves vagg unchanged); 'cic4' counts every change of the "
+        "CIE's 4-digit industry (the paper's wording). Tables 0a, 3, 6, 7.",
+        choices=("io_sector", "cic4"),
     ),
     StudyOption(
         "matching_replace",

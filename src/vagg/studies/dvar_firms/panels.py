@@ -52,6 +52,7 @@ from vagg.studies.errors import StudyError
 __all__ = [
     "CLEANING_RULES",
     "CONTROLS",
+    "MARKUP_SHIFTERS",
     "OWNERSHIP_DUMMIES",
     "VAGG",
     "VAGG_WEIGHTS",
@@ -60,6 +61,7 @@ __all__ = [
     "firm_years",
     "linkage",
     "production",
+    "production_panel",
 ]
 
 #: The three virtual-agglomeration measures of eq. (7)–(9).
@@ -144,7 +146,29 @@ def linkage(data: StudyData) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- production
 
 
-def production(data: StudyData) -> pl.DataFrame:
+#: first-stage markup shifters of the production function (DLW 2012 §IV.A): the platform
+#: membership and the virtual agglomeration whose effect on the markup Table 6 estimates
+MARKUP_SHIFTERS: tuple[str, ...] = ("member", *VAGG)
+
+
+def production_panel(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
+    """The ACF input panel (:func:`vagg.measures.markups.cie_production_panel`) with the
+    first-stage markup shifters :data:`MARKUP_SHIFTERS` (membership from the platform
+    ``links`` of :func:`linkage`; vagg by eq. 7–9 with gross-output weights)."""
+    firms = data.table("firms")
+    panel = cie_production_panel(firms, industries=data.table("industries"))
+    membership = platform_membership(firms, links["platform_links"])
+    measure = virtual_agglomeration(
+        firms, membership, data.table("industries"), data.table("io_national")
+    )
+    return (
+        panel.join(measure.select("firm_id", "year", *VAGG), on=["firm_id", "year"], how="left")
+        .join(membership, on=["firm_id", "year"], how="left")
+        .with_columns(pl.col("member").fill_null(False).cast(pl.Float64))
+    )
+
+
+def production(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
     """Markups and ACF productivity of every CIE firm-year (paper 000 Table 6).
 
     Gross-output Cobb–Douglas production functions by 2-digit CIC industry, estimated by
@@ -152,23 +176,39 @@ def production(data: StudyData) -> pl.DataFrame:
     gross output, employment, net fixed assets, intermediate inputs); tfp = ω̂. Markups by De
     Loecker & Warzynski (2012) with materials as the flexible input,
     μ = θ_m · gross output / intermediate inputs (:func:`vagg.measures.markups.dlw_markups`;
-    the expenditure share corrected by the first-stage residual ε̂ (DLW 2012 eq. 11) only with
-    the option ``markup_correction="dlw"``: uncorrected, log μ = log θ_j − log(materials
-    share) with the industry elasticity θ_j absorbed by the fixed effects, which is the markup
-    the synthetic economy plants; corrected, the residual absorbs that variation). Industries
+    by default the output is purged of the first-stage residual ε̂, DLW 2012 eq. 11; the
+    option ``markup_correction="none"`` keeps the observed share, whose output shock then
+    moves the markup). Industries
     too small for the estimator are skipped and counted; when no industry can be estimated
     (a very small dataset) one technology is fitted to all firms, and the fallback is
     recorded.
 
+    The first stage holds the markup shifters :data:`MARKUP_SHIFTERS` (platform membership
+    and vagg_h / vagg_f / vagg_b; DLW 2012 §IV.A), so that the corrected markup keeps their
+    effect instead of leaving it in ε̂.
+
     Returns DataFrame(firm_id, year, markup, log_markup, tfp, markup_status).
     """
-    panel = cie_production_panel(data.table("firms"), industries=data.table("industries"))
+    panel = production_panel(data, links)
+    within = data.option("markup_first_stage") == "firm_effects"
     by: str | None = "cic2"
     try:
-        fit = acf(panel, output="gross_output", by=by)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=by,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=within,
+        )
     except ProductionFunctionError:
         by = None
-        fit = acf(panel, output="gross_output", by=by)
+        fit = acf(
+            panel,
+            output="gross_output",
+            by=by,
+            shifters=MARKUP_SHIFTERS,
+            first_stage_firm_effects=within,
+        )
         data.note_dropped("production function: pooled over industries (too few firms)", {})
     excluded = dict(fit.report["excluded"])
     data.note_dropped(
@@ -417,5 +457,5 @@ def derive(data: StudyData) -> dict[str, Any]:
     (:func:`linkage`), ``firm_years`` (:func:`firm_years`) and ``panel``
     (:func:`analysis_panel`)."""
     links = linkage(data)
-    frame = firm_years(data, links, production(data))
+    frame = firm_years(data, links, production(data, links))
     return {"linkage": links, "firm_years": frame, "panel": analysis_panel(data, links, frame)}

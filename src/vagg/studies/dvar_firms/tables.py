@@ -40,12 +40,14 @@ from vagg.studies.dvar_firms.panels import VAGG
 __all__ = [
     "HETEROGENEITY_CONTRASTS",
     "HETEROGENEITY_GROUPS",
+    "LEVELS",
     "MARGINS",
     "table_baseline",
     "table_did",
     "table_heterogeneity",
     "table_heterogeneity_tests",
     "table_joint_mechanism",
+    "table_levels",
     "table_margins",
     "table_markup",
     "table_matching",
@@ -64,6 +66,29 @@ def table_baseline(data: StudyData, engine: Any) -> list[Result]:
     for v in VAGG:
         out.append(fe_ols("dvar", [v], panel, controls=False))
         out.append(fe_ols("dvar", [v], panel))
+    return out
+
+
+#: (regime, outcome) of the columns of Table 1b
+LEVELS: tuple[tuple[str, str], ...] = (
+    ("processing", "dvar"),
+    ("ordinary", "dvar"),
+    ("mixed", "dvar"),
+    ("mixed", "dvar_o"),
+)
+
+
+def table_levels(data: StudyData, engine: Any) -> list[Result]:
+    """Table 1b (not in the paper): mean export DVAR of pure processing, pure ordinary and
+    mixed exporters, and the mean DVAR_o of the mixed ones' ordinary exports, each
+    ``y ~ 1`` clustered by firm. The level of eq. (6) — what δ_jt, the intermediary gross-up
+    and the allocation of ordinary imports over D + EX_o decide, and the slope regressions
+    with fixed effects cannot see."""
+    panel = analysis_frame(data)
+    out = []
+    for regime, outcome in LEVELS:
+        rows = panel[(panel["regime_type"] == regime) & panel[outcome].notna()]
+        out.append(vagg.feols(f"{outcome} ~ 1", rows, vcov=CLUSTER))
     return out
 
 

@@ -1,0 +1,112 @@
+"""Markups and productivity of ``dvar_firms`` against the planted technology (tiny economy).
+
+The synthetic economy's firms produce with a Cobb–Douglas technology, choose materials under
+a markup and record the latent productivity and markup in ``truth_firms.parquet``
+(:mod:`vagg.data.synth.technology`). References: the planted values (truth.json) and the
+latent file; the thresholds are set below the values measured on seed 0 (within-firm
+r = 0.71 for the corrected markup against 0.45 uncorrected; r(ω̂, ω) = 0.48 with the
+markup shifters in the first stage; θ̂_M = 0.96 against the planted 0.55), recorded in
+docs/studies/dvar_firms.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from vagg.data.dataset import synthetic_dataset
+from vagg.data.synth.technology import TECHNOLOGY
+from vagg.measures.production import acf
+from vagg.studies import registry
+from vagg.studies.data import StudyData
+from vagg.studies.dvar_firms.panels import (
+    MARKUP_SHIFTERS,
+    linkage,
+    production,
+    production_panel,
+)
+
+SYNTH = Path(__file__).resolve().parents[2] / "src" / "vagg" / "data" / "synth"
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("technology"))
+    return path
+
+
+def _options(**changed: object) -> dict[str, object]:
+    study = registry.get("dvar_firms")
+    return {**{o.name: o.default for o in study.options}, **changed}
+
+
+def _within(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column] - frame.groupby("firm_id")[column].transform("mean")
+
+
+def test_corrected_markups_track_the_true_markups_within_firms(dataset: Path) -> None:
+    truth = pl.read_parquet(dataset / "truth_firms.parquet").select(
+        "firm_id", "year", pl.col("log_markup").alias("true")
+    )
+    r = {}
+    for value in ("dlw", "none"):
+        data = StudyData(dataset, options=_options(markup_correction=value))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            measured = production(data, linkage(data))
+        both = measured.join(truth, on=["firm_id", "year"]).drop_nulls("log_markup").to_pandas()
+        assert len(both) > 1000
+        r[value] = float(np.corrcoef(_within(both, "log_markup"), _within(both, "true"))[0, 1])
+    print(r)
+    assert r["dlw"] > 0.6
+    assert r["dlw"] > r["none"] + 0.15
+
+
+def _pooled_fit(dataset: Path) -> tuple[object, pl.DataFrame]:
+    data = StudyData(dataset, options=_options())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = production_panel(data, linkage(data))
+        fit = acf(panel, output="gross_output", by=None, shifters=MARKUP_SHIFTERS)
+    return fit, pl.read_parquet(dataset / "truth_firms.parquet")
+
+
+def test_acf_productivity_correlates_with_true_productivity(dataset: Path) -> None:
+    fit, truth = _pooled_fit(dataset)
+    both = fit.firm_years.join(truth, on=["firm_id", "year"])  # type: ignore[attr-defined]
+    r = float(np.corrcoef(both["omega"].to_numpy(), both["omega_right"].to_numpy())[0, 1])
+    print(f"r(omega_hat, omega) = {r:.3f}")
+    assert r > 0.35
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="gross-output ACF with a flexible input under markups is not identified "
+    "(Gandhi, Navarro & Rivers 2020): y − m is the log markup, and θ̂_M goes to ≈ 1",
+)
+def test_acf_recovers_the_materials_elasticity(dataset: Path) -> None:
+    fit, _ = _pooled_fit(dataset)
+    coefs = dict(fit.coefficients.select("term", "estimate").iter_rows())  # type: ignore[attr-defined]
+    assert coefs["m"] == pytest.approx(TECHNOLOGY.theta_m, abs=0.05)
+
+
+def test_synthetic_economy_never_imports_the_measures() -> None:
+    """The generator computes every truth from latent quantities, never with vagg.measures."""
+    offenders = []
+    for path in sorted(SYNTH.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("vagg.measures")]
+    assert len(list(SYNTH.glob("*.py"))) > 5
+    assert offenders == []
