@@ -23,9 +23,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from vagg.errors import VaggError
-from vagg.estimate.results import HypothesisTest, NotAvailable, Result
+from vagg.estimate.results import NotAvailable, Result
 from vagg.report import labels
+from vagg.report.diagnostic_cells import ABSENT, TableError, diagnostic_statistic, expand_diagnostic
 from vagg.report.labels import Lang
 
 __all__ = [
@@ -51,10 +51,6 @@ MODEL_STATISTICS: tuple[str, ...] = ("nobs", "r2", "adj_r2", "r2_within", "logli
 
 RowKind = Literal["estimate", "uncertainty", "diagnostic", "pvalue", "indicator", "statistic"]
 Section = Literal["coefficients", "diagnostics", "indicators", "statistics"]
-
-
-class TableError(VaggError):
-    """A regression table received arguments it cannot use; the message names the argument."""
 
 
 @dataclass(frozen=True)
@@ -462,59 +458,17 @@ def _diagnostic_rows(
     rows: list[TableRow] = []
     for key in keys:
         base = labels.diagnostic_label(key, lang)
-        expanded = [_expand(m.diagnostics.get(key, _ABSENT)) for m in models]
+        expanded = [expand_diagnostic(m.diagnostics.get(key, ABSENT)) for m in models]
         subkeys = list(dict.fromkeys(s for parts in expanded for s in parts))
         for sub in subkeys:
             label = base if sub is None else f"{base} ({sub})"
-            pairs = [_statistic_and_p(parts.get(sub, _ABSENT), key) for parts in expanded]
-            stats = tuple(ctx.number(s) if s is not _ABSENT else "" for s, _ in pairs)
+            pairs = [diagnostic_statistic(parts.get(sub, ABSENT), key) for parts in expanded]
+            stats = tuple(ctx.number(s) if s is not ABSENT else "" for s, _ in pairs)
             rows.append(TableRow(label, stats, "diagnostic", "diagnostics", key))
             if any(p is not None for _, p in pairs):
                 cells = tuple("" if p is None else f"[{ctx.number(p)}]" for _, p in pairs)
                 rows.append(TableRow("", cells, "pvalue", "diagnostics", key))
     return rows
-
-
-class _Absent:
-    """Marks a diagnostic a column does not have (printed blank, unlike NotAvailable)."""
-
-
-_ABSENT: Any = _Absent()
-
-
-def _expand(value: Any) -> dict[str | None, Any]:
-    """A diagnostic as {sub-row: value}: one row, or one per key of a mapping (first_stage)."""
-    if value is _ABSENT:
-        return {}
-    if isinstance(value, Mapping):
-        return {str(k): v for k, v in value.items()}
-    return {None: value}
-
-
-def _statistic_and_p(value: Any, key: str) -> tuple[Any, float | None]:
-    """The printed statistic of a diagnostic and its p-value (None when it has none).
-
-    Test results (``HypothesisTest``: ``statistic``, ``pvalue``) give both; results holding
-    an F test (``AndersonRubin``, ``FirstStage``: ``f``) give the F test's; Stock–Yogo critical
-    values give the 10% maximal IV size value; plain numbers and NotAvailable are printed as is.
-    """
-    if value is _ABSENT or value is None or isinstance(value, NotAvailable):
-        return value, None
-    if isinstance(value, HypothesisTest):
-        return value.statistic, float(value.pvalue)
-    if isinstance(getattr(value, "f", None), HypothesisTest):
-        return _statistic_and_p(value.f, key)
-    if hasattr(value, "iv_size"):
-        table = value.iv_size
-        if isinstance(table, NotAvailable):
-            return table, None
-        return table.get(0.10, NotAvailable("no 10% maximal size value")), None
-    if isinstance(value, numbers.Real | np.floating | np.integer):
-        return float(value), None
-    raise TableError(
-        f"diagnostics: cannot print {key!r}, a {type(value).__name__}; give a number, a "
-        "HypothesisTest, or NotAvailable"
-    )
 
 
 def _fixed_effect_key(name: str) -> str:
