@@ -19,8 +19,9 @@ import pytest
 
 import vagg
 from vagg.data.errors import SchemaError
-from vagg.data.synth.city_trade import generate_quality_cities, write_quality_cities
+from vagg.data.synth.city_trade import generate_quality_cities
 from vagg.data.synth.city_trade_truth import latent_panel
+from vagg.data.synth.city_trade_writer import write_quality_cities
 from vagg.studies.data import StudyData
 from vagg.studies.quality_cities import STUDY
 from vagg.studies.quality_cities.extensions import MP_OUTCOMES, mp_panel

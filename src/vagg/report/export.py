@@ -15,12 +15,10 @@ import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from vagg.errors import VaggError
-
-if TYPE_CHECKING:
-    from vagg.report.tables import RegressionTable
+from vagg.report.labels import Lang
 
 __all__ = [
     "CSV_DIGITS",
@@ -28,6 +26,7 @@ __all__ = [
     "FIXED_TIME",
     "FORMATS",
     "ExportError",
+    "RegressionTable",
     "fix_office_metadata",
     "save",
     "to_csv",
@@ -37,6 +36,37 @@ __all__ = [
     "to_markdown",
     "to_xlsx",
 ]
+
+
+class RegressionTable(Protocol):
+    """What the writers read of a table (:class:`vagg.report.tables.RegressionTable` has it):
+    header rows, the stub label, body rows (``label``, ``cells``, ``kind``), notes, title,
+    language, the number of columns and the tidy estimates frame. A protocol, so that the
+    writers do not import the module that builds tables."""
+
+    @property
+    def header(self) -> tuple[tuple[str, ...], ...]: ...
+
+    @property
+    def stub(self) -> str: ...
+
+    @property
+    def rows(self) -> tuple[Any, ...]: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def lang(self) -> Lang: ...
+
+    @property
+    def estimates(self) -> Any: ...
+
+    @property
+    def n_columns(self) -> int: ...
 
 
 #: File suffix of every format :func:`save` writes.

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vagg.estimate.results import NotAvailable, Result
-from vagg.report import labels
+from vagg.report import export, labels
 from vagg.report.diagnostic_cells import ABSENT, TableError, diagnostic_statistic, expand_diagnostic
 from vagg.report.labels import Lang
 
@@ -100,38 +100,26 @@ class RegressionTable:
 
     def to_markdown(self) -> str:
         """A GitHub-flavoured Markdown pipe table with the title above and the notes below."""
-        from vagg.report import export
-
         return export.to_markdown(self)
 
     def to_latex(self) -> str:
         """A booktabs ``tabular`` in a ``threeparttable`` with ``\\sym{}`` stars and notes."""
-        from vagg.report import export
-
         return export.to_latex(self)
 
     def to_html(self) -> str:
         """An HTML ``<table>`` with the three rules of a journal table."""
-        from vagg.report import export
-
         return export.to_html(self)
 
     def to_docx(self, path: str | Path) -> Path:
         """A Word document holding the table as a real Word table (three-line style)."""
-        from vagg.report import export
-
         return export.to_docx(self, path)
 
     def to_xlsx(self, path: str | Path) -> Path:
         """An Excel workbook holding the table, its title and notes."""
-        from vagg.report import export
-
         return export.to_xlsx(self, path)
 
     def to_csv(self, path: str | Path) -> Path:
         """The machine-readable estimates: one row per term × column, numbers not strings."""
-        from vagg.report import export
-
         return export.to_csv(self, path)
 
     def save(
@@ -140,8 +128,6 @@ class RegressionTable:
         formats: Sequence[str] = ("md", "tex", "html", "docx", "xlsx", "csv"),
     ) -> list[Path]:
         """Write ``stem.<format>`` for every format and return the paths written."""
-        from vagg.report import export
-
         return export.save(self, stem, formats)
 
     def __str__(self) -> str:

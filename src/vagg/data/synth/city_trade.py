@@ -32,7 +32,6 @@ from the latent ln λ, never from the measures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -55,7 +54,6 @@ __all__ = [
     "QualityCitiesSize",
     "generate_quality_cities",
     "real_shifts",
-    "write_quality_cities",
 ]
 
 QC_YEARS = tuple(range(2005, 2016))
@@ -403,43 +401,3 @@ def _sigma(rng: np.random.Generator) -> dict[str, float]:
     lines = [f"{c:02d}{d}" for c in range(39, 97) for d in (1, 2)]
     values = np.clip(np.exp(rng.normal(1.2, 0.45, len(lines))) + 1.2, 1.5, 20.0)
     return dict(zip(lines, np.round(values, 3).tolist(), strict=True))
-
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Parquet with categorical columns stored as plain strings (what a user's file holds)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    columns = [
-        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-        for col in table.columns
-    ]
-    pq.write_table(pa.Table.from_arrays(columns, names=table.column_names), path)
-
-
-def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:
-    """Write the paper-001 tables as Parquet under ``out/quality_cities/``.
-
-    Parameters
-    ----------
-    out : str or pathlib.Path
-        The dataset folder.
-    scale : str
-        "tiny", "small" or "paper".
-    seed : int
-        The economy's seed.
-
-    Returns
-    -------
-    dict
-        The truth entries (``quality_cities.*``) to merge into ``truth.json``.
-    """
-    from vagg.data.synth.city_trade_truth import population_truth
-
-    econ = generate_quality_cities(scale, seed)
-    folder = Path(out) / "quality_cities"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in econ.tables.items():
-        _write(frame, folder / f"{name[3:]}.parquet")
-    return population_truth(econ)

@@ -12,13 +12,12 @@ numpy, so that the truth does not depend on vagg's estimators either).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from vagg.data.synth.city_trade import QualityCitiesEconomy
+from vagg.data.synth.city_trade import PLANT, QualityCitiesEconomy
 
 __all__ = [
     "CONTROLS",
@@ -302,8 +301,6 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             "5",
             f"LS coefficient of the latent quality of {name} lines (Table 5)",
         )
-    from vagg.data.synth.city_trade import PLANT
-
     put(
         "lnitff",
         PLANT["lnitff_pen"],

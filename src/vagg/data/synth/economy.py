@@ -24,7 +24,7 @@ from vagg.data.io import write_partition, write_table
 from vagg.data.schemas import SCHEMAS, validate
 from vagg.data.synth import cities as city_gen
 from vagg.data.synth import identities
-from vagg.data.synth.city_trade import write_quality_cities
+from vagg.data.synth.city_trade_writer import write_quality_cities
 from vagg.data.synth.classification import make_industries, make_products
 from vagg.data.synth.config import (
     FIRST_YEAR,
