@@ -7,8 +7,10 @@ text chunks read back with Pillow, and fontconfig's answer (``fc-list :lang=zh``
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,19 +48,55 @@ def some_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(figures, "chinese_font", lambda: "DejaVu Sans")
 
 
-def test_chinese_font_agrees_with_fontconfig() -> None:
+def test_chinese_font_is_the_bundled_noto_font() -> None:
     figures.chinese_font.cache_clear()
-    found = figures.chinese_font()
+    path = figures._bundled_chinese_font()
+    assert path is not None and path.name == figures.BUNDLED_CJK_FONT
+    assert figures.chinese_font() == "Noto Sans CJK SC"
+    assert figures.figure_language("zh").used == "zh"
+
+
+def test_fontconfig_fonts_are_read_for_the_fallback() -> None:
     executable = shutil.which("fc-list")
     if executable is None:
-        pytest.skip("fontconfig is not installed")
+        assert figures._fontconfig_chinese_fonts() == []
+        return
     listing = subprocess.run(
         [executable, ":lang=zh", "family"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    if listing:
-        assert found is not None
-    else:
-        assert found is None
+    assert bool(figures._fontconfig_chinese_fonts()) == bool(listing)
+
+
+def _draw_chinese_figure() -> None:
+    fig = line_figure(
+        _series(["private", "state"]),
+        y="value",
+        group="group",
+        group_labels=OWNERSHIP,
+        title={"zh": "分所有制出口国内附加值率", "en": "By ownership"},
+        xlabel={"zh": "年份", "en": "Year"},
+        ylabel={"zh": "均值（%）", "en": "Mean (%)"},
+        lang="zh",
+    )
+    fig.savefig(io.BytesIO(), format="png", dpi=50)
+
+
+def test_chinese_figure_renders_without_missing_glyphs() -> None:
+    figures.chinese_font.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        _draw_chinese_figure()
+
+
+def test_missing_glyphs_are_caught_when_the_font_lacks_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the check above can fail: with a Latin-only font the same figure warns
+    monkeypatch.setattr(figures, "chinese_font", lambda: "DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="missing from font"):
+            _draw_chinese_figure()
 
 
 def test_lines_follow_the_data_and_group_order(no_cjk_font: None) -> None:

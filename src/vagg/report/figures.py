@@ -8,10 +8,12 @@ with its caption beneath. :func:`line_figure` draws one panel, :func:`panel_grid
 :class:`Panel` s, and :func:`save_figure` writes the PNG.
 
 Labels may be given in both languages, ``{"zh": "私营企业", "en": "Private"}``. Chinese needs
-a font with CJK glyphs: :func:`chinese_font` looks for one (``fc-list :lang=zh``, then
-matplotlib's own font list). When none is installed the figure falls back to the English
-labels and says so in its metadata (:func:`figure_metadata`, also written into the PNG's text
-chunks by :func:`save_figure`), rather than printing empty boxes.
+a font with CJK glyphs: :func:`chinese_font` uses Noto Sans CJK SC, which vagg installs with it
+(the ``mplfonts`` package carries the font file), so a fresh machine draws Chinese figures and
+every machine draws them with the same glyphs. Without that package it looks for an installed
+font (``fc-list :lang=zh``, then matplotlib's own font list); when none is found the figure
+falls back to the English labels and says so in its metadata (:func:`figure_metadata`, also
+written into the PNG's text chunks by :func:`save_figure`), rather than printing empty boxes.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, not through ``pyplot``, so
 no GUI backend is involved and a study that draws many figures leaks none.
@@ -40,6 +42,7 @@ from vagg.errors import VaggError
 from vagg.report.labels import LANGUAGES, Lang, localized
 
 __all__ = [
+    "BUNDLED_CJK_FONT",
     "DPI",
     "KNOWN_CJK_FAMILIES",
     "FigureError",
@@ -128,14 +131,23 @@ class Panel:
 
 @functools.lru_cache(maxsize=1)
 def chinese_font() -> str | None:
-    """The family name of an installed font that renders Chinese, or None.
+    """The family name of a font that renders Chinese, or None.
 
-    Asks fontconfig (``fc-list :lang=zh family file``) and registers the first font it names
+    First the Noto Sans CJK SC file shipped by the ``mplfonts`` dependency (registered with
+    matplotlib; the same font on every machine keeps figures identical across machines). Then
+    asks fontconfig (``fc-list :lang=zh family file``) and registers the first font it names
     with matplotlib; without fontconfig, looks for the families of
     :data:`KNOWN_CJK_FAMILIES` among the fonts matplotlib knows. Cached for the process.
     """
     from matplotlib import font_manager
 
+    bundled = _bundled_chinese_font()
+    if bundled is not None:
+        try:
+            font_manager.fontManager.addfont(str(bundled))
+            return str(font_manager.FontProperties(fname=str(bundled)).get_name())
+        except (OSError, RuntimeError, ValueError):
+            pass
     known = {f.name for f in font_manager.fontManager.ttflist}
     for family, path in _fontconfig_chinese_fonts():
         if family in known:
@@ -149,6 +161,28 @@ def chinese_font() -> str | None:
     for family in KNOWN_CJK_FAMILIES:
         if family in known:
             return family
+    return None
+
+
+#: The font file of the ``mplfonts`` package that :func:`chinese_font` prefers.
+BUNDLED_CJK_FONT = "NotoSansCJKsc-Regular.otf"
+
+
+def _bundled_chinese_font() -> Path | None:
+    """The Noto Sans CJK SC file shipped in the ``mplfonts`` package, found without importing
+    the package (importing it would change matplotlib's global settings); None without it."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("mplfonts")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / "fonts" / BUNDLED_CJK_FONT
+        if candidate.is_file():
+            return candidate
     return None
 
 
