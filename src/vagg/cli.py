@@ -276,8 +276,43 @@ def replicate(
             str(report.out_dir),
         )
     console.print(summary)
+    _write_run_page(out)
     if not all(report.ok for report in reports):
         raise typer.Exit(1)
+
+
+def _write_run_page(out: Path) -> None:
+    """Write OUT/index.html and say where it is; a failure to write it is reported, not fatal."""
+    from rich.markup import escape
+
+    from vagg.report.run_page import RunPageError, write_run_page
+
+    try:
+        page = write_run_page(out)
+    except (RunPageError, OSError) as err:
+        console.print(f"[yellow]index.html not written: {escape(str(err))}[/yellow]")
+        return
+    console.print(f"open {page} in a browser for every table, figure and the truth check")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="the output folder of `vagg replicate`")] = Path(
+        "results"
+    ),
+) -> None:
+    """Rebuild OUT/index.html, the page of a replication run (tables, figures, truth check,
+    manifest in words, links to every export)."""
+    from rich.markup import escape
+
+    from vagg.report.run_page import RunPageError, write_run_page
+
+    try:
+        page = write_run_page(out)
+    except RunPageError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        raise typer.Exit(2) from None
+    console.print(str(page))
 
 
 if __name__ == "__main__":  # pragma: no cover - ``python -m vagg.cli``
