@@ -6,7 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from rich.table import Table
 
 from vagg._version import __version__
 
-__all__ = ["app", "data_check", "main", "replicate", "synth"]
+__all__ = ["app", "data_check", "info", "main", "replicate", "report", "synth"]
 
 app = typer.Typer(add_completion=False, help="Virtual agglomeration and exports.")
 data_app = typer.Typer(add_completion=False, help="Check and describe datasets.")
@@ -42,7 +42,9 @@ def main(
 def synth(
     scale: Annotated[str, typer.Option(help="tiny, small or paper")] = "small",
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
-    out: Annotated[Path, typer.Option(help="output folder")] = Path("data/small"),
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default data/SCALE-seedSEED)")
+    ] = None,
     reference: Annotated[
         Path | None,
         typer.Option(
@@ -64,6 +66,8 @@ def synth(
     if ref is not None and not ref.is_dir():
         console.print(f"[red]reference folder {ref} does not exist[/red]")
         raise typer.Exit(2)
+    if out is None:
+        out = Path("data") / f"{scale}-seed{seed}"
     start = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
@@ -201,6 +205,13 @@ def replicate(
     encoding: Annotated[
         str | None, typer.Option(help="encoding of the CSV files of --data, e.g. gbk")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="address of a running Dask scheduler (with --engine dask), e.g. one started "
+            "by dask-jobqueue on Slurm or PBS; default: a local Dask cluster"
+        ),
+    ] = None,
 ) -> None:
     """Replicate a study: tables (md, tex, html, docx, xlsx, csv), figures (PNG), manifest.json
     and, on synthetic data, truth_check.csv in OUT/STUDY/."""
@@ -241,12 +252,13 @@ def replicate(
         if options_file is not None:
             options.update(read_options_file(options_file))
         options.update(parse_assignments(set_options or []))
+        engine_arg = _engine(engine, scheduler)
         reports = run_replication(
             names,
             scale=scale,
             data=data,
             out=out,
-            engine=engine,
+            engine=engine_arg,
             seed=seed,
             cache_dir=cache_dir,
             use_cache=cache,
@@ -261,6 +273,9 @@ def replicate(
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from None
+    finally:
+        if scheduler is not None and "engine_arg" in locals():
+            engine_arg.close()
     summary = Table(title="replication")
     for column in ("study", "entries", "failed", "truth covered", "seconds", "folder"):
         summary.add_column(column)
@@ -279,6 +294,68 @@ def replicate(
     _write_run_page(out)
     if not all(report.ok for report in reports):
         raise typer.Exit(1)
+
+
+def _engine(engine: str, scheduler: str | None) -> Any:
+    """The engine argument of a run: the name, or a Dask engine connected to ``scheduler``."""
+    if scheduler is None:
+        return engine
+    from vagg.engine import EngineError
+
+    if engine != "dask":
+        raise EngineError(f"--scheduler {scheduler} needs --engine dask (got --engine {engine})")
+    from vagg.engine.dask import Dask
+
+    return Dask(scheduler)
+
+
+@app.command()
+def info(
+    cache_dir: Annotated[Path, typer.Option(help="the cache folder of `vagg replicate`")] = Path(
+        "data"
+    ),
+) -> None:
+    """What a bug report needs: versions, the font for Chinese figures, the engines that can
+    run, and the cache folder with its size."""
+    import importlib.metadata
+    import platform
+
+    from vagg.report.figures import chinese_font
+
+    table = Table(title=f"vagg {__version__}", show_header=False)
+    table.add_column("item")
+    table.add_column("value")
+    table.add_row("python", f"{platform.python_version()} ({platform.platform()})")
+    for package in (
+        "numpy",
+        "pandas",
+        "polars",
+        "pyarrow",
+        "pyfixest",
+        "statsmodels",
+        "linearmodels",
+        "matplotlib",
+        "duckdb",
+        "dask",
+        "distributed",
+    ):
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            version = "not installed"
+        table.add_row(package, version)
+    table.add_row("Chinese font", chinese_font() or "none: figures fall back to English")
+    try:
+        import distributed  # noqa: F401
+
+        dask_state = "available"
+    except ImportError:
+        dask_state = 'not installed: pip install "vagg[distributed]"'
+    table.add_row("engines", f"local ({os.cpu_count()} cores); dask {dask_state}")
+    cache = cache_dir
+    size = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) if cache.is_dir() else 0
+    table.add_row("cache", f"{cache.resolve()} ({size / 2**20:,.1f} MB)")
+    console.print(table)
 
 
 def _write_run_page(out: Path) -> None:

@@ -99,3 +99,40 @@ def test_dask_engine_matches_local() -> None:
             np.testing.assert_array_equal(a, b)
         with pytest.raises(ValueError, match="item three"):
             eng.map(_fail_on_three, range(5))
+
+
+def test_placebo_and_bootstrap_draws_are_identical_on_dask_and_local() -> None:
+    pytest.importorskip("distributed")
+    import pandas as pd
+
+    from vagg import mediation, placebo
+    from vagg.engine import Dask
+
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pd.DataFrame({"g": rng.integers(0, 20, n), "x": rng.normal(size=n)})
+    frame["m"] = 0.5 * frame["x"] + rng.normal(size=n)
+    frame["y"] = 0.3 * frame["x"] + 0.4 * frame["m"] + rng.normal(size=n)
+
+    def draws(engine: object) -> tuple[np.ndarray, np.ndarray]:
+        perm = placebo("y ~ x | g", frame, var="x", reps=60, seed=5, engine=engine)
+        med = mediation(
+            frame,
+            outcome="y",
+            treatment="x",
+            mediator="m",
+            fe="g",
+            bootstrap=40,
+            cluster="g",
+            seed=5,
+            engine=engine,
+        )
+        assert med.bootstrap_draws is not None
+        return perm.coefs, med.bootstrap_draws
+
+    local = draws(Local(2))
+    with Dask(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as eng:
+        remote = draws(eng)
+    for a, b in zip(local, remote, strict=True):
+        assert np.isfinite(a).sum() > 30
+        np.testing.assert_array_equal(a, b)
