@@ -120,7 +120,10 @@ def test_all_runs_every_registered_study(
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "demo",
         "demo_two",
+        "index.html",
     ]
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="#demo"' in page and 'href="#demo_two"' in page
     markdown = (out / "demo_two" / "table_1.md").read_text(encoding="utf-8")
     assert markdown.startswith("**表1　销售额与就业**")
 
