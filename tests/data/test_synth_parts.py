@@ -191,3 +191,14 @@ def test_two_parts_may_not_define_the_same_truth_key() -> None:
     assert list(merged) == ["x", "entries"] and list(merged["entries"]) == ["a", "b"]
     with pytest.raises(PartError, match=r"\['a'\] of part 'provinces'"):
         merge_truth({"firms": {"entries": {"a": 1}}, "provinces": {"entries": {"a": 2}}})
+
+
+def test_asking_again_rewrites_that_part_only(tmp_path: Path) -> None:
+    generate("tiny", 0, tmp_path, parts="provinces")
+    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.parquet")}
+    manifest = generate("tiny", 0, tmp_path, parts="provinces")
+    changed = {p.name for p in tmp_path.glob("*.parquet") if p.stat().st_mtime_ns != stamps[p.name]}
+    assert changed == {f"{t}.parquet" for t in PARTS["provinces"].tables}  # core kept
+    assert list(manifest["parts"]) == ["core", "provinces"]
+    other = generate("tiny", 1, tmp_path, parts="provinces")  # another economy: started anew
+    assert other["seed"] == 1 and list(other["parts"]) == ["core", "provinces"]
