@@ -35,7 +35,7 @@ from vagg.data.synth.config import (
 from vagg.data.synth.core import SharedInputs, write_frames
 from vagg.data.synth.firms import make_firms
 from vagg.data.synth.io_tables import digital_exposure, io_weights
-from vagg.data.synth.parts import resolve_parts
+from vagg.data.synth.parts import PARTS, resolve_parts
 from vagg.data.synth.trade import YearContext, generate_year
 from vagg.data.synth.truth import Planted
 from vagg.data.synth.truth_estimands import CONTROL_INPUTS, build_truth
@@ -129,11 +129,13 @@ def generate(
         kept = assemble(out, scale=scale, seed=seed, reference_dir=ref, kept=kept, outputs={})
     inputs = SharedInputs(cfg, seed, ref)
     outputs: dict[str, PartOutput] = {}
-    for i, part in enumerate(wanted):
+    total = sum(PARTS[p].cost for p in wanted)
+    for part in wanted:
         start = time.perf_counter()
+        before = sum(PARTS[p].cost for p in outputs) / total
 
-        def report(stage: str, done: float, i: int = i, part: str = part) -> None:
-            progress(f"{part}: {stage}", (i + done) / len(wanted))
+        def report(stage: str, done: float, part: str = part, before: float = before) -> None:
+            progress(f"{part}: {stage}", before + done * PARTS[part].cost / total)
 
         output = _PART_WRITERS[part](out, inputs, scale, report)
         output.seconds = time.perf_counter() - start

@@ -47,13 +47,15 @@ class Part:
 
     ``tables`` are the manifest names of what it writes (canonical tables, the latent truth
     files, and ``quality_cities/<name>`` for the files of paper 001); ``requires`` the parts a
-    dataset must also hold for this part's studies to run (they are generated with it).
+    dataset must also hold for this part's studies to run (they are generated with it);
+    ``cost`` its rough share of the generation time (for progress bars only).
     """
 
     name: str
     description: str
     tables: tuple[str, ...]
     requires: tuple[str, ...] = ()
+    cost: float = 1.0
 
 
 _QUALITY_CITIES = tuple(
@@ -105,6 +107,7 @@ PARTS: dict[str, Part] = {
                 "truth_firms",
             ),
             requires=("core", "provinces"),
+            cost=20.0,
         ),
         Part(
             "provinces",
@@ -112,7 +115,12 @@ PARTS: dict[str, Part] = {
             ("province_panel", "province_exports", "national_series"),
             requires=("core",),
         ),
-        Part("cities", "city × product economy of paper 001 (quality_cities/)", _QUALITY_CITIES),
+        Part(
+            "cities",
+            "city × product economy of paper 001 (quality_cities/)",
+            _QUALITY_CITIES,
+            cost=4.0,
+        ),
     )
 }
 #: Every part, in registry order.
