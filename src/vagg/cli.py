@@ -52,14 +52,29 @@ def synth(
             "default: $VAGG_REFERENCE_DIR if set"
         ),
     ] = None,
+    parts: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated parts to generate (core, firms, provinces, cities) with the "
+            "parts they require; default: all. Parts already in OUT for the same scale and "
+            "seed are kept"
+        ),
+    ] = None,
 ) -> None:
-    """Generate the synthetic economy (tables, truth.json, manifest.json) into OUT."""
+    """Generate the synthetic economy, or some of its parts (tables, truth.json,
+    manifest.json), into OUT."""
     from vagg.data.synth.config import SCALES
     from vagg.data.synth.economy import generate
+    from vagg.data.synth.parts import PartError, resolve_parts
 
     if scale not in SCALES:
         console.print(f"[red]unknown scale '{scale}'; choose one of {sorted(SCALES)}[/red]")
         raise typer.Exit(2)
+    try:
+        resolve_parts(parts)
+    except PartError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(2) from None
     ref = reference or (
         Path(os.environ["VAGG_REFERENCE_DIR"]) if "VAGG_REFERENCE_DIR" in os.environ else None
     )
@@ -77,8 +92,9 @@ def synth(
         def report(stage: str, done: float) -> None:
             bar.update(task, completed=done, description=f"synth {scale}: {stage}")
 
-        manifest = generate(scale, seed, out, reference_dir=ref, progress=report)
-    table = Table(title=f"synthetic economy '{scale}' (seed {seed}) in {out}")
+        manifest = generate(scale, seed, out, parts=parts, reference_dir=ref, progress=report)
+    held = ", ".join(manifest["parts"])
+    table = Table(title=f"synthetic economy '{scale}' (seed {seed}, parts: {held}) in {out}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, info in manifest["tables"].items():

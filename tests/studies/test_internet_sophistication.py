@@ -35,7 +35,7 @@ def _data(path, **options):
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    path, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("synth"))
+    path, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("synth"), parts=["provinces"])
     return path
 
 
@@ -234,7 +234,7 @@ def coverage(tmp_path_factory):
     rows = []
     root = tmp_path_factory.mktemp("coverage")
     for seed in range(20):
-        path, _ = synthetic_dataset("small", seed, root)
+        path, _ = synthetic_dataset("small", seed, root, parts=["provinces"])
         results = table_truth(_data(path, raga_population=20))
         truth = json.loads((path / "truth.json").read_text())
         headers = [str(i) for i in range(len(results))]

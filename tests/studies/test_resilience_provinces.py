@@ -66,7 +66,9 @@ def _run(dataset: Path, out: Path, **options: Any) -> RunReport:
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("s002") / "data")
+    path, _ = synthetic_dataset(
+        "tiny", 0, tmp_path_factory.mktemp("s002") / "data", parts=["provinces"]
+    )
     return path
 
 
@@ -318,7 +320,7 @@ def test_a_non_positive_export_is_named(dataset: Path) -> None:
 def test_coverage_over_20_seeds(tmp_path: Path) -> None:
     hits: dict[str, list[bool]] = {k: [] for k in TRUTHS}
     for seed in range(20):
-        path, _ = synthetic_dataset("tiny", seed, tmp_path / "data")
+        path, _ = synthetic_dataset("tiny", seed, tmp_path / "data", parts=["provinces"])
         for key, covered in _covered(path, _panel(path)).items():
             hits[key].append(covered)
     rates = {k: float(np.mean(v)) for k, v in hits.items()}

@@ -13,11 +13,10 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from vagg._version import __version__
-from vagg.data.hashing import directory_hashes, file_sha256, read_synthetic_manifest
+from vagg.data.hashing import file_sha256, read_synthetic_manifest
 from vagg.errors import VaggError
 from vagg.locks import clean_partials, exclusive, shared
 
@@ -72,27 +71,22 @@ def dataset_hash(dataset: str | Path) -> tuple[str, str]:
 
 
 def synthetic_matches(
-    folder: Path, scale: str, seed: int, reference_dir: Path | None = None
+    folder: Path,
+    scale: str,
+    seed: int,
+    reference_dir: Path | None = None,
+    parts: Iterable[str] | str | None = None,
 ) -> bool:
     """Whether ``folder`` holds the synthetic economy this vagg would generate for ``scale``
-    and ``seed``: its manifest names the same generator version, scale, seed and reference
-    files, and every file it lists and ``truth.json`` exist."""
-    manifest = read_synthetic_manifest(folder)
-    if manifest is None:
-        return False
-    same = (
-        manifest.get("version") == __version__
-        and manifest.get("scale") == scale
-        and manifest.get("seed") == seed
-        and manifest.get("reference_files", {}) == directory_hashes(reference_dir)
-    )
-    if not same or not (folder / "truth.json").is_file():
-        return False
-    return all(
-        (folder / name).is_file()
-        for table in manifest.get("tables", {}).values()
-        for name in table.get("files", {})
-    )
+    and ``seed``, with at least ``parts`` (None: every part) and what they require: its
+    manifest names the same generator version, scale, seed and reference files, lists those
+    parts, and every file it lists and ``truth.json`` exist."""
+    from vagg.data.synth.assembly import matching_manifest
+    from vagg.data.synth.parts import resolve_parts
+
+    wanted = resolve_parts(parts)
+    manifest = matching_manifest(Path(folder), scale, seed, reference_dir)
+    return manifest is not None and set(wanted) <= set(manifest["parts"])
 
 
 def synthetic_dataset(
@@ -100,19 +94,23 @@ def synthetic_dataset(
     seed: int,
     cache_dir: str | Path,
     *,
+    parts: Iterable[str] | str | None = None,
     reference_dir: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
     waiting: Callable[[str], None] | None = None,
 ) -> tuple[Path, bool]:
-    """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``.
+    """The synthetic economy at ``scale`` and ``seed`` in ``<cache_dir>/<scale>-seed<seed>/``,
+    with at least the ``parts`` asked for (:mod:`vagg.data.synth.parts`; None: all).
 
-    Reused when :func:`synthetic_matches`, else generated (into a temporary folder renamed
-    when complete). The check and the generation hold the folder's lock
-    (:func:`dataset_lock`) alone: a second run waits (``waiting`` is told who holds it) and
-    then reuses the folder; runs reading the folder hold the lock shared, so it is never
-    replaced under them. Temporary folders of generations that were killed are removed.
-    A folder of that name that is not a vagg synthetic dataset is never
-    overwritten: that is a :class:`DatasetError`.
+    Reused when :func:`synthetic_matches`. Otherwise, when the folder holds some parts of the
+    same economy, only the missing parts are generated into it (the manifest lists a part
+    once all its files are written, so an interrupted addition is redone); else the economy's
+    asked parts are generated into a temporary folder renamed when complete. The check and
+    the generation hold the folder's lock (:func:`dataset_lock`) alone: a second run waits
+    (``waiting`` is told who holds it) and then reuses the folder; runs reading the folder
+    hold the lock shared, so no part is added under them. Temporary folders of generations
+    that were killed are removed. A folder of that name that is not a vagg synthetic dataset
+    is never overwritten: that is a :class:`DatasetError`.
 
     Parameters
     ----------
@@ -122,6 +120,8 @@ def synthetic_dataset(
         The generator's seed.
     cache_dir : str or pathlib.Path
         Folder holding the generated economies.
+    parts : iterable of str, str or None
+        The parts the caller reads (a study's ``synthetic_parts``); None: every part.
     reference_dir : str or pathlib.Path, optional
         The public reference files the generator reads (real product codes).
     progress : callable, optional
@@ -130,24 +130,26 @@ def synthetic_dataset(
     Returns
     -------
     tuple of (pathlib.Path, bool)
-        The folder and whether it was reused.
+        The folder and whether it was reused as it was (nothing generated).
     """
     from vagg.data.synth.config import get_scale
+    from vagg.data.synth.parts import resolve_parts
 
     get_scale(scale)  # unknown scale: a clear ValueError before anything is written
+    wanted = resolve_parts(parts)  # unknown part: a clear PartError likewise
     ref = Path(reference_dir) if reference_dir is not None else None
     folder = Path(cache_dir) / f"{scale}-seed{seed}"
     lock = dataset_lock(folder)
     with shared(lock, what=f"dataset {folder}", waiting=waiting):
         # while the lock is held (shared or alone) no generation runs: partials are stale
         clean_partials(folder.parent, folder.name)
-        if synthetic_matches(folder, scale, seed, ref):
+        if synthetic_matches(folder, scale, seed, ref, wanted):
             return folder, True
     with exclusive(lock, wait=True, what=f"dataset {folder}", waiting=waiting):
         clean_partials(folder.parent, folder.name)
-        if synthetic_matches(folder, scale, seed, ref):
+        if synthetic_matches(folder, scale, seed, ref, wanted):
             return folder, True
-        _generate(folder, scale, seed, ref, progress)
+        _generate(folder, scale, seed, ref, wanted, progress)
     return folder, False
 
 
@@ -163,10 +165,18 @@ def _generate(
     scale: str,
     seed: int,
     ref: Path | None,
+    parts: tuple[str, ...],
     progress: Callable[[str, float], None] | None,
 ) -> None:
+    from vagg.data.synth.assembly import matching_manifest
     from vagg.data.synth.economy import generate
 
+    extra = {} if progress is None else {"progress": progress}
+    present = matching_manifest(folder, scale, seed, ref)
+    if present is not None:  # add the missing parts in place, under the caller's lock
+        missing = [p for p in parts if p not in present["parts"]]
+        generate(scale, seed, folder, parts=missing, reference_dir=ref, **extra)
+        return
     if folder.exists() and any(folder.iterdir()) and read_synthetic_manifest(folder) is None:
         raise DatasetError(
             f"{folder} exists and is not a vagg synthetic dataset; move it away or choose "
@@ -175,10 +185,7 @@ def _generate(
     partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        if progress is None:
-            generate(scale, seed, partial, reference_dir=ref)
-        else:
-            generate(scale, seed, partial, reference_dir=ref, progress=progress)
+        generate(scale, seed, partial, parts=parts, reference_dir=ref, **extra)
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(partial, folder)
     finally:

@@ -60,7 +60,18 @@ FigureFunction = Callable[["StudyData", "Engine"], "Figure"]
 #: Modules of :mod:`vagg.studies` that are the framework, not studies (the registry does not
 #: import them as studies; their code does not enter a derived frame's key).
 FRAMEWORK_MODULES = frozenset(
-    {"base", "cache", "data", "errors", "fingerprint", "options", "registry", "runner", "truth"}
+    {
+        "base",
+        "cache",
+        "data",
+        "errors",
+        "fingerprint",
+        "options",
+        "prepare",
+        "registry",
+        "runner",
+        "truth",
+    }
 )
 #: Arguments of regression_table that a TableEntry sets from its own fields.
 _OWN_TABLE_ARGUMENTS = frozenset({"results", "columns", "title", "notes", "rename", "lang"})
@@ -181,7 +192,10 @@ class Study:
     (:class:`~vagg.studies.options.StudyOption`; ``vagg replicate STUDY --set NAME=VALUE``);
     the functions read the values with :meth:`vagg.studies.data.StudyData.option`.
     ``tables`` names the dataset tables the study reads: ``vagg data check --study`` and the
-    runner's data check report them when missing.
+    runner's data check report them when missing. ``synthetic_parts`` names the parts of the
+    synthetic economy those tables come from (:mod:`vagg.data.synth.parts`, e.g.
+    ``("provinces",)``), so that a run on synthetic data generates only them; None (the
+    default) asks for the whole economy.
     """
 
     name: str
@@ -192,6 +206,7 @@ class Study:
     lang: Lang = "zh"
     options: Sequence[StudyOption] = ()
     tables: Sequence[str] = ()
+    synthetic_parts: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -224,6 +239,19 @@ class Study:
             self.table_entry(check.entry)
         object.__setattr__(self, "options", tuple(self.options))
         object.__setattr__(self, "tables", tuple(self.tables))
+        if self.synthetic_parts is not None:
+            from vagg.data.synth.parts import PartError, resolve_parts
+
+            if isinstance(self.synthetic_parts, str):
+                raise StudyError(
+                    f"study {self.name!r}: synthetic_parts must be a sequence of part names, "
+                    f"not the string {self.synthetic_parts!r}"
+                )
+            try:
+                parts = resolve_parts(self.synthetic_parts, closure=False)
+            except PartError as err:
+                raise StudyError(f"study {self.name!r}: {err}") from None
+            object.__setattr__(self, "synthetic_parts", parts)
         names = [o.name for o in self.options if isinstance(o, StudyOption)]
         if len(names) != len(self.options) or len(set(names)) != len(names):
             raise StudyError(

@@ -535,18 +535,19 @@ def replicate(
 
     The data: ``data``, a dataset folder, or else the synthetic economy at ``scale``
     (default "small") and ``seed``, generated once into ``<cache_dir>/<scale>-seed<seed>/``
-    (:func:`vagg.data.dataset.synthetic_dataset`). Derived frames are cached in
-    ``<cache_dir>/derived/`` unless ``use_cache`` is False. The studies share one
-    :class:`StudyData`, so a panel two studies use is built once. ``options``: study options,
-    ``name`` for every study run or ``study.name`` for one
+    with the parts the studies read (:func:`vagg.studies.prepare.prepare_synthetic`). Derived
+    frames are cached in ``<cache_dir>/derived/`` unless ``use_cache`` is False. The studies
+    share one :class:`StudyData`, so a panel two studies use is built once. ``options``: study
+    options, ``name`` for every study run or ``study.name`` for one
     (:func:`vagg.studies.options.options_by_study`), checked before any data are prepared.
     ``min_firms``, ``log_dir``: see :func:`run_study`; ``encoding``: of the data's CSV files.
     A cached synthetic dataset is held with a shared lock while the studies run.
     """
     from contextlib import ExitStack
 
-    from vagg.data.dataset import dataset_lock, synthetic_dataset
+    from vagg.data.dataset import dataset_lock
     from vagg.locks import shared
+    from vagg.studies.prepare import prepare_synthetic
 
     check_arguments(scale=scale, data=data, engine=engine, lang=lang)
     console = console or Console(stderr=True)
@@ -567,14 +568,9 @@ def replicate(
     else:
         run_scale = scale or "small"
         console.print(f"synthetic economy '{run_scale}', seed {seed}")
-        dataset, reused = synthetic_dataset(
-            run_scale,
-            seed,
-            cache,
-            reference_dir=reference_dir,
-            waiting=lambda text: console.print(text),
+        dataset, info = prepare_synthetic(
+            chosen, run_scale, seed, cache, reference_dir=reference_dir, waiting=console.print
         )
-        info = {"source": "synthetic", "reused": reused}
     info["prepare_seconds"] = round(time.perf_counter() - started, 3)
     study_data = StudyData(
         dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None

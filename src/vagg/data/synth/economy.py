@@ -1,31 +1,30 @@
-"""Build the whole synthetic economy and write it as a dataset folder.
+"""Build the synthetic economy, or some of its parts, and write it as a dataset folder.
 
-``generate(scale, seed, out)`` draws the primitives, derives every raw table from them one
-year at a time (so ``paper`` scale streams customs to disk year by year), validates each table
-against its schema, and writes ``manifest.json`` (version, seed, scale, row counts, file
-hashes, timings) and ``truth.json`` (planted effects with their definitions).
+``generate(scale, seed, out, parts=...)`` draws the primitives each asked part needs
+(:mod:`vagg.data.synth.parts`; shared inputs from :mod:`vagg.data.synth.core`), derives its
+raw tables from them (the firm economy one year at a time, so ``paper`` scale streams customs
+to disk year by year), validates each table against its schema, and writes ``manifest.json``
+(version, seed, scale, parts, row counts, file hashes, timings) and ``truth.json`` (planted
+effects with their definitions) through :mod:`vagg.data.synth.assembly`.
 """
 
 from __future__ import annotations
 
-import json
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from vagg._version import __version__
-from vagg.data import geography
-from vagg.data.hashing import GENERATOR, directory_hashes, file_sha256
 from vagg.data.io import write_partition, write_table
 from vagg.data.schemas import SCHEMAS, validate
 from vagg.data.synth import cities as city_gen
 from vagg.data.synth import identities
+from vagg.data.synth.assembly import PartOutput, assemble, matching_manifest
 from vagg.data.synth.city_trade_writer import write_quality_cities
-from vagg.data.synth.classification import make_industries, make_products
 from vagg.data.synth.config import (
     FIRST_YEAR,
     LAST_CIE_YEAR,
@@ -33,9 +32,10 @@ from vagg.data.synth.config import (
     get_scale,
     stream,
 )
+from vagg.data.synth.core import SharedInputs, write_frames
 from vagg.data.synth.firms import make_firms
-from vagg.data.synth.io_tables import digital_exposure, io_weights, make_icio, make_io_tables
-from vagg.data.synth.provinces import generate_province_tables
+from vagg.data.synth.io_tables import digital_exposure, io_weights
+from vagg.data.synth.parts import PARTS, resolve_parts
 from vagg.data.synth.trade import YearContext, generate_year
 from vagg.data.synth.truth import Planted
 from vagg.data.synth.truth_estimands import CONTROL_INPUTS, build_truth
@@ -101,43 +101,81 @@ def generate(
     seed: int,
     out: str | Path,
     *,
+    parts: Iterable[str] | str | None = None,
     reference_dir: str | Path | None = None,
     progress: Progress = _noop,
 ) -> dict:
     """Generate the synthetic economy at ``scale`` with ``seed`` into folder ``out``.
 
-    Returns the manifest (also written to ``out/manifest.json``). The same seed, scale and
-    reference files give byte-identical files.
+    ``parts`` names the parts to generate (:mod:`vagg.data.synth.parts`; None: all of them);
+    the parts they require are generated with them. When ``out`` already holds parts of the
+    same economy (same version, scale, seed and reference files), those not asked for are
+    kept and the manifest lists both. Returns the manifest (also written to
+    ``out/manifest.json``). The same seed, scale and reference files give byte-identical
+    files, whichever parts are generated together.
     """
     cfg = get_scale(scale)
+    wanted = resolve_parts(parts)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    planted = Planted()
-    t0 = time.perf_counter()
-    timings: dict[str, float] = {}
     ref = Path(reference_dir) if reference_dir is not None else None
+    kept = matching_manifest(out, scale, seed, ref)
+    if kept is not None:  # what is asked is (re)generated, what it requires only if missing
+        asked = resolve_parts(parts, closure=False)
+        wanted = tuple(p for p in wanted if p in asked or p not in kept["parts"])
+    if kept is not None and set(wanted) & set(kept["parts"]):
+        # parts about to be rewritten leave the manifest first: it lists complete parts only
+        kept["parts"] = {p: r for p, r in kept["parts"].items() if p not in wanted}
+        kept = assemble(out, scale=scale, seed=seed, reference_dir=ref, kept=kept, outputs={})
+    inputs = SharedInputs(cfg, seed, ref)
+    outputs: dict[str, PartOutput] = {}
+    total = sum(PARTS[p].cost for p in wanted)
+    for part in wanted:
+        start = time.perf_counter()
+        before = sum(PARTS[p].cost for p in outputs) / total
 
-    provinces = geography.provinces()[SCHEMAS["provinces"].column_names]
-    contiguity = geography.province_contiguity()[SCHEMAS["province_contiguity"].column_names]
+        def report(stage: str, done: float, part: str = part, before: float = before) -> None:
+            progress(f"{part}: {stage}", before + done * PARTS[part].cost / total)
+
+        output = _PART_WRITERS[part](out, inputs, scale, report)
+        output.seconds = time.perf_counter() - start
+        outputs[part] = output
+    manifest = assemble(out, scale=scale, seed=seed, reference_dir=ref, kept=kept, outputs=outputs)
+    progress("done", 1.0)
+    return manifest
+
+
+def _core_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) -> PartOutput:
+    """Part ``core``: the classifications and reference tables."""
+    return PartOutput(write_frames(out, inputs.core_tables()))
+
+
+def _province_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) -> PartOutput:
+    """Part ``provinces``: the province economy of papers 002 and 004 and its truth."""
+    tables, truth = inputs.province_economy
+    return PartOutput(write_frames(out, dict(tables)), {"entries": truth})
+
+
+def _city_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) -> PartOutput:
+    """Part ``cities``: the paper-001 tables under ``quality_cities/`` and their truth."""
+    folder = out / "quality_cities"
+    shutil.rmtree(folder, ignore_errors=True)  # the part owns the folder: no stale files
+    entries = write_quality_cities(out, scale, inputs.seed)
+    files = {f"quality_cities/{p.stem}": [p] for p in sorted(folder.glob("*.parquet"))}
+    return PartOutput(files, {"entries": entries})
+
+
+def _firm_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) -> PartOutput:
+    """Part ``firms``: the firm universe, cities, platform, customs and CIE years, with the
+    latent truth files and the truth of paper 000."""
+    cfg, seed = inputs.cfg, inputs.seed
+    planted = Planted()
+    provinces, industries, products = inputs.provinces, inputs.industries, inputs.products
+    io_national, io_totals = inputs.io_tables
     cities = city_gen.make_cities(stream(seed, "cities"), provinces, cfg)
-    industries = make_industries(stream(seed, "industries"), cfg.industries_per_cic2)
-    products = make_products(stream(seed, "products"), industries, cfg.products, ref)
-    rng_p = stream(seed, "product_params")
-    products["price_level"] = rng_p.normal(1.5, 1.0, len(products))
-    products["intermediary_share"] = np.clip(rng_p.beta(2, 8, len(products)), 0.0, 0.9)
-    products["hs8"] = products["hs6"] + np.char.zfill(
-        rng_p.integers(0, 10, len(products)).astype(str) + "0", 2
-    )
-    io_national, io_totals = make_io_tables(stream(seed, "io"))
-    icio = make_icio(stream(seed, "icio"), industries)
-    virtual = digital_exposure(icio)
+    virtual = digital_exposure(inputs.icio)
+    national = inputs.province_economy[0]["national_series"].to_pandas().set_index("year")
     progress("reference tables", 0.05)
-
-    prov_tables, prov_truth = generate_province_tables(
-        stream(seed, "provinces"), provinces, sorted(products["hs4"].unique())
-    )
-    national = prov_tables["national_series"].to_pandas().set_index("year")
-    timings["reference"] = time.perf_counter() - t0
 
     universe = make_firms(stream(seed, "firms"), cfg, cities, provinces, industries, products)
     firms = universe.firms
@@ -147,26 +185,10 @@ def generate(
     city_panel = city_gen.make_city_panel(stream(seed, "city_panel"), cities, exposure, planted)
     texts = city_gen.make_texts(stream(seed, "texts"), cities, exposure)
     progress("firm universe", 0.15)
-    timings["universe"] = time.perf_counter() - t0
 
-    small_tables: dict[str, pd.DataFrame | pl.DataFrame] = {
-        "provinces": provinces,
-        "province_contiguity": contiguity,
-        "cities": cities,
-        "industries": industries[SCHEMAS["industries"].column_names],
-        "products": products[SCHEMAS["products"].column_names],
-        "io_national": io_national,
-        "io_totals": io_totals,
-        "icio": icio,
-        "census_2004": census,
-        "city_panel": city_panel,
-        "texts": texts,
-        **prov_tables,
-    }
-    files: dict[str, list[Path]] = {}
-    for name, frame in small_tables.items():
-        files[name] = write_table(validate(frame, SCHEMAS[name]), out / f"{name}.parquet", name)
-
+    files = write_frames(
+        out, {"cities": cities, "census_2004": census, "city_panel": city_panel, "texts": texts}
+    )
     ids = identities.customs_identity(stream(seed, "customs_ids"), firms, cities)
     zips, phones = identities.contact_details(
         stream(seed, "contacts"), firms["city_idx"].to_numpy(), cities
@@ -229,11 +251,11 @@ def generate(
             partner_weight=partner_w,
             partner_demand=demand,
         )
-        parts = generate_year(
+        drawn = generate_year(
             stream(seed, f"year{year}"), universe, products, intermediaries, ctx, planted
         )
         customs = _customs_frame(
-            parts, firms, intermediaries, products, cities, partner_codes, year
+            drawn, firms, intermediaries, products, cities, partner_codes, year
         )
         files["customs"].append(
             write_partition(
@@ -241,47 +263,30 @@ def generate(
             )
         )
         if year <= LAST_CIE_YEAR:
-            cie = _cie_frame(parts["cie"], firms, industries, cities)
+            cie = _cie_frame(drawn["cie"], firms, industries, cities)
             files["firms"].append(
                 write_partition(
                     validate(cie, SCHEMAS["firms"]), out / "firms", SCHEMAS["firms"], year
                 )
             )
-            latent_parts.append(parts["latent"])
-            control_parts.append(parts["cie"][CONTROL_INPUTS])
-        agg_parts.append(parts["agg_h"])
+            latent_parts.append(drawn["latent"])
+            control_parts.append(drawn["cie"][CONTROL_INPUTS])
+        agg_parts.append(drawn["agg_h"])
         progress(f"year {year}", 0.15 + 0.8 * (i + 1) / len(years))
-    timings["years"] = time.perf_counter() - t0
 
     latent = pd.concat(latent_parts, ignore_index=True)
     controls = pd.concat(control_parts, ignore_index=True)
     files["truth_firms"] = [_write_truth_firms(out, firms, latent)]
-    truth = build_truth(planted, latent, controls, firms, industries, prov_truth)
-    truth["entries"].update(write_quality_cities(out, scale, seed))  # paper 001 tables
-    (out / "truth.json").write_text(
-        json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    timings["truth"] = time.perf_counter() - t0
-    manifest = {
-        "generator": GENERATOR,
-        "version": __version__,
-        "scale": scale,
-        "seed": seed,
-        "reference_files": directory_hashes(ref),
-        "tables": {
-            name: {
-                "rows": int(
-                    sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in paths)
-                ),
-                "files": {str(p.relative_to(out)): file_sha256(p) for p in paths},
-            }
-            for name, paths in sorted(files.items())
-        },
-        "timings_s": {k: round(v, 2) for k, v in timings.items()},
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    progress("done", 1.0)
-    return manifest
+    truth = build_truth(planted, latent, controls, firms, industries, {})
+    return PartOutput(files, truth)
+
+
+_PART_WRITERS: dict[str, Callable[[Path, SharedInputs, str, Progress], PartOutput]] = {
+    "core": _core_part,
+    "firms": _firm_part,
+    "provinces": _province_part,
+    "cities": _city_part,
+}
 
 
 def _write_truth_links(out: Path, firms: pd.DataFrame, platform: pd.DataFrame) -> Path:

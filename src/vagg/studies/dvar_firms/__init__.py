@@ -377,5 +377,6 @@ STUDY = register(
             "io_totals",
             "national_series",
         ),
+        synthetic_parts=("firms",),
     )
 )

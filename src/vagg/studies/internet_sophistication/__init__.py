@@ -276,5 +276,6 @@ STUDY = register(
         paper=PAPER,
         options=OPTIONS,
         tables=("province_panel", "province_exports", "national_series"),
+        synthetic_parts=("provinces",),
     )
 )

@@ -191,5 +191,6 @@ STUDY = register(
         paper=PAPER,
         lang="zh",
         options=OPTIONS,
+        synthetic_parts=("cities",),
     )
 )

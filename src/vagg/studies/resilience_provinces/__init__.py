@@ -170,5 +170,6 @@ STUDY = register(
         lang="zh",
         options=OPTIONS,
         tables=("province_panel", "national_series"),
+        synthetic_parts=("provinces",),
     )
 )
