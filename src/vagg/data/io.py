@@ -23,6 +23,7 @@ fix (docs/data.md lists the cases).
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,8 @@ from vagg.errors import VaggError
 __all__ = [
     "READ_OPTIONS",
     "SUFFIXES",
+    "ColumnMapError",
+    "MissingFileError",
     "ReadError",
     "iter_partitions",
     "partition_files",
@@ -68,12 +71,35 @@ class ReadError(VaggError):
         super().__init__(f"table '{table}', file '{path}': {problem}")
 
 
+class MissingFileError(ReadError, FileNotFoundError):
+    """The file or folder of a table does not exist (also a :class:`FileNotFoundError`)."""
+
+
+class ColumnMapError(VaggError):
+    """A column map cannot be used: not JSON, not an object, or a rename that clashes."""
+
+
 def _explain(table: str, path: Path, err: BaseException) -> ReadError:
     """One line for a file a reader could not open (empty, truncated, corrupt, encoding)."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     size = path.stat().st_size if path.is_file() else None
+    suffix = path.suffix.lower()
     if size == 0:
         return ReadError(table, path, "the file is empty (0 bytes); export it again")
+    if isinstance(err, LookupError) and "encoding" in text:
+        return ReadError(
+            table,
+            path,
+            f"{text}; give a Python codec name such as gbk, gb18030, utf-8 or utf-16",
+        )
+    if suffix in (".xlsx", ".xls") and ("not found" in text or "does not exist" in text):
+        return ReadError(table, path, f"{text}; give sheet=<name or 0-based number>")
+    if suffix in (".xlsx", ".xls") and (
+        "format cannot be determined" in text or "zip file" in text.lower()
+    ):
+        return ReadError(
+            table, path, "not a readable Excel file (corrupt, or not Excel); export it again"
+        )
     if isinstance(err, UnicodeDecodeError) or "utf-8" in text.lower() or "utf8" in text.lower():
         return ReadError(
             table,
@@ -81,7 +107,7 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
             'the file is not UTF-8; give its encoding, e.g. encoding="gbk" '
             '(or "@encoding": "gbk" in the column map, --encoding gbk on the command line)',
         )
-    if path.suffix.lower() == ".parquet":
+    if suffix == ".parquet":
         return ReadError(
             table,
             path,
@@ -89,7 +115,7 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
         )
     if isinstance(err, pl.exceptions.NoDataError) or "empty" in text.lower():
         return ReadError(table, path, "the file holds no header and no rows; export it again")
-    if path.suffix.lower() in (".xlsx", ".xls", ".csv"):
+    if suffix in (".xlsx", ".xls", ".csv"):
         return ReadError(
             table,
             path,
@@ -108,10 +134,10 @@ def _load_column_map(column_map: ColumnMap) -> dict[str, Any]:
     path = Path(column_map)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"column map '{path}' could not be read as JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ColumnMapError(f"column map '{path}' could not be read as JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"column map '{path}' must be a JSON object of raw -> canonical names")
+        raise ColumnMapError(f"column map '{path}' must be a JSON object of raw -> canonical names")
     return {str(k): v if k in READ_OPTIONS else str(v) for k, v in data.items()}
 
 
@@ -189,7 +215,7 @@ def _read_raw(
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix == ".csv":
-            return _read_csv(path, text_cols, encoding, header_row)
+            return _read_csv(path, schema.name, text_cols, encoding, header_row)
         if suffix == ".dta":
             frame = pd.read_stata(path, convert_categoricals=False)
             return _pandas_text(frame, text_cols)
@@ -206,20 +232,62 @@ def _read_raw(
 
 
 def _read_csv(
-    path: Path, text_cols: list[str], encoding: str | None, header_row: int | None
+    path: Path,
+    table: str,
+    text_cols: list[str],
+    encoding: str | None,
+    header_row: int | None,
 ) -> pl.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         raise pl.exceptions.NoDataError("empty CSV file")
     text = raw.decode(encoding or "utf-8")  # UnicodeDecodeError: explained by the caller
-    source = io.BytesIO(text.encode("utf-8"))
     skip = int(header_row or 0)
+    _check_csv_shape(text, skip, table, path)
+    source = io.BytesIO(text.encode("utf-8"))
     header = pl.read_csv(source, n_rows=0, skip_rows=skip).columns
     overrides = {c: pl.String for c in text_cols if c in header}
     source.seek(0)
     return pl.read_csv(
         source, schema_overrides=overrides, infer_schema_length=10_000, skip_rows=skip
     )
+
+
+def _check_csv_shape(text: str, skip: int, table: str, path: Path) -> None:
+    """Every line of a CSV holds as many fields as its header, and no header name repeats
+    (readers would pad short lines with nulls and rename a repeated header silently)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header: list[str] | None = None
+    lines = 0
+    for row in reader:
+        lines = reader.line_num
+        if reader.line_num <= skip or not row:
+            continue
+        if header is None:
+            header = row
+            twice = sorted({name for name in row if row.count(name) > 1})
+            if twice:
+                raise ReadError(
+                    table, path, f"the header names {twice} more than once; rename or drop one"
+                )
+            continue
+        if len(row) != len(header):
+            hint = (
+                "; if title rows sit above the header, pass header_row=<0-based row of the "
+                'header> ("@header_row" in the column map)'
+                if len(row) > len(header)
+                else ""
+            )
+            raise ReadError(
+                table,
+                path,
+                f"line {reader.line_num} has {len(row)} fields, the header "
+                f"{len(header)}; check the separator (a comma) and the quoting{hint}",
+            )
+    if header is None:
+        raise ReadError(
+            table, path, f"no header at or after header_row={skip} (the file has {lines} lines)"
+        )
 
 
 def _pandas_text(frame: pd.DataFrame, text_cols: list[str]) -> pl.DataFrame:
@@ -259,7 +327,7 @@ def read_table(
     schema = get_schema(table)
     cmap = _load_column_map(column_map)
     if not path.exists():
-        raise FileNotFoundError(f"table '{table}': {path} does not exist")
+        raise MissingFileError(table, path, "does not exist; check the path")
     frame = _read_raw(path, schema, cmap, sheet, encoding, header_row)
     renames = {k: v for k, v in cmap.items() if k not in READ_OPTIONS}
     if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
@@ -270,8 +338,28 @@ def read_table(
             raise SchemaError(
                 table, unknown[0], f"column map names header(s) not in the file: {unknown}"
             )
+        _check_renames(frame, renames, table)
         frame = frame.rename(renames)
     return validate(frame, schema) if validate_on_load else frame
+
+
+def _not_found(table: str) -> str:
+    return f"no {table}/ folder nor {table}.parquet/.csv/.dta/.xlsx/.xls file in this folder"
+
+
+def _check_renames(frame: pl.DataFrame, renames: dict[str, Any], table: str) -> None:
+    """Two headers renamed to one name, or a rename onto a header the file keeps, would give
+    a table two columns of one name: say which."""
+    kept = [c for c in frame.columns if c not in renames]
+    targets = [str(v) for v in renames.values()]
+    for target in sorted(set(targets)):
+        sources = [k for k, v in renames.items() if str(v) == target]
+        if len(sources) > 1 or target in kept:
+            given = sources + ([target] if target in kept else [])
+            raise ColumnMapError(
+                f"table '{table}', column '{target}': the column map gives it twice "
+                f"(from headers {given}); map one header to it"
+            )
 
 
 def _hint_title_rows(
@@ -280,6 +368,14 @@ def _hint_title_rows(
     """A header with none of the table's columns (nor of the column map's ``raw`` headers) is
     a title row (yearbook style): say so."""
     if header_row is None and not set(frame.columns) & (set(schema.column_names) | raw):
+        separators = [sep for sep in (";", "\t", "|") if sep in "".join(frame.columns[:1])]
+        if separators and frame.width == 1:
+            raise ReadError(
+                schema.name,
+                path,
+                f"the header is one field split by {separators[0]!r}; vagg reads comma-"
+                "separated files: save the file with commas",
+            )
         raise ReadError(
             schema.name,
             path,
@@ -347,7 +443,7 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
     """A lazy scan of a Parquet table in a dataset (no validation; for streaming work)."""
     path = table_path(dataset, table)
     if path is None:
-        raise FileNotFoundError(f"table '{table}' not found in dataset {dataset}")
+        raise MissingFileError(table, Path(dataset), _not_found(table))
     if path.is_dir():
         schema = get_schema(table)
         column = schema.partition_by
@@ -371,7 +467,7 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
     """Yield ``(partition value, validated frame)`` one partition at a time."""
     path = table_path(dataset, table)
     if path is None:
-        raise FileNotFoundError(f"table '{table}' not found in dataset {dataset}")
+        raise MissingFileError(table, Path(dataset), _not_found(table))
     schema = get_schema(table)
     if not path.is_dir():
         yield "all", read_table(path, table)
@@ -399,7 +495,7 @@ def read_dataset(dataset: str | Path, tables: list[str] | None = None) -> dict[s
         path = table_path(dataset, name)
         if path is None:
             if tables is not None:
-                raise FileNotFoundError(f"table '{name}' not found in dataset {dataset}")
+                raise MissingFileError(name, Path(dataset), _not_found(name))
             continue
         out[name] = read_table(path, name)
     return out
