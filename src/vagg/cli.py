@@ -126,6 +126,8 @@ def data_check(
     if not report.rows:
         console.print("[red]no canonical tables found[/red]")
         raise typer.Exit(1)
+    for note in report.notes:
+        console.print(f"[yellow]! {escape(note)}[/yellow]")
     for problem in report.problems:
         console.print(f"[red]✗ {escape(problem)}[/red]")
     if not report.ok:
