@@ -18,29 +18,14 @@ from typer.testing import CliRunner
 
 from vagg.cli import app
 from vagg.data.check import check_dataset
-from vagg.data.dataset import synthetic_dataset
 from vagg.data.io import ReadError, read_table
 
 TABLES = ("firms", "customs", "industries", "cities", "provinces", "products", "national_series")
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("cache"))
-    return folder
-
-
 @pytest.fixture
-def ds(source: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the subset (partitioned firms/customs, five reference tables)."""
-    out = tmp_path / "ds"
-    out.mkdir()
-    for name in TABLES:
-        if (source / name).is_dir():
-            shutil.copytree(source / name, out / name)
-        else:
-            shutil.copy(source / f"{name}.parquet", out / f"{name}.parquet")
-    return out
+def source(tiny_economy: Path) -> Path:
+    return tiny_economy
 
 
 def _edit(path: Path, fn: Callable[[pl.DataFrame], pl.DataFrame]) -> None:

@@ -100,6 +100,13 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
         return ReadError(
             table, path, "not a readable Excel file (corrupt, or not Excel); export it again"
         )
+    if isinstance(err, UnicodeDecodeError) and err.encoding.replace("-", "") != "utf8":
+        return ReadError(
+            table,
+            path,
+            f"the file is not {err.encoding} (byte {err.start} cannot be decoded); give its "
+            'encoding: utf-8 (the default), gb18030 or utf-16, e.g. encoding="utf-8"',
+        )
     if isinstance(err, UnicodeDecodeError) or "utf-8" in text.lower() or "utf8" in text.lower():
         return ReadError(
             table,
