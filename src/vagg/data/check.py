@@ -122,8 +122,8 @@ def schema_problems(
     named = replace(schema, name=label)
     try:
         return validate(frame, named), []
-    except SchemaError:
-        pass
+    except Exception as err:  # every rule is run again below, one line each
+        whole = _problem(label, err)
     problems: list[str] = []
     missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
     if missing:
@@ -136,12 +136,18 @@ def schema_problems(
                 validate(frame.select(col.name), replace(named, columns=(col,), key=()))
             except SchemaError as err:
                 problems.append(str(err))
+            except Exception as err:  # a value no rule foresaw: still one line, named
+                first = str(err).splitlines()[0] if str(err) else ""
+                problems.append(
+                    f"table '{label}', column '{col.name}': cannot be checked "
+                    f"({type(err).__name__}: {first})"
+                )
     if all(k in frame.columns for k in schema.key):
         try:
             check_unique_key(frame, label, schema.key)
         except SchemaError as err:
             problems.append(str(err))
-    return None, problems
+    return None, problems or [whole]
 
 
 def _reference_values(ref: tuple[Any, ...], frames: dict[str, pl.DataFrame]) -> set[str] | None:
@@ -159,6 +165,11 @@ def _check_references(
             continue
         known = _reference_values(ref, frames)
         if known is None:
+            note = f"{table}.{col} not checked against {ref[0]}.{ref[1]}: {ref[0]} is " + (
+                "missing" if ref[0] not in report.rows else "invalid"
+            )
+            if note not in report.notes:
+                report.notes.append(note)
             continue
         values = pl.col(col).cast(pl.String)
         if len(ref) > 2:
