@@ -2,7 +2,7 @@
 
 Each case edits a copy of a small dataset (a subset of the tiny synthetic economy, seed 0) in
 one way and asserts the one-line problem names the table, the column or file, and the rows.
-The cases are the table in docs/data.md ("Bad input").
+The cases are the tables in docs/data.md ("Bad inputs and what vagg says").
 """
 
 from __future__ import annotations
