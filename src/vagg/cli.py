@@ -110,7 +110,12 @@ def data_check(
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from None
-    report = check_dataset(dataset, required=required, encoding=encoding)
+    try:
+        report = check_dataset(dataset, required=required, encoding=encoding)
+    except (VaggError, OSError) as err:  # one line, never a traceback
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        console.print(f"[red]✗ {escape(first)}[/red]")
+        raise typer.Exit(1) from None
     rows = Table(title=f"tables in {dataset}")
     rows.add_column("table")
     rows.add_column("rows", justify="right")

@@ -91,6 +91,7 @@ def test_hs_code_not_in_products(ds: Path) -> None:
     )
     (problem,) = _problems(ds)
     assert "column 'hs8'" in problem and "products.hs6" in problem and "99999999" in problem
+    assert problem.endswith("in file 'customs/year=2003/part-0.parquet'")
 
 
 def test_empty_table(ds: Path) -> None:

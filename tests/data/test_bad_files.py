@@ -199,6 +199,7 @@ def test_codes_that_lost_their_leading_zeros_in_a_csv(tmp_path: Path) -> None:
     message = str(err.value)
     assert "table 'products', column 'hs6': malformed codes" in message
     assert "rows [0]" in message and "'10121'" in message
+    assert message.endswith(f"in file '{path}'")
 
 
 def test_nan_written_as_text_in_a_csv(tmp_path: Path) -> None:
@@ -278,6 +279,7 @@ def test_excel_code_column_stored_as_numbers(tmp_path: Path) -> None:
     message = str(err.value)
     assert "table 'products', column 'hs6': malformed codes" in message
     assert "rows [0]" in message and "'10121'" in message
+    assert message.endswith(f"in file '{path}'")
 
 
 def test_stata_file_that_is_not_stata(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_nan_in_an_unpartitioned_table(ds: Path) -> None:
     _edit(ds / "products.parquet", _set("sigma", 5, float("nan")))
     problem = _only_problem(ds)
     assert problem.startswith("table 'products', column 'sigma': NaN or ±inf is not allowed")
-    assert "rows [5]" in problem
+    assert "rows [5]" in problem and problem.endswith("in file 'products.parquet'")
 
 
 def test_nan_where_the_schema_allows_it() -> None:
@@ -185,6 +185,7 @@ def test_unknown_category_in_one_partition(ds: Path) -> None:
     problem = _only_problem(ds)
     assert problem.startswith("table 'customs (year=2003)', column 'flow': unknown values")
     assert "rows [2]" in problem and "'exports'" in problem
+    assert problem.endswith("in file 'customs/year=2003/part-0.parquet'")
 
 
 def test_text_in_a_money_column_of_one_partition(ds: Path) -> None:
@@ -195,6 +196,7 @@ def test_text_in_a_money_column_of_one_partition(ds: Path) -> None:
     problem = _only_problem(ds)
     assert problem.startswith("table 'firms (year=2004)', column 'sales': values cannot be read")
     assert "rows [1]" in problem and "'n/a'" in problem
+    assert problem.endswith("in file 'firms/year=2004/part-0.parquet'")
 
 
 def test_missing_key_value_in_one_partition(ds: Path) -> None:
@@ -222,7 +224,7 @@ def test_yes_no_in_a_true_false_column(ds: Path) -> None:
     assert problem.startswith(
         "table 'industries', column 'high_tech': values cannot be read as bool"
     )
-    assert f"({frame.height} rows;" in problem
+    assert f"({frame.height} rows;" in problem and problem.endswith("in file 'industries.csv'")
 
 
 # --- references --------------------------------------------------------------------------
@@ -233,6 +235,7 @@ def test_firm_city_not_in_cities(ds: Path) -> None:
     problem = _only_problem(ds)
     assert problem.startswith("table 'firms', column 'city_code': codes not found in cities")
     assert "rows [6]" in problem and "'999900'" in problem
+    assert problem.endswith("in file 'firms/year=2003/part-0.parquet'")
 
 
 def test_customs_city_not_in_cities(ds: Path) -> None:
@@ -307,6 +310,7 @@ def test_each_reader_opens_the_synthetic_customs_with_its_defaults(
     elif reader == "pyarrow":
         import pyarrow.dataset as pads
 
+        assert pads.dataset(folder).count_rows() == truth[0]  # no partitioning by default
         table = pads.dataset(folder, partitioning="hive").to_table()
         got = (table.num_rows, sum(int(y) for y in table.column("year").to_pylist()))
     else:

@@ -36,7 +36,14 @@ import polars as pl
 
 from vagg.data.errors import SchemaError
 from vagg.data.frames import check_unique_key
-from vagg.data.io import SUFFIXES, partition_files, read_partition, read_table, table_path
+from vagg.data.io import (
+    SUFFIXES,
+    ReadError,
+    partition_files,
+    read_partition,
+    read_table,
+    table_path,
+)
 from vagg.data.schemas import SCHEMAS, TableSchema, validate
 from vagg.errors import VaggError
 
@@ -110,15 +117,23 @@ def near_misses(dataset: str | Path) -> dict[str, str]:
 
 
 def schema_problems(
-    frame: pl.DataFrame, schema: TableSchema, label: str | None = None
+    frame: pl.DataFrame,
+    schema: TableSchema,
+    label: str | None = None,
+    file: str | Path | None = None,
 ) -> tuple[pl.DataFrame | None, list[str]]:
     """Every schema rule ``frame`` breaks, one line per column (plus the key), where
     :func:`vagg.data.schemas.validate` stops at the first.
 
     Returns the validated frame (canonical dtypes) and no problems, or ``None`` and the
-    problems; ``label`` names the table in them (e.g. ``"firms (year=2001)"``).
+    problems; ``label`` names the table in them (e.g. ``"firms (year=2001)"``) and ``file``
+    the file the rows were read from.
     """
     label = label or schema.name
+
+    def line(err: SchemaError) -> str:
+        return str(err if file is None else err.in_file(file))
+
     named = replace(schema, name=label)
     try:
         return validate(frame, named), []
@@ -128,14 +143,14 @@ def schema_problems(
     missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
     if missing:
         problems.append(
-            str(SchemaError(label, missing[0], f"required column(s) missing: {missing}"))
+            line(SchemaError(label, missing[0], f"required column(s) missing: {missing}"))
         )
     for col in schema.columns:
         if col.name in frame.columns:
             try:
                 validate(frame.select(col.name), replace(named, columns=(col,), key=()))
             except SchemaError as err:
-                problems.append(str(err))
+                problems.append(line(err))
             except Exception as err:  # a value no rule foresaw: still one line, named
                 first = str(err).splitlines()[0] if str(err) else ""
                 problems.append(
@@ -146,7 +161,7 @@ def schema_problems(
         try:
             check_unique_key(frame, label, schema.key)
         except SchemaError as err:
-            problems.append(str(err))
+            problems.append(line(err))
     return None, problems or [whole]
 
 
@@ -158,7 +173,11 @@ def _reference_values(ref: tuple[Any, ...], frames: dict[str, pl.DataFrame]) -> 
 
 
 def _check_references(
-    table: str, frame: pl.DataFrame, frames: dict[str, pl.DataFrame], report: CheckReport
+    table: str,
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    report: CheckReport,
+    file: str,
 ) -> None:
     for (tab, col), ref in REFERENCES.items():
         if tab != table or col not in frame.columns:
@@ -186,10 +205,10 @@ def _check_references(
                 bad.height,
                 bad[col].head(5).to_list(),
             )
-            report.problems.append(str(err))
+            report.problems.append(str(err.in_file(file)))
 
 
-def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport) -> None:
+def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport, file: str) -> None:
     for tab, col in POSITIVE:
         if tab == table and col in frame.columns:
             bad = frame.with_row_index("__row").filter(pl.col(col) <= 0)
@@ -202,7 +221,7 @@ def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport) -> Non
                     bad.height,
                     bad[col].to_list(),
                 )
-                report.problems.append(str(err))
+                report.problems.append(str(err.in_file(file)))
 
 
 def _problem(name: str, err: Exception) -> str:
@@ -235,7 +254,7 @@ def _stray(dataset: Path, folder: Path, files: list[Path]) -> list[str]:
 
 def _pieces(
     dataset: Path, name: str, encoding: str | None, report: CheckReport
-) -> Iterator[pl.DataFrame]:
+) -> Iterator[tuple[pl.DataFrame, str]]:
     """The validated pieces of a table (its one file, or each partition file), counting the
     rows of every piece and adding the problems of those that fail."""
     schema = SCHEMAS[name]
@@ -253,19 +272,26 @@ def _pieces(
     else:
         sources = [(name, path)]
     for label, file in sources:
+        relative = file.relative_to(dataset).as_posix()
         try:
             if file.parent != dataset:
                 raw = read_partition(file, schema)
             else:
                 raw = read_table(file, name, encoding=encoding, validate_on_load=False)
+        except SchemaError as err:
+            report.problems.append(str(err.in_file(relative)))
+            continue
+        except ReadError as err:
+            report.problems.append(str(ReadError(err.table, Path(relative), err.problem)))
+            continue
         except Exception as err:  # every problem is reported, not only the first
             report.problems.append(_problem(name, err))
             continue
         report.rows[name] += raw.height
-        frame, problems = schema_problems(raw, schema, label)
+        frame, problems = schema_problems(raw, schema, label, relative)
         report.problems.extend(problems)
         if frame is not None:
-            yield frame
+            yield frame, relative
 
 
 def check_dataset(
@@ -311,22 +337,23 @@ def check_dataset(
             )
     # every unpartitioned table first, so references are checked whatever the order
     frames: dict[str, pl.DataFrame] = {}
+    files_of: dict[str, str] = {}
     for name in [n for n in present if SCHEMAS[n].partition_by is None]:
-        for frame in _pieces(root, name, encoding, report):
-            frames[name] = frame
+        for frame, file in _pieces(root, name, encoding, report):
+            frames[name], files_of[name] = frame, file
         if report.rows[name] == 0 and name in frames:
             report.problems.append(f"table '{name}': the table has no rows")
     for name, frame in frames.items():
-        _check_references(name, frame, frames, report)
-        _check_positive(name, frame, report)
+        _check_references(name, frame, frames, report, files_of[name])
+        _check_positive(name, frame, report, files_of[name])
         _moments(name, frame, report)
     for name in [n for n in present if SCHEMAS[n].partition_by is not None]:
         keys: list[pl.DataFrame] = []
         n_problems = len(report.problems)
-        for part in _pieces(root, name, encoding, report):
+        for part, file in _pieces(root, name, encoding, report):
             keys.append(part.select(SCHEMAS[name].key))
-            _check_references(name, part, frames, report)
-            _check_positive(name, part, report)
+            _check_references(name, part, frames, report, file)
+            _check_positive(name, part, report, file)
             _moments(name, part, report)
         if report.rows[name] == 0 and len(report.problems) == n_problems:
             report.problems.append(f"table '{name}': the table has no rows")

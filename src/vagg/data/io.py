@@ -197,6 +197,7 @@ def read_partition(file: Path, schema: TableSchema) -> pl.DataFrame:
             bad["__row"].to_list(),
             bad.height,
             bad[column].to_list(),
+            file=file,
         )
     return frame
 
@@ -225,14 +226,16 @@ def _read_raw(
             return _read_csv(path, schema.name, text_cols, encoding, header_row)
         if suffix == ".dta":
             frame = pd.read_stata(path, convert_categoricals=False)
-            return _pandas_text(frame, text_cols)
+            return _pandas_text(frame, text_cols, schema.name)
         if suffix in (".xlsx", ".xls"):
             frame = pd.read_excel(
                 path, sheet_name=sheet, dtype={c: str for c in text_cols}, header=header_row or 0
             )
-            return _pandas_text(frame, text_cols)
-    except (SchemaError, ReadError):
+            return _pandas_text(frame, text_cols, schema.name)
+    except ReadError:
         raise
+    except SchemaError as err:
+        raise (err if err.file else err.in_file(path)) from None
     except Exception as err:  # polars/pyarrow/pandas errors name no file
         raise _explain(schema.name, path, err) from None
     raise ReadError(schema.name, path, f"unsupported file type '{suffix}'; use one of {SUFFIXES}")
@@ -297,12 +300,12 @@ def _check_csv_shape(text: str, skip: int, table: str, path: Path) -> None:
         )
 
 
-def _pandas_text(frame: pd.DataFrame, text_cols: list[str]) -> pl.DataFrame:
+def _pandas_text(frame: pd.DataFrame, text_cols: list[str], table: str) -> pl.DataFrame:
     for col in text_cols:
         if col in frame.columns and not pd.api.types.is_string_dtype(frame[col]):
             if pd.api.types.is_float_dtype(frame[col]):
                 raise SchemaError(
-                    "(file)",
+                    table,
                     col,
                     "a code column was stored as numbers; leading zeros are lost. "
                     "Store codes as text in the source file",
@@ -343,11 +346,19 @@ def read_table(
         unknown = [raw for raw in renames if raw not in frame.columns]
         if unknown:
             raise SchemaError(
-                table, unknown[0], f"column map names header(s) not in the file: {unknown}"
+                table,
+                unknown[0],
+                f"column map names header(s) not in the file: {unknown}",
+                file=path,
             )
         _check_renames(frame, renames, table)
         frame = frame.rename(renames)
-    return validate(frame, schema) if validate_on_load else frame
+    if not validate_on_load:
+        return frame
+    try:
+        return validate(frame, schema)
+    except SchemaError as err:  # rows are numbered within the file: say which
+        raise (err if path.is_dir() else err.in_file(path)) from None
 
 
 def _not_found(table: str) -> str:
@@ -488,9 +499,7 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
         try:
             frame = validate(read_partition(file, schema), schema)
         except SchemaError as err:  # rows are numbered within the partition: say which
-            raise SchemaError(
-                f"{table} ({part.name})", err.column, err.problem, err.rows, err.n_bad, err.examples
-            ) from None
+            raise err.in_file(file, f"{table} ({part.name})") from None
         yield value, frame
 
 
