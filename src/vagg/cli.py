@@ -132,9 +132,9 @@ def data_check(
         console.print("[red]no canonical tables found[/red]")
         raise typer.Exit(1)
     for note in report.notes:
-        console.print(f"[yellow]! {escape(note)}[/yellow]")
+        console.print(f"[yellow]! {escape(note)}[/yellow]", soft_wrap=True)
     for problem in report.problems:
-        console.print(f"[red]✗ {escape(problem)}[/red]")
+        console.print(f"[red]✗ {escape(problem)}[/red]", soft_wrap=True)
     if not report.ok:
         console.print(f"[red]{len(report.problems)} problem(s) found in {dataset}[/red]")
         raise typer.Exit(1)
