@@ -169,6 +169,18 @@ def test_csv_line_with_too_few_fields(industries: pl.DataFrame, tmp_path: Path) 
     assert "line 4 has 6 fields, the header 7" in _one_line(err, "industries.csv", "industries")
 
 
+def test_short_line_in_a_csv_with_quoted_fields(industries: pl.DataFrame, tmp_path: Path) -> None:
+    # quoted names holding commas are one field each; the short line is still found
+    frame = industries.with_columns(pl.col("name_zh") + pl.lit(", 细类"))
+    lines = frame.write_csv().splitlines()
+    assert lines[1].count('"') == 2
+    lines[7] = lines[7].rsplit(",", 1)[0]
+    path = _csv(tmp_path / "industries.csv", "\n".join(lines) + "\n")
+    with pytest.raises(ReadError) as err:
+        read_table(path, "industries")
+    assert "line 8 has 6 fields, the header 7" in _one_line(err, "industries.csv", "industries")
+
+
 def test_csv_header_naming_a_column_twice(industries: pl.DataFrame, tmp_path: Path) -> None:
     frame = industries.with_columns(pl.col("cic2").alias("cic2_copy"))
     text = frame.write_csv().replace("cic2_copy", "cic2", 1)

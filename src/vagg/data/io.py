@@ -266,7 +266,57 @@ def _read_csv(
 def _check_csv_shape(text: str, skip: int, table: str, path: Path) -> None:
     """Every line of a CSV holds as many fields as its header, and no header name repeats
     (readers would pad short lines with nulls and rename a repeated header silently)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    body = text.lstrip("\ufeff")
+    # without quotes a field count is a comma count (vectorised); with quotes, parse them
+    header, bad, lines = _shape_fast(body, skip) if '"' not in body else _shape_quoted(body, skip)
+    if header is None:
+        raise ReadError(
+            table, path, f"no header at or after header_row={skip} (the file has {lines} lines)"
+        )
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise ReadError(table, path, f"the header names {twice} more than once; rename or drop one")
+    if bad is not None:
+        line, fields = bad
+        hint = (
+            "; if title rows sit above the header, pass header_row=<0-based row of the "
+            'header> ("@header_row" in the column map)'
+            if fields > len(header)
+            else ""
+        )
+        raise ReadError(
+            table,
+            path,
+            f"line {line} has {fields} fields, the header {len(header)}; check the separator "
+            f"(a comma) and the quoting{hint}",
+        )
+
+
+def _shape_fast(body: str, skip: int) -> tuple[list[str] | None, tuple[int, int] | None, int]:
+    """Header, first line (1-based number, fields) whose field count differs, and the number
+    of lines of a CSV without quote characters."""
+    split = body.split("\n")
+    lines = len(split) - (1 if body.endswith("\n") else 0)
+    frame = (
+        pl.DataFrame({"line": split})
+        .with_row_index("no", offset=1)
+        .filter((pl.col("no") > skip) & (pl.col("line").str.strip_chars("\r") != ""))
+    )
+    if frame.height == 0:
+        return None, None, lines
+    header = frame["line"][0].rstrip("\r").split(",")
+    wrong = (
+        frame.slice(1)
+        .with_columns(fields=pl.col("line").str.count_matches(",", literal=True) + 1)
+        .filter(pl.col("fields") != len(header))
+    )
+    bad = None if wrong.height == 0 else (int(wrong["no"][0]), int(wrong["fields"][0]))
+    return header, bad, lines
+
+
+def _shape_quoted(body: str, skip: int) -> tuple[list[str] | None, tuple[int, int] | None, int]:
+    """:func:`_shape_fast` for a CSV with quoted fields (parsed line by line)."""
+    reader = csv.reader(io.StringIO(body))
     header: list[str] | None = None
     lines = 0
     for row in reader:
@@ -275,29 +325,9 @@ def _check_csv_shape(text: str, skip: int, table: str, path: Path) -> None:
             continue
         if header is None:
             header = row
-            twice = sorted({name for name in row if row.count(name) > 1})
-            if twice:
-                raise ReadError(
-                    table, path, f"the header names {twice} more than once; rename or drop one"
-                )
-            continue
-        if len(row) != len(header):
-            hint = (
-                "; if title rows sit above the header, pass header_row=<0-based row of the "
-                'header> ("@header_row" in the column map)'
-                if len(row) > len(header)
-                else ""
-            )
-            raise ReadError(
-                table,
-                path,
-                f"line {reader.line_num} has {len(row)} fields, the header "
-                f"{len(header)}; check the separator (a comma) and the quoting{hint}",
-            )
-    if header is None:
-        raise ReadError(
-            table, path, f"no header at or after header_row={skip} (the file has {lines} lines)"
-        )
+        elif len(row) != len(header):
+            return header, (reader.line_num, len(row)), lines
+    return header, None, lines
 
 
 def _pandas_text(frame: pd.DataFrame, text_cols: list[str], table: str) -> pl.DataFrame:
