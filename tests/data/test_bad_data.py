@@ -195,21 +195,6 @@ def test_cli_data_check_prints_every_problem_without_traceback(ds: Path) -> None
     assert "problem(s) found" in result.output
 
 
-def test_pandas_polars_pyarrow_duckdb_open_partitions_with_defaults(source: Path) -> None:
-    import duckdb
-    import pyarrow.dataset as pads
-
-    n = pl.read_parquet(source / "firms", hive_partitioning=True).height
-    assert len(pd.read_parquet(source / "firms")) == n
-    assert pl.scan_parquet(source / "firms").select(pl.len()).collect().item() == n
-    assert pads.dataset(source / "firms", partitioning="hive").count_rows() == n
-    files = str(source / "customs" / "*" / "*.parquet")
-    sql = f"select count(*), min(year) from read_parquet('{files}')"
-    ((rows, first),) = duckdb.sql(sql).fetchall()
-    assert rows == pl.read_parquet(source / "customs", hive_partitioning=True).height
-    assert first == 2000
-
-
 def test_cli_data_check_reads_gbk_with_encoding(ds: Path) -> None:
     frame = pl.read_parquet(ds / "industries.parquet")
     (ds / "industries.parquet").unlink()
