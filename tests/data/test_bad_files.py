@@ -81,6 +81,16 @@ def test_csv_renamed_to_parquet(industries: pl.DataFrame, tmp_path: Path) -> Non
     assert "copy or export it again" in _one_line(err, "industries.parquet", "industries")
 
 
+def test_lazy_scan_of_a_corrupt_partition(industries: pl.DataFrame, tmp_path: Path) -> None:
+    # the streaming path (scan_table) names the file too, before any row is read
+    customs = tmp_path / "customs" / "year=2003"
+    customs.mkdir(parents=True)
+    (customs / "part-0.parquet").write_bytes(b"PAR1" + b"\x00" * 64)
+    with pytest.raises(ReadError) as err:
+        scan_table(tmp_path, "customs")
+    assert "truncated or corrupt" in _one_line(err, "year=2003/part-0.parquet", "customs")
+
+
 # --- CSV: empty, encodings ---------------------------------------------------------------
 
 

@@ -498,8 +498,12 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
         dtype = schema.polars_schema().get(column or "", pl.String())
         scans = []
         for file in partition_files(path):
+            try:
+                names = pl.read_parquet_schema(file)
+            except Exception as err:  # polars names no file
+                raise _explain(table, file, err) from None
             scan = pl.scan_parquet(file)
-            if column is not None and column not in pl.read_parquet_schema(file):
+            if column is not None and column not in names:
                 value = pl.Series([partition_value(file.parent)]).cast(dtype)[0]
                 scan = scan.with_columns(pl.lit(value, dtype=dtype).alias(column))
             scans.append(scan)
@@ -507,6 +511,10 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
             raise ReadError(table, path, "no Parquet files under year=YYYY/ folders")
         return pl.concat(scans, how="diagonal_relaxed")
     if path.suffix == ".parquet":
+        try:
+            pl.read_parquet_schema(path)
+        except Exception as err:
+            raise _explain(table, path, err) from None
         return pl.scan_parquet(path)
     return read_table(path, table).lazy()
 
