@@ -320,3 +320,18 @@ def test_each_reader_opens_the_synthetic_customs_with_its_defaults(
         sql = f"select count(*), sum(year) from read_parquet('{files}')"
         (got,) = duckdb.sql(sql).fetchall()
     assert tuple(got) == truth
+
+
+def test_the_study_gate_reports_what_data_check_reports(ds: Path, tmp_path: Path) -> None:
+    """``vagg replicate`` checks the data with the same function before any entry."""
+    from vagg.studies.data import StudyData
+    from vagg.studies.publish import data_gate
+
+    shutil.copy(_part(ds, "firms", 2001), ds / "firms" / "part-0.parquet")
+    (ds / "products.parquet").rename(ds / "product.parquet")
+    required = ("firms", "customs", "products")
+    expected = check_dataset(ds, required=required).problems
+    assert len(expected) == 2
+    assert expected[0].startswith("table 'products': required but missing")
+    assert expected[1].startswith("table 'firms', file 'firms/part-0.parquet': not read")
+    assert data_gate(StudyData(ds, cache_dir=tmp_path / "cache"), required) == expected
