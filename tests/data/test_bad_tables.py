@@ -82,7 +82,8 @@ def test_table_folder_without_year_folders(ds: Path) -> None:
 def test_year_folder_whose_name_is_not_a_year(ds: Path) -> None:
     (ds / "firms" / "year=2001").rename(ds / "firms" / "year=abc")
     problem = _only_problem(ds)
-    assert "table 'firms', file '" in problem and "'abc' is not a valid year" in problem
+    assert problem.startswith("table 'firms', file 'firms/year=abc/part-0.parquet': folder")
+    assert "'abc' is not a valid year" in problem
 
 
 def test_year_folder_outside_the_years_a_table_allows(ds: Path) -> None:
