@@ -66,6 +66,20 @@ def test_csv_file_inside_a_year_folder(ds: Path) -> None:
     assert problem.startswith("table 'firms', file 'firms/year=2001/extra.csv': not read")
 
 
+def test_spark_markers_and_hidden_files_are_left_alone(ds: Path) -> None:
+    # Spark writes _SUCCESS and .crc files beside its parts; every Parquet reader skips them
+    (ds / "customs" / "_SUCCESS").write_bytes(b"")
+    (ds / "customs" / "year=2001" / ".part-0.parquet.crc").write_bytes(b"crc")
+    assert check_dataset(ds).problems == []
+
+
+def test_year_folder_holding_only_a_hidden_file(ds: Path) -> None:
+    part = _part(ds, "customs", 2006)
+    part.rename(part.with_name(".part-0.parquet"))
+    problem = _only_problem(ds)
+    assert problem.startswith("table 'customs', folder 'customs/year=2006/': holds no Parquet")
+
+
 def test_year_folder_without_a_file(ds: Path) -> None:
     _part(ds, "customs", 2005).unlink()
     problem = _only_problem(ds)

@@ -233,18 +233,19 @@ def _problem(name: str, err: Exception) -> str:
 
 def _stray(dataset: Path, folder: Path, files: list[Path]) -> list[str]:
     """Files inside a partitioned table's folder that are not read, and partition folders
-    without a file: each would silently drop rows."""
+    without a file: each would silently drop rows. Names starting with ``.`` or ``_`` are
+    left out, as every Parquet reader does (Spark's ``_SUCCESS``, checksum files)."""
     table, read, problems = folder.name, set(files), []
     for entry in sorted(folder.rglob("*")):
         relative = entry.relative_to(dataset).as_posix()
-        if any(part.startswith(".") for part in entry.relative_to(folder).parts):
+        if any(part.startswith((".", "_")) for part in entry.relative_to(folder).parts):
             continue
         if entry.is_file() and entry not in read:
             problems.append(
                 f"table '{table}', file '{relative}': not read (only Parquet files directly "
                 "inside year=YYYY/ folders are); move it into its year's folder or remove it"
             )
-        elif entry.is_dir() and entry.parent == folder and not any(entry.glob("*.parquet")):
+        elif entry.is_dir() and entry.parent == folder and not read & set(entry.iterdir()):
             problems.append(
                 f"table '{table}', folder '{relative}/': holds no Parquet file, so the "
                 "partition has no rows; restore its file or remove the folder"
