@@ -18,7 +18,9 @@ defaults. Files that do hold it (older datasets, hand-made folders) are read too
 must equal the folder's value.
 
 Every error reading a file is a :class:`ReadError` naming the table and the file, with the
-fix (docs/data.md lists the cases).
+fix (docs/data.md lists the cases); schema errors say which file their rows are in. A CSV line
+with more or fewer fields than its header, or a header naming a column twice, is an error
+(readers would pad the line with nulls or rename the column without a word).
 """
 
 from __future__ import annotations
