@@ -130,7 +130,12 @@ def data_check(
     except VaggError as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         raise typer.Exit(2) from None
-    report = check_dataset(dataset, required=required, encoding=encoding)
+    try:
+        report = check_dataset(dataset, required=required, encoding=encoding)
+    except (VaggError, OSError) as err:  # one line, never a traceback
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        console.print(f"[red]✗ {escape(first)}[/red]")
+        raise typer.Exit(1) from None
     rows = Table(title=f"tables in {dataset}")
     rows.add_column("table")
     rows.add_column("rows", justify="right")
@@ -146,8 +151,10 @@ def data_check(
     if not report.rows:
         console.print("[red]no canonical tables found[/red]")
         raise typer.Exit(1)
+    for note in report.notes:
+        console.print(f"[yellow]! {escape(note)}[/yellow]", soft_wrap=True)
     for problem in report.problems:
-        console.print(f"[red]✗ {escape(problem)}[/red]")
+        console.print(f"[red]✗ {escape(problem)}[/red]", soft_wrap=True)
     if not report.ok:
         console.print(f"[red]{len(report.problems)} problem(s) found in {dataset}[/red]")
         raise typer.Exit(1)

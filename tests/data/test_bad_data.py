@@ -2,7 +2,7 @@
 
 Each case edits a copy of a small dataset (a subset of the tiny synthetic economy, seed 0) in
 one way and asserts the one-line problem names the table, the column or file, and the rows.
-The cases are the table in docs/data.md ("Bad input").
+The cases are the tables in docs/data.md ("Bad inputs and what vagg says").
 """
 
 from __future__ import annotations
@@ -18,29 +18,14 @@ from typer.testing import CliRunner
 
 from vagg.cli import app
 from vagg.data.check import check_dataset
-from vagg.data.dataset import synthetic_dataset
 from vagg.data.io import ReadError, read_table
 
 TABLES = ("firms", "customs", "industries", "cities", "provinces", "products", "national_series")
 
 
-@pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder, _ = synthetic_dataset("tiny", 0, tmp_path_factory.mktemp("cache"))
-    return folder
-
-
 @pytest.fixture
-def ds(source: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the subset (partitioned firms/customs, five reference tables)."""
-    out = tmp_path / "ds"
-    out.mkdir()
-    for name in TABLES:
-        if (source / name).is_dir():
-            shutil.copytree(source / name, out / name)
-        else:
-            shutil.copy(source / f"{name}.parquet", out / f"{name}.parquet")
-    return out
+def source(tiny_economy: Path) -> Path:
+    return tiny_economy
 
 
 def _edit(path: Path, fn: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
@@ -106,6 +91,7 @@ def test_hs_code_not_in_products(ds: Path) -> None:
     )
     (problem,) = _problems(ds)
     assert "column 'hs8'" in problem and "products.hs6" in problem and "99999999" in problem
+    assert problem.endswith("in file 'customs/year=2003/part-0.parquet'")
 
 
 def test_empty_table(ds: Path) -> None:
@@ -207,21 +193,6 @@ def test_cli_data_check_prints_every_problem_without_traceback(ds: Path) -> None
     assert "table 'customs': required but missing" in result.output
     assert "table 'platform': required but missing" in result.output
     assert "problem(s) found" in result.output
-
-
-def test_pandas_polars_pyarrow_duckdb_open_partitions_with_defaults(source: Path) -> None:
-    import duckdb
-    import pyarrow.dataset as pads
-
-    n = pl.read_parquet(source / "firms", hive_partitioning=True).height
-    assert len(pd.read_parquet(source / "firms")) == n
-    assert pl.scan_parquet(source / "firms").select(pl.len()).collect().item() == n
-    assert pads.dataset(source / "firms", partitioning="hive").count_rows() == n
-    files = str(source / "customs" / "*" / "*.parquet")
-    sql = f"select count(*), min(year) from read_parquet('{files}')"
-    ((rows, first),) = duckdb.sql(sql).fetchall()
-    assert rows == pl.read_parquet(source / "customs", hive_partitioning=True).height
-    assert first == 2000
 
 
 def test_cli_data_check_reads_gbk_with_encoding(ds: Path) -> None:

@@ -11,7 +11,14 @@ first (docs/data.md lists the cases):
   column inside its files;
 * codes that point to other tables (cities, industries, provinces, HS products) exist there,
   whatever order the tables are read in (reference tables are read first);
-* values that must be strictly positive (exchange rates).
+* values that must be strictly positive (exchange rates);
+* files inside a partitioned table's folder that are not read, partition folders without a
+  file, and files whose name is close to a table's (``product.parquet``): nothing is dropped
+  without a word.
+
+Within a table, every column that breaks its schema is reported (:func:`schema_problems`), not
+only the first. A piece (a file, or one partition) that fails its schema is not checked
+further (references, keys across partitions, moments).
 
 The report lists row counts and the key moments the studies are calibrated on. The study
 runner runs the same check before any entry (:mod:`vagg.studies.runner`).
@@ -19,8 +26,9 @@ runner runs the same check before any entry (:mod:`vagg.studies.runner`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import difflib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +36,15 @@ import polars as pl
 
 from vagg.data.errors import SchemaError
 from vagg.data.frames import check_unique_key
-from vagg.data.io import SUFFIXES, iter_partitions, read_table, table_path
-from vagg.data.schemas import SCHEMAS
+from vagg.data.io import (
+    SUFFIXES,
+    ReadError,
+    partition_files,
+    read_partition,
+    read_table,
+    table_path,
+)
+from vagg.data.schemas import SCHEMAS, TableSchema, validate
 from vagg.errors import VaggError
 
 __all__ = [
@@ -37,6 +52,8 @@ __all__ = [
     "REFERENCES",
     "CheckReport",
     "check_dataset",
+    "near_misses",
+    "schema_problems",
     "table_files",
 ]
 
@@ -65,6 +82,7 @@ class CheckReport:
     rows: dict[str, int] = field(default_factory=dict)
     moments: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +98,73 @@ def table_files(dataset: str | Path, table: str) -> list[Path]:
     return found + [root / f"{table}{s}" for s in SUFFIXES if (root / f"{table}{s}").is_file()]
 
 
+def near_misses(dataset: str | Path) -> dict[str, str]:
+    """Files or folders of ``dataset`` whose name is close to a canonical table's but not one
+    (``Firms.csv``, ``product.parquet``): name → the table it may be meant as. They are not
+    read."""
+    out: dict[str, str] = {}
+    root = Path(dataset)
+    for entry in sorted(root.iterdir()) if root.is_dir() else []:
+        stem, suffix = (entry.name, "") if entry.is_dir() else (entry.stem, entry.suffix.lower())
+        if entry.name.startswith(".") or stem in SCHEMAS:
+            continue
+        if entry.is_file() and suffix not in SUFFIXES:
+            continue
+        match = difflib.get_close_matches(stem.lower(), list(SCHEMAS), n=1, cutoff=0.85)
+        if match:
+            out[entry.name + ("/" if entry.is_dir() else "")] = match[0]
+    return out
+
+
+def schema_problems(
+    frame: pl.DataFrame,
+    schema: TableSchema,
+    label: str | None = None,
+    file: str | Path | None = None,
+) -> tuple[pl.DataFrame | None, list[str]]:
+    """Every schema rule ``frame`` breaks, one line per column (plus the key), where
+    :func:`vagg.data.schemas.validate` stops at the first.
+
+    Returns the validated frame (canonical dtypes) and no problems, or ``None`` and the
+    problems; ``label`` names the table in them (e.g. ``"firms (year=2001)"``) and ``file``
+    the file the rows were read from.
+    """
+    label = label or schema.name
+
+    def line(err: SchemaError) -> str:
+        return str(err if file is None else err.in_file(file))
+
+    named = replace(schema, name=label)
+    try:
+        return validate(frame, named), []
+    except Exception as err:  # every rule is run again below, one line each
+        whole = _problem(label, err)
+    problems: list[str] = []
+    missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
+    if missing:
+        problems.append(
+            line(SchemaError(label, missing[0], f"required column(s) missing: {missing}"))
+        )
+    for col in schema.columns:
+        if col.name in frame.columns:
+            try:
+                validate(frame.select(col.name), replace(named, columns=(col,), key=()))
+            except SchemaError as err:
+                problems.append(line(err))
+            except Exception as err:  # a value no rule foresaw: still one line, named
+                first = str(err).splitlines()[0] if str(err) else ""
+                problems.append(
+                    f"table '{label}', column '{col.name}': cannot be checked "
+                    f"({type(err).__name__}: {first})"
+                )
+    if all(k in frame.columns for k in schema.key):
+        try:
+            check_unique_key(frame, label, schema.key)
+        except SchemaError as err:
+            problems.append(line(err))
+    return None, problems or [whole]
+
+
 def _reference_values(ref: tuple[Any, ...], frames: dict[str, pl.DataFrame]) -> set[str] | None:
     frame = frames.get(ref[0])
     if frame is None or ref[1] not in frame.columns:
@@ -88,13 +173,22 @@ def _reference_values(ref: tuple[Any, ...], frames: dict[str, pl.DataFrame]) -> 
 
 
 def _check_references(
-    table: str, frame: pl.DataFrame, frames: dict[str, pl.DataFrame], report: CheckReport
+    table: str,
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    report: CheckReport,
+    file: str,
 ) -> None:
     for (tab, col), ref in REFERENCES.items():
         if tab != table or col not in frame.columns:
             continue
         known = _reference_values(ref, frames)
         if known is None:
+            note = f"{table}.{col} not checked against {ref[0]}.{ref[1]}: {ref[0]} is " + (
+                "missing" if ref[0] not in report.rows else "invalid"
+            )
+            if note not in report.notes:
+                report.notes.append(note)
             continue
         values = pl.col(col).cast(pl.String)
         if len(ref) > 2:
@@ -111,10 +205,10 @@ def _check_references(
                 bad.height,
                 bad[col].head(5).to_list(),
             )
-            report.problems.append(str(err))
+            report.problems.append(str(err.in_file(file)))
 
 
-def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport) -> None:
+def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport, file: str) -> None:
     for tab, col in POSITIVE:
         if tab == table and col in frame.columns:
             bad = frame.with_row_index("__row").filter(pl.col(col) <= 0)
@@ -127,7 +221,7 @@ def _check_positive(table: str, frame: pl.DataFrame, report: CheckReport) -> Non
                     bad.height,
                     bad[col].to_list(),
                 )
-                report.problems.append(str(err))
+                report.problems.append(str(err.in_file(file)))
 
 
 def _problem(name: str, err: Exception) -> str:
@@ -135,6 +229,70 @@ def _problem(name: str, err: Exception) -> str:
         return str(err)
     first = str(err).splitlines()[0] if str(err) else ""
     return f"table '{name}': {type(err).__name__}: {first}"
+
+
+def _stray(dataset: Path, folder: Path, files: list[Path]) -> list[str]:
+    """Files inside a partitioned table's folder that are not read, and partition folders
+    without a file: each would silently drop rows. Names starting with ``.`` or ``_`` are
+    left out, as every Parquet reader does (Spark's ``_SUCCESS``, checksum files)."""
+    table, read, problems = folder.name, set(files), []
+    for entry in sorted(folder.rglob("*")):
+        relative = entry.relative_to(dataset).as_posix()
+        if any(part.startswith((".", "_")) for part in entry.relative_to(folder).parts):
+            continue
+        if entry.is_file() and entry not in read:
+            problems.append(
+                f"table '{table}', file '{relative}': not read (only Parquet files directly "
+                "inside year=YYYY/ folders are); move it into its year's folder or remove it"
+            )
+        elif entry.is_dir() and entry.parent == folder and not read & set(entry.iterdir()):
+            problems.append(
+                f"table '{table}', folder '{relative}/': holds no Parquet file, so the "
+                "partition has no rows; restore its file or remove the folder"
+            )
+    return problems
+
+
+def _pieces(
+    dataset: Path, name: str, encoding: str | None, report: CheckReport
+) -> Iterator[tuple[pl.DataFrame, str]]:
+    """The validated pieces of a table (its one file, or each partition file), counting the
+    rows of every piece and adding the problems of those that fail."""
+    schema = SCHEMAS[name]
+    path = table_path(dataset, name)
+    assert path is not None
+    report.rows.setdefault(name, 0)
+    if path.is_dir():
+        files = partition_files(path)
+        report.problems.extend(_stray(dataset, path, files))
+        if not files:
+            report.problems.append(
+                f"table '{name}', folder '{name}/': no Parquet files under year=YYYY/ folders"
+            )
+        sources = [(f"{name} ({f.parent.name})", f) for f in files]
+    else:
+        sources = [(name, path)]
+    for label, file in sources:
+        relative = file.relative_to(dataset).as_posix()
+        try:
+            if file.parent != dataset:
+                raw = read_partition(file, schema)
+            else:
+                raw = read_table(file, name, encoding=encoding, validate_on_load=False)
+        except SchemaError as err:
+            report.problems.append(str(err.in_file(relative)))
+            continue
+        except ReadError as err:
+            report.problems.append(str(ReadError(err.table, Path(relative), err.problem)))
+            continue
+        except Exception as err:  # every problem is reported, not only the first
+            report.problems.append(_problem(name, err))
+            continue
+        report.rows[name] += raw.height
+        frame, problems = schema_problems(raw, schema, label, relative)
+        report.problems.extend(problems)
+        if frame is not None:
+            yield frame, relative
 
 
 def check_dataset(
@@ -155,17 +313,24 @@ def check_dataset(
     Returns
     -------
     CheckReport
-        Rows per table, moments, and every problem found (one line each).
+        Rows per table, moments, every problem found (one line each) and notes on files
+        that are not read.
     """
+    root = Path(dataset)
     report = CheckReport()
+    misses = near_misses(root)
+    for entry, meant in misses.items():
+        report.notes.append(f"'{entry}' is not read: no canonical table has that name ({meant}?)")
     for name in required:
         if name not in SCHEMAS:
             report.problems.append(f"table '{name}': not a canonical table (see docs/data.md)")
-        elif table_path(dataset, name) is None:
-            report.problems.append(f"table '{name}': required but missing from {dataset}")
-    present = [name for name in SCHEMAS if table_path(dataset, name) is not None]
+        elif table_path(root, name) is None:
+            alike = [entry for entry, meant in misses.items() if meant == name]
+            hint = f" ({alike[0]} is not read: rename it)" if alike else ""
+            report.problems.append(f"table '{name}': required but missing from {root}{hint}")
+    present = [name for name in SCHEMAS if table_path(root, name) is not None]
     for name in present:
-        files = table_files(dataset, name)
+        files = table_files(root, name)
         if len(files) > 1:
             shown = ", ".join(f.name + ("/" if f.is_dir() else "") for f in files)
             report.problems.append(
@@ -173,36 +338,31 @@ def check_dataset(
             )
     # every unpartitioned table first, so references are checked whatever the order
     frames: dict[str, pl.DataFrame] = {}
+    files_of: dict[str, str] = {}
     for name in [n for n in present if SCHEMAS[n].partition_by is None]:
-        path = table_path(dataset, name)
-        assert path is not None
-        try:
-            frames[name] = read_table(path, name, encoding=encoding)
-        except Exception as err:  # every problem is reported, not only the first
-            report.problems.append(_problem(name, err))
-    for name, frame in frames.items():
-        report.rows[name] = frame.height
-        if frame.height == 0:
+        for frame, file in _pieces(root, name, encoding, report):
+            frames[name], files_of[name] = frame, file
+        if report.rows[name] == 0 and name in frames:
             report.problems.append(f"table '{name}': the table has no rows")
-        _check_references(name, frame, frames, report)
-        _check_positive(name, frame, report)
+    for name, frame in frames.items():
+        _check_references(name, frame, frames, report, files_of[name])
+        _check_positive(name, frame, report, files_of[name])
         _moments(name, frame, report)
     for name in [n for n in present if SCHEMAS[n].partition_by is not None]:
-        schema = SCHEMAS[name]
         keys: list[pl.DataFrame] = []
-        report.rows[name] = 0
-        try:
-            for _, part in iter_partitions(dataset, name):
-                report.rows[name] += part.height
-                keys.append(part.select(schema.key))
-                _check_references(name, part, frames, report)
-                _moments(name, part, report)
-            if report.rows[name] == 0:
-                report.problems.append(f"table '{name}': the table has no rows")
-            elif len(keys) > 1:
-                check_unique_key(pl.concat(keys), f"{name} (across partitions)", schema.key)
-        except Exception as err:
-            report.problems.append(_problem(name, err))
+        n_problems = len(report.problems)
+        for part, file in _pieces(root, name, encoding, report):
+            keys.append(part.select(SCHEMAS[name].key))
+            _check_references(name, part, frames, report, file)
+            _check_positive(name, part, report, file)
+            _moments(name, part, report)
+        if report.rows[name] == 0 and len(report.problems) == n_problems:
+            report.problems.append(f"table '{name}': the table has no rows")
+        elif len(keys) > 1:
+            try:
+                check_unique_key(pl.concat(keys), f"{name} (across partitions)", SCHEMAS[name].key)
+            except SchemaError as err:
+                report.problems.append(str(err))
     _finish_moments(report)
     return report
 

@@ -7,6 +7,7 @@ real CIE or customs file can find the records to fix without reading a numpy tra
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from vagg.errors import VaggError
@@ -29,6 +30,9 @@ class SchemaError(VaggError):
     rows : list of int
         Positional row numbers (0-based, in the order the table was read) of the first
         offending rows; ``n_bad`` is the total number of offending rows.
+    file : str or None
+        The file the rows were read from, when one file holds them (the message ends with
+        ``in file '…'``).
     """
 
     def __init__(
@@ -39,8 +43,11 @@ class SchemaError(VaggError):
         rows: Sequence[int] = (),
         n_bad: int | None = None,
         examples: Sequence[Any] = (),
+        *,
+        file: str | Path | None = None,
     ) -> None:
         self.table = table
+        self.file = None if file is None else str(file)
         self.column = column
         self.problem = problem
         self.rows = list(rows)[:_MAX_ROWS_SHOWN]
@@ -55,4 +62,18 @@ class SchemaError(VaggError):
             if self.examples:
                 msg += f"; values {self.examples}"
             msg += ")"
+        if self.file is not None:
+            msg += f" in file '{self.file}'"
         super().__init__(msg)
+
+    def in_file(self, file: str | Path, table: str | None = None) -> SchemaError:
+        """The same error, saying which ``file`` the rows are in (and naming ``table``)."""
+        return SchemaError(
+            self.table if table is None else table,
+            self.column,
+            self.problem,
+            self.rows,
+            self.n_bad,
+            self.examples,
+            file=file,
+        )

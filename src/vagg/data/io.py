@@ -18,11 +18,14 @@ defaults. Files that do hold it (older datasets, hand-made folders) are read too
 must equal the folder's value.
 
 Every error reading a file is a :class:`ReadError` naming the table and the file, with the
-fix (docs/data.md lists the cases).
+fix (docs/data.md lists the cases); schema errors say which file their rows are in. A CSV line
+with more or fewer fields than its header, or a header naming a column twice, is an error
+(readers would pad the line with nulls or rename the column without a word).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -39,6 +42,8 @@ from vagg.errors import VaggError
 __all__ = [
     "READ_OPTIONS",
     "SUFFIXES",
+    "ColumnMapError",
+    "MissingFileError",
     "ReadError",
     "iter_partitions",
     "partition_files",
@@ -68,12 +73,42 @@ class ReadError(VaggError):
         super().__init__(f"table '{table}', file '{path}': {problem}")
 
 
+class MissingFileError(ReadError, FileNotFoundError):
+    """The file or folder of a table does not exist (also a :class:`FileNotFoundError`)."""
+
+
+class ColumnMapError(VaggError):
+    """A column map cannot be used: not JSON, not an object, or a rename that clashes."""
+
+
 def _explain(table: str, path: Path, err: BaseException) -> ReadError:
     """One line for a file a reader could not open (empty, truncated, corrupt, encoding)."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     size = path.stat().st_size if path.is_file() else None
+    suffix = path.suffix.lower()
     if size == 0:
         return ReadError(table, path, "the file is empty (0 bytes); export it again")
+    if isinstance(err, LookupError) and "encoding" in text:
+        return ReadError(
+            table,
+            path,
+            f"{text}; give a Python codec name such as gbk, gb18030, utf-8 or utf-16",
+        )
+    if suffix in (".xlsx", ".xls") and ("not found" in text or "does not exist" in text):
+        return ReadError(table, path, f"{text}; give sheet=<name or 0-based number>")
+    if suffix in (".xlsx", ".xls") and (
+        "format cannot be determined" in text or "zip file" in text.lower()
+    ):
+        return ReadError(
+            table, path, "not a readable Excel file (corrupt, or not Excel); export it again"
+        )
+    if isinstance(err, UnicodeDecodeError) and err.encoding.replace("-", "") != "utf8":
+        return ReadError(
+            table,
+            path,
+            f"the file is not {err.encoding} (byte {err.start} cannot be decoded); give its "
+            'encoding: utf-8 (the default), gb18030 or utf-16, e.g. encoding="utf-8"',
+        )
     if isinstance(err, UnicodeDecodeError) or "utf-8" in text.lower() or "utf8" in text.lower():
         return ReadError(
             table,
@@ -81,7 +116,7 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
             'the file is not UTF-8; give its encoding, e.g. encoding="gbk" '
             '(or "@encoding": "gbk" in the column map, --encoding gbk on the command line)',
         )
-    if path.suffix.lower() == ".parquet":
+    if suffix == ".parquet":
         return ReadError(
             table,
             path,
@@ -89,7 +124,7 @@ def _explain(table: str, path: Path, err: BaseException) -> ReadError:
         )
     if isinstance(err, pl.exceptions.NoDataError) or "empty" in text.lower():
         return ReadError(table, path, "the file holds no header and no rows; export it again")
-    if path.suffix.lower() in (".xlsx", ".xls", ".csv"):
+    if suffix in (".xlsx", ".xls", ".csv"):
         return ReadError(
             table,
             path,
@@ -108,10 +143,10 @@ def _load_column_map(column_map: ColumnMap) -> dict[str, Any]:
     path = Path(column_map)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"column map '{path}' could not be read as JSON: {exc}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ColumnMapError(f"column map '{path}' could not be read as JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"column map '{path}' must be a JSON object of raw -> canonical names")
+        raise ColumnMapError(f"column map '{path}' must be a JSON object of raw -> canonical names")
     return {str(k): v if k in READ_OPTIONS else str(v) for k, v in data.items()}
 
 
@@ -164,6 +199,7 @@ def read_partition(file: Path, schema: TableSchema) -> pl.DataFrame:
             bad["__row"].to_list(),
             bad.height,
             bad[column].to_list(),
+            file=file,
         )
     return frame
 
@@ -189,31 +225,38 @@ def _read_raw(
         if suffix == ".parquet":
             return pl.read_parquet(path)
         if suffix == ".csv":
-            return _read_csv(path, text_cols, encoding, header_row)
+            return _read_csv(path, schema.name, text_cols, encoding, header_row)
         if suffix == ".dta":
             frame = pd.read_stata(path, convert_categoricals=False)
-            return _pandas_text(frame, text_cols)
+            return _pandas_text(frame, text_cols, schema.name)
         if suffix in (".xlsx", ".xls"):
             frame = pd.read_excel(
                 path, sheet_name=sheet, dtype={c: str for c in text_cols}, header=header_row or 0
             )
-            return _pandas_text(frame, text_cols)
-    except (SchemaError, ReadError):
+            return _pandas_text(frame, text_cols, schema.name)
+    except ReadError:
         raise
+    except SchemaError as err:
+        raise (err if err.file else err.in_file(path)) from None
     except Exception as err:  # polars/pyarrow/pandas errors name no file
         raise _explain(schema.name, path, err) from None
     raise ReadError(schema.name, path, f"unsupported file type '{suffix}'; use one of {SUFFIXES}")
 
 
 def _read_csv(
-    path: Path, text_cols: list[str], encoding: str | None, header_row: int | None
+    path: Path,
+    table: str,
+    text_cols: list[str],
+    encoding: str | None,
+    header_row: int | None,
 ) -> pl.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         raise pl.exceptions.NoDataError("empty CSV file")
     text = raw.decode(encoding or "utf-8")  # UnicodeDecodeError: explained by the caller
-    source = io.BytesIO(text.encode("utf-8"))
     skip = int(header_row or 0)
+    _check_csv_shape(text, skip, table, path)
+    source = io.BytesIO(text.encode("utf-8"))
     header = pl.read_csv(source, n_rows=0, skip_rows=skip).columns
     overrides = {c: pl.String for c in text_cols if c in header}
     source.seek(0)
@@ -222,12 +265,79 @@ def _read_csv(
     )
 
 
-def _pandas_text(frame: pd.DataFrame, text_cols: list[str]) -> pl.DataFrame:
+def _check_csv_shape(text: str, skip: int, table: str, path: Path) -> None:
+    """Every line of a CSV holds as many fields as its header, and no header name repeats
+    (readers would pad short lines with nulls and rename a repeated header silently)."""
+    body = text.lstrip("\ufeff")
+    # without quotes a field count is a comma count (vectorised); with quotes, parse them
+    header, bad, lines = _shape_fast(body, skip) if '"' not in body else _shape_quoted(body, skip)
+    if header is None:
+        raise ReadError(
+            table, path, f"no header at or after header_row={skip} (the file has {lines} lines)"
+        )
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise ReadError(table, path, f"the header names {twice} more than once; rename or drop one")
+    if bad is not None:
+        line, fields = bad
+        hint = (
+            "; if title rows sit above the header, pass header_row=<0-based row of the "
+            'header> ("@header_row" in the column map)'
+            if fields > len(header)
+            else ""
+        )
+        raise ReadError(
+            table,
+            path,
+            f"line {line} has {fields} fields, the header {len(header)}; check the separator "
+            f"(a comma) and the quoting{hint}",
+        )
+
+
+def _shape_fast(body: str, skip: int) -> tuple[list[str] | None, tuple[int, int] | None, int]:
+    """Header, first line (1-based number, fields) whose field count differs, and the number
+    of lines of a CSV without quote characters."""
+    split = body.split("\n")
+    lines = len(split) - (1 if body.endswith("\n") else 0)
+    frame = (
+        pl.DataFrame({"line": split})
+        .with_row_index("no", offset=1)
+        .filter((pl.col("no") > skip) & (pl.col("line").str.strip_chars("\r") != ""))
+    )
+    if frame.height == 0:
+        return None, None, lines
+    header = frame["line"][0].rstrip("\r").split(",")
+    wrong = (
+        frame.slice(1)
+        .with_columns(fields=pl.col("line").str.count_matches(",", literal=True) + 1)
+        .filter(pl.col("fields") != len(header))
+    )
+    bad = None if wrong.height == 0 else (int(wrong["no"][0]), int(wrong["fields"][0]))
+    return header, bad, lines
+
+
+def _shape_quoted(body: str, skip: int) -> tuple[list[str] | None, tuple[int, int] | None, int]:
+    """:func:`_shape_fast` for a CSV with quoted fields (parsed line by line)."""
+    reader = csv.reader(io.StringIO(body))
+    header: list[str] | None = None
+    lines = 0
+    for row in reader:
+        lines = reader.line_num
+        if reader.line_num <= skip or not row:
+            continue
+        if header is None:
+            header = row
+        elif len(row) != len(header):
+            return header, (reader.line_num, len(row)), lines
+    return header, None, lines
+
+
+def _pandas_text(frame: pd.DataFrame, text_cols: list[str], table: str) -> pl.DataFrame:
     for col in text_cols:
         if col in frame.columns and not pd.api.types.is_string_dtype(frame[col]):
             if pd.api.types.is_float_dtype(frame[col]):
                 raise SchemaError(
-                    "(file)",
+                    table,
                     col,
                     "a code column was stored as numbers; leading zeros are lost. "
                     "Store codes as text in the source file",
@@ -259,7 +369,7 @@ def read_table(
     schema = get_schema(table)
     cmap = _load_column_map(column_map)
     if not path.exists():
-        raise FileNotFoundError(f"table '{table}': {path} does not exist")
+        raise MissingFileError(table, path, "does not exist; check the path")
     frame = _read_raw(path, schema, cmap, sheet, encoding, header_row)
     renames = {k: v for k, v in cmap.items() if k not in READ_OPTIONS}
     if not path.is_dir() and path.suffix.lower() != ".parquet" and cmap.get("@header_row") is None:
@@ -268,10 +378,38 @@ def read_table(
         unknown = [raw for raw in renames if raw not in frame.columns]
         if unknown:
             raise SchemaError(
-                table, unknown[0], f"column map names header(s) not in the file: {unknown}"
+                table,
+                unknown[0],
+                f"column map names header(s) not in the file: {unknown}",
+                file=path,
             )
+        _check_renames(frame, renames, table)
         frame = frame.rename(renames)
-    return validate(frame, schema) if validate_on_load else frame
+    if not validate_on_load:
+        return frame
+    try:
+        return validate(frame, schema)
+    except SchemaError as err:  # rows are numbered within the file: say which
+        raise (err if path.is_dir() else err.in_file(path)) from None
+
+
+def _not_found(table: str) -> str:
+    return f"no {table}/ folder nor {table}.parquet/.csv/.dta/.xlsx/.xls file in this folder"
+
+
+def _check_renames(frame: pl.DataFrame, renames: dict[str, Any], table: str) -> None:
+    """Two headers renamed to one name, or a rename onto a header the file keeps, would give
+    a table two columns of one name: say which."""
+    kept = [c for c in frame.columns if c not in renames]
+    targets = [str(v) for v in renames.values()]
+    for target in sorted(set(targets)):
+        sources = [k for k, v in renames.items() if str(v) == target]
+        if len(sources) > 1 or target in kept:
+            given = sources + ([target] if target in kept else [])
+            raise ColumnMapError(
+                f"table '{table}', column '{target}': the column map gives it twice "
+                f"(from headers {given}); map one header to it"
+            )
 
 
 def _hint_title_rows(
@@ -280,6 +418,14 @@ def _hint_title_rows(
     """A header with none of the table's columns (nor of the column map's ``raw`` headers) is
     a title row (yearbook style): say so."""
     if header_row is None and not set(frame.columns) & (set(schema.column_names) | raw):
+        separators = [sep for sep in (";", "\t", "|") if sep in "".join(frame.columns[:1])]
+        if separators and frame.width == 1:
+            raise ReadError(
+                schema.name,
+                path,
+                f"the header is one field split by {separators[0]!r}; vagg reads comma-"
+                "separated files: save the file with commas",
+            )
         raise ReadError(
             schema.name,
             path,
@@ -347,15 +493,19 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
     """A lazy scan of a Parquet table in a dataset (no validation; for streaming work)."""
     path = table_path(dataset, table)
     if path is None:
-        raise FileNotFoundError(f"table '{table}' not found in dataset {dataset}")
+        raise MissingFileError(table, Path(dataset), _not_found(table))
     if path.is_dir():
         schema = get_schema(table)
         column = schema.partition_by
         dtype = schema.polars_schema().get(column or "", pl.String())
         scans = []
         for file in partition_files(path):
+            try:
+                names = pl.read_parquet_schema(file)
+            except Exception as err:  # polars names no file
+                raise _explain(table, file, err) from None
             scan = pl.scan_parquet(file)
-            if column is not None and column not in pl.read_parquet_schema(file):
+            if column is not None and column not in names:
                 value = pl.Series([partition_value(file.parent)]).cast(dtype)[0]
                 scan = scan.with_columns(pl.lit(value, dtype=dtype).alias(column))
             scans.append(scan)
@@ -363,6 +513,10 @@ def scan_table(dataset: str | Path, table: str) -> pl.LazyFrame:
             raise ReadError(table, path, "no Parquet files under year=YYYY/ folders")
         return pl.concat(scans, how="diagonal_relaxed")
     if path.suffix == ".parquet":
+        try:
+            pl.read_parquet_schema(path)
+        except Exception as err:
+            raise _explain(table, path, err) from None
         return pl.scan_parquet(path)
     return read_table(path, table).lazy()
 
@@ -371,7 +525,7 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
     """Yield ``(partition value, validated frame)`` one partition at a time."""
     path = table_path(dataset, table)
     if path is None:
-        raise FileNotFoundError(f"table '{table}' not found in dataset {dataset}")
+        raise MissingFileError(table, Path(dataset), _not_found(table))
     schema = get_schema(table)
     if not path.is_dir():
         yield "all", read_table(path, table)
@@ -385,9 +539,7 @@ def iter_partitions(dataset: str | Path, table: str) -> Iterator[tuple[str, pl.D
         try:
             frame = validate(read_partition(file, schema), schema)
         except SchemaError as err:  # rows are numbered within the partition: say which
-            raise SchemaError(
-                f"{table} ({part.name})", err.column, err.problem, err.rows, err.n_bad, err.examples
-            ) from None
+            raise err.in_file(file, f"{table} ({part.name})") from None
         yield value, frame
 
 
@@ -399,7 +551,7 @@ def read_dataset(dataset: str | Path, tables: list[str] | None = None) -> dict[s
         path = table_path(dataset, name)
         if path is None:
             if tables is not None:
-                raise FileNotFoundError(f"table '{name}' not found in dataset {dataset}")
+                raise MissingFileError(name, Path(dataset), _not_found(name))
             continue
         out[name] = read_table(path, name)
     return out

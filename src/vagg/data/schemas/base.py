@@ -95,6 +95,18 @@ def _cast_column(frame: pl.DataFrame, table: str, col: Column) -> pl.Series:
     if col.dtype == "int" and series.dtype.is_float():
         fractional = series.is_not_null() & (series != series.round(0))
         raise_if_rows(frame, table, col.name, pl.lit(fractional), "must hold whole numbers")
+    if col.dtype == "bool" and series.dtype == pl.String:  # polars cannot cast text to bool
+        words = {"true": True, "false": False, "1": True, "0": False}
+        flags = (
+            series.str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(words, default=None, return_dtype=pl.Boolean)
+        )
+        failed = flags.is_null() & series.is_not_null()
+        raise_if_rows(
+            frame, table, col.name, pl.lit(failed), "values cannot be read as bool (true/false)"
+        )
+        return flags
     try:
         return series.cast(target, strict=True)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
