@@ -93,14 +93,15 @@ def firm_trade(
 ) -> pl.LazyFrame:
     """The checked rows of a firm-linked customs frame, as a LazyFrame.
 
-    Columns returned: ``firm_id`` (text), ``year`` (Int64), ``value_usd`` (Float64) and, when
+    Columns returned: ``_row`` (the row's position in ``trade``, for errors), ``firm_id``
+    (text), ``year`` (Int64), ``value_usd`` (Float64) and, when
     asked, ``hs6`` (six-digit text, from ``hs6`` or the first six digits of ``hs8``),
     ``partner`` (text) and ``regime`` (text). When the frame has a ``flow`` column only rows
     of ``flow`` are kept; without one every row is taken to be of that flow. Missing or
     negative values, missing years, firms or partners and product codes that do not start
     with six digits are errors naming the rows.
     """
-    lf = keyed_lazy(trade, table)
+    lf = keyed_lazy(trade, table).with_row_index("_row")
     names = lf.collect_schema().names()
     need = ["firm_id", "year", "value_usd"]
     if products and "hs6" not in names:
@@ -124,6 +125,7 @@ def firm_trade(
         )
         lf = lf.filter(pl.col("flow") == flow)
     cols: list[pl.Expr] = [
+        pl.col("_row"),
         pl.col("firm_id").cast(pl.String),
         pl.col("year"),
         pl.col("value_usd").cast(pl.Float64),
@@ -153,7 +155,7 @@ def firm_trade(
         checks.append((pl.col("partner").is_null(), "partner", "missing partner country"))
     if regime:
         cols.append(pl.col("regime").cast(pl.String))
-    check_rows(lf, table, checks)
+    check_rows(lf, table, checks, row_col="_row")
     return lf.select(cols)
 
 
