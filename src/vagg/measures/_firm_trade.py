@@ -99,7 +99,8 @@ def firm_trade(
     ``partner`` (text) and ``regime`` (text). When the frame has a ``flow`` column only rows
     of ``flow`` are kept; without one every row is taken to be of that flow. Missing or
     negative values, missing years, firms or partners and product codes that do not start
-    with six digits are errors naming the rows.
+    with six digits are errors naming the rows. The columns used are read once into memory
+    (a scanned Parquet dataset is read column-wise, only those columns).
     """
     lf = keyed_lazy(trade, table).with_row_index("_row")
     names = lf.collect_schema().names()
@@ -111,9 +112,16 @@ def firm_trade(
     if regime:
         need.append("regime")
     require_columns(lf, table, need)
+    keep = ["_row", *need]
+    if products and "hs6" in names:
+        keep.append("hs6")
+    if flow is not None and "flow" in names:
+        keep.append("flow")
+    # one pass over the (possibly scanned) table: the columns used, then checks in memory
+    frame = lf.select(keep).collect()
     if flow is not None and "flow" in names:
         check_rows(
-            lf,
+            frame,
             table,
             [
                 (
@@ -123,7 +131,7 @@ def firm_trade(
                 )
             ],
         )
-        lf = lf.filter(pl.col("flow") == flow)
+        frame = frame.filter(pl.col("flow") == flow)
     cols: list[pl.Expr] = [
         pl.col("_row"),
         pl.col("firm_id").cast(pl.String),
@@ -155,8 +163,8 @@ def firm_trade(
         checks.append((pl.col("partner").is_null(), "partner", "missing partner country"))
     if regime:
         cols.append(pl.col("regime").cast(pl.String))
-    check_rows(lf, table, checks, row_col="_row")
-    return lf.select(cols)
+    check_rows(frame, table, checks, row_col="_row")
+    return frame.select(cols).lazy()
 
 
 def data_years(lf: pl.LazyFrame) -> list[int]:

@@ -153,13 +153,15 @@ def source_diversity(
     key = ["firm_id", "year", "regime_group"]
     by = [*key, "partner"] if cells == "country" else [*key, "partner", "hs6"]
     units = lf.group_by(by).agg(pl.col("value_usd").sum())
-    share = pl.col("value_usd") / pl.col("value_usd").sum()
+    share = pl.col("value_usd") / pl.col("value_usd").sum().over(key)
+    nsrc = pl.len() if cells == "country" else pl.col("partner").n_unique()
     out = (
-        units.group_by(key)
+        units.with_columns((share * share).alias("_s2"))
+        .group_by(key)
         .agg(
             pl.col("value_usd").sum().alias("imports_usd"),
-            pl.col("partner").n_unique().cast(pl.Int64).alias("NSRC"),
-            (share**2).sum().alias("IMPHHI"),
+            nsrc.cast(pl.Int64).alias("NSRC"),
+            pl.col("_s2").sum().alias("IMPHHI"),
         )
         .sort(key)
         .collect()
