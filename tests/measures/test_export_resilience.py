@@ -64,6 +64,8 @@ def test_dh_growth_by_hand() -> None:
     assert res.counts == {"both_zero": 2}  # e and f
     assert isinstance(res.table, pd.DataFrame)
     assert isinstance(dh_growth(pl.from_pandas(_collapse()), 2008, 2009).table, pl.DataFrame)
+    lazy = dh_growth(pl.from_pandas(_collapse()).lazy(), 2008, 2009).table
+    assert isinstance(lazy, pl.DataFrame) and lazy["g"].to_list() == res.table["g"].to_list()
 
 
 def test_resistance_by_hand() -> None:

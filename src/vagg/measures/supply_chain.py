@@ -382,7 +382,7 @@ def domestic_sourcing(
     ``clip=True``. A year of ``firms`` without a rate is an error naming it.
 
     Returns :class:`FirmMeasure` with table (firm_id, year, regime_group, imports_usd,
-    imports_rmb_thousand, intermediate_inputs, DOMSRC).
+    imports_rmb_thousand, intermediate_inputs, DOMSRC), pandas when ``firms`` is pandas.
     """
     lf, _, counts = _intermediate(trade, products, regimes)
     fm = keyed_lazy(firms, "firms")
