@@ -90,27 +90,36 @@ def _apply(
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Σ w·(ln M1 − ln M0) by ``key``; weights (key…, destination, hs6, share), the import
     levels joined on ``join``."""
-    cells = weights.join(m0, on=join, how="left").join(m1, on=join, how="left")
+    # the log change of every import cell first (a small table), then one join to the weights
     m_0, m_1 = pl.col("_m0"), pl.col("_m1")
-    status = (
+    code = (
         pl.when(m_0.is_null() | m_1.is_null())
-        .then(pl.lit("missing"))
+        .then(pl.lit(1, pl.Int8))
         .when((m_0 == 0) | (m_1 == 0))
-        .then(pl.lit("zero"))
-        .otherwise(pl.lit("ok"))
+        .then(pl.lit(2, pl.Int8))
+        .otherwise(pl.lit(0, pl.Int8))
     )
-    cells = cells.with_columns(status.alias("_status"))
-    ok = pl.col("_status") == "ok"
-    dln = m_1.log() - m_0.log()
+    changes = (
+        m0.join(m1, on=join, how="full", coalesce=True)
+        .with_columns(code.alias("_code"))
+        .with_columns(pl.when(pl.col("_code") == 0).then(m_1.log() - m_0.log()).alias("_dln"))
+        .select(*join, "_code", "_dln")
+    )
+    cells = weights.join(changes, on=join, how="left").with_columns(pl.col("_code").fill_null(1))
+    ok = pl.col("_code") == 0
     agg = (
-        cells.group_by(key)
+        cells.with_columns(
+            (pl.col("share") * pl.col("_dln")).fill_null(0.0).alias("_c"),
+            pl.when(ok).then(pl.col("share")).otherwise(0.0).alias("_w"),
+        )
+        .group_by(key)
         .agg(
-            (pl.col("share") * dln).filter(ok).sum().alias("_num"),
-            pl.col("share").filter(ok).sum().alias("covered_share"),
+            pl.col("_c").sum().alias("_num"),
+            pl.col("_w").sum().alias("covered_share"),
             pl.len().cast(pl.Int64).alias("n_cells"),
             ok.sum().cast(pl.Int64).alias("n_cells_covered"),
-            (pl.col("_status") == "missing").sum().alias("_n_missing"),
-            (pl.col("_status") == "zero").sum().alias("_n_zero"),
+            (pl.col("_code") == 1).sum().alias("_n_missing"),
+            (pl.col("_code") == 2).sum().alias("_n_zero"),
         )
         .collect()
     )

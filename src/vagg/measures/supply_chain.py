@@ -76,7 +76,7 @@ def _intermediate(
         raise VaggError("argument 'regimes': give at least one regime group")
     rows = firm_trade(trade, "trade", flow="import", products=True, partners=True, regime=True)
     years = data_years(rows)
-    rows = rows.join(_end_uses(products), on="hs6", how="left")
+    rows = rows.join(_end_uses(products), on="hs6", how="left").collect().lazy()
     check_rows(
         rows,
         "trade",
