@@ -51,6 +51,7 @@ def test_fd_by_hand() -> None:
     # 2009: only USA in 2008 → ln(25/50)
     assert got.loc[("a", 2009), "FD"] == pytest.approx(-math.log(2))
     assert np.isnan(got.loc[("b", 2008), "FD"])  # no covered cell
+    assert np.isnan(got.loc[("b", 2008), "LOSS"]) and np.isnan(got.loc[("b", 2008), "GAIN"])
     assert res.counts == {
         "cells_missing_world_imports": 1,
         "cells_zero_world_imports": 0,

@@ -111,6 +111,7 @@ def test_domsrc_by_hand() -> None:
     assert np.isnan(got[("a", 2011)])
     assert got[("b", 2010)] == 1.0
     assert res.counts["no_intermediate_inputs"] == 1
+    assert res.counts["import_firm_years_not_in_firms"] == 1  # a's 2012 imports
     over = domestic_sourcing(TRADE, PRODUCTS, firms.assign(intermediate_inputs=0.4), 8.0)
     assert over.counts["imports_exceed_inputs"] == 1
     assert over.table.set_index(["firm_id", "year"]).loc[("a", 2010), "DOMSRC"] == pytest.approx(

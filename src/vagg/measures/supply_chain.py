@@ -377,6 +377,8 @@ def domestic_sourcing(
     Spec 003 §4.2 M3 (DOMSRC).
 
     One row per firm-year of ``firms`` and regime group (imports 0 without customs rows).
+    Imports of firm-years absent from ``firms`` are not used and are counted
+    (``import_firm_years_not_in_firms``, firm-year-groups).
     MI missing or ≤ 0 gives null (``counts["no_intermediate_inputs"]``); imports above MI
     give DOMSRC < 0, counted (``imports_exceed_inputs``) and kept, or set to 0 with
     ``clip=True``. A year of ``firms`` without a rate is an error naming it.
@@ -416,8 +418,10 @@ def domestic_sourcing(
         .sort("firm_id", "year", "regime_group")
         .collect()
     )
+    unmatched = imports.join(fm.select("firm_id", "year"), on=["firm_id", "year"], how="anti")
     counts = {
         **counts,
+        "import_firm_years_not_in_firms": int(unmatched.select(pl.len()).collect().item()),
         "no_intermediate_inputs": int(out["DOMSRC"].null_count()),
         "imports_exceed_inputs": int((out["DOMSRC"] < 0).sum()),
     }
