@@ -153,3 +153,46 @@ def test_bad_input() -> None:
     neg.loc[1, "value_usd"] = -1.0
     with pytest.raises(SchemaError, match=r"rows \[1\]"):
         emerging_share(neg)
+
+
+def test_churn_and_emerg_against_pandas_on_a_random_frame() -> None:
+    rng = np.random.default_rng(29)
+    dests = ["USA", "DEU", "VNM", "BRA", "IND", "KOR"]
+    trade = pd.DataFrame(
+        [
+            _row(f"f{f}", y, rng.choice(dests), rng.lognormal(2, 1))
+            for f in range(40)
+            for y in range(2004, 2010)
+            if rng.random() < 0.8
+            for _ in range(rng.integers(1, 4))
+        ]
+    )
+    x = trade.groupby(["firm_id", "year", "partner"])["value_usd"].sum().unstack(fill_value=0.0)
+    churn = destination_churn(trade).table.set_index(["firm_id", "year"])
+    emerg = emerging_share(trade).table.set_index(["firm_id", "year"])["EMERG"]
+    first = trade.groupby(["firm_id", "partner"])["year"].min()
+    rich = set(IMF_WEO_ADVANCED)
+    n_checked = 0
+    for firm in x.index.get_level_values(0).unique():
+        for year in range(2005, 2010):
+            now = x.loc[(firm, year)] if (firm, year) in x.index else None
+            before = x.loc[(firm, year - 1)] if (firm, year - 1) in x.index else None
+            if now is None and before is None:
+                assert (firm, year) not in churn.index
+                continue
+            now = now if now is not None else x.iloc[0] * 0
+            before = before if before is not None else x.iloc[0] * 0
+            added, dropped = (now > 0) & (before == 0), (now == 0) & (before > 0)
+            value = (now[added].sum() + before[dropped].sum()) / ((now.sum() + before.sum()) / 2)
+            assert churn.loc[(firm, year), "NEWDEST"] == added.sum()
+            assert churn.loc[(firm, year), "DCHURN"] == pytest.approx(value)
+            assert 0.0 <= churn.loc[(firm, year), "DCHURN"] <= 2.0
+            if year >= 2006 and now.sum() > 0:
+                new = [
+                    d
+                    for d in now.index
+                    if now[d] > 0 and d not in rich and first[(firm, d)] >= year - 1
+                ]
+                assert emerg[(firm, year)] == pytest.approx(now[new].sum() / now.sum())
+                n_checked += 1
+    assert n_checked > 100

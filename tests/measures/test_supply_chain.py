@@ -193,3 +193,50 @@ def test_bad_input() -> None:
         source_diversity(TRADE, PRODUCTS, regimes=("assembly",))
     with pytest.raises(VaggError, match="argument 'rmb_per_usd'"):
         domestic_sourcing(TRADE, PRODUCTS, firms, -1.0)
+
+
+def test_replace_against_pandas_on_a_random_frame() -> None:
+    rng = np.random.default_rng(31)
+    prods = ["010101", "020202", "030303"]
+    rows = [
+        _row(
+            f"f{f}",
+            y,
+            "10",
+            rng.choice(prods),
+            rng.choice(["JPN", "KOR", "THA"]),
+            rng.lognormal(2, 1),
+        )
+        for f in range(30)
+        for y in range(2010, 2014)
+        for _ in range(rng.integers(1, 6))
+    ]
+    trade = pd.DataFrame(rows)
+    trade["hs6"] = trade["hs8"].str[:6]
+    res = replacement(
+        trade, PRODUCTS, pd.DataFrame({"partner": ["JPN"], "year": [2011]}), regimes=("ordinary",)
+    )
+    got = res.table.set_index("firm_id")
+    m = trade.assign(src=np.where(trade["partner"] == "JPN", "c", "o"))
+    m = m.groupby(["firm_id", "hs6", "src", "year"])["value_usd"].sum()
+    n_exposed = 0
+    for firm in sorted(trade["firm_id"].unique()):
+        loss = gain = 0.0
+        exposed = False
+        for h in prods:
+            v = {
+                (src, year): float(m.get((firm, h, src, year), 0.0))
+                for src in ("c", "o")
+                for year in (2010, 2011, 2012)
+            }
+            if v["c", 2010] <= 0:
+                continue
+            exposed = True
+            loss += max(0.0, v["c", 2010] - (v["c", 2011] + v["c", 2012]) / 2)
+            gain += (v["o", 2011] + v["o", 2012]) / 2 - v["o", 2010]
+        n_exposed += exposed
+        if exposed and loss > 0:
+            assert got.loc[firm, "REPLACE"] == pytest.approx(gain / loss)
+        else:
+            assert firm not in got.index
+    assert n_exposed > 10 and len(got) + res.counts["no_loss"] == n_exposed
