@@ -58,6 +58,18 @@ _API: dict[str, str] = {
     "bartik_vagg": "vagg.measures.shift_share",
     "rotemberg_weights": "vagg.measures.rotemberg",
     "shift_share_se": "vagg.estimate.inference.shift_share",
+    "dh_growth": "vagg.measures.export_resilience",
+    "resistance": "vagg.measures.export_resilience",
+    "recovery": "vagg.measures.export_resilience",
+    "renewal": "vagg.measures.export_resilience",
+    "foreign_demand_shocks": "vagg.measures.demand_shocks",
+    "collapse_exposure": "vagg.measures.demand_shocks",
+    "source_diversity": "vagg.measures.supply_chain",
+    "source_switching": "vagg.measures.supply_chain",
+    "domestic_sourcing": "vagg.measures.supply_chain",
+    "destination_churn": "vagg.measures.market_response",
+    "reallocation": "vagg.measures.market_response",
+    "emerging_share": "vagg.measures.market_response",
 }
 _SUBMODULES = ("data", "estimate", "report", "engine", "weights")
 
