@@ -160,7 +160,12 @@ def product_churn(exports: Any, *, product: str = "hs6", return_report: bool = F
     n_first = no_prev.filter(pl.col("year") == first_year).height
     add_excluded(report, "pchurn", "first year of the table (no t-1)", n_first)
     add_excluded(report, "pchurn", "no exports in t-1 (entry)", no_prev.height - n_first)
-    n_exit = prev_totals.join(totals, on=["firm_id", "year"], how="anti").height
+    last_year = totals["year"].max() if totals.height else None
+    n_exit = (
+        prev_totals.filter(pl.col("year") <= last_year)
+        .join(totals, on=["firm_id", "year"], how="anti")
+        .height
+    )
     report["exits_without_row"] = n_exit
     pairs = pairs.filter(pl.col("_prev").is_not_null())
     now = cells.join(pairs.select("firm_id", "year"), on=["firm_id", "year"])
