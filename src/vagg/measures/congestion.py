@@ -230,7 +230,7 @@ def _distance_to_core(
         on=county,
         how="left",
         maintain_order="left",
-    ).join(cores, on=["city_code", "year"], how="left", maintain_order="left")
+    ).join(cores.drop("core_county"), on=["city_code", "year"], how="left", maintain_order="left")
     ok = located["_core_lat"].is_not_null() & located["lat"].is_not_null()
     dist = np.full(located.height, np.nan)
     if ok.any():
