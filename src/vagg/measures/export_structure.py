@@ -74,8 +74,8 @@ def new_product_share(firms: Any, *, return_report: bool = False) -> Any:
 
     References
     ----------
-    Paper 003 §1.1; spec 003 §4.2 (M1). New-product output is reported by the CIE in
-    1998–2007 except 2004 (Brandt, Van Biesebroeck & Zhang 2012).
+    Paper 003 §1.1; spec 003 §4.2 (M1). Years in which the CIE does not report new-product
+    output give missing values, counted in the report.
     """
     data = firm_table(
         firms,
