@@ -28,7 +28,7 @@ import polars as pl
 
 from vagg.data.frames import like
 from vagg.data.geography import great_circle_km
-from vagg.data.panel import PanelIndex
+from vagg.data.panel import PanelIndex, lag_columns
 from vagg.measures._firm_inputs import (
     Report,
     add_excluded,
@@ -291,10 +291,9 @@ def core_distance(firms: Any, counties: Any, *, return_report: bool = False) -> 
         core_names, on=["city_code", "year"], how="left", maintain_order="left"
     )
     add_excluded(report, "dist_core", "city without employment", out["dist_core"].null_count())
-    panel = PanelIndex.from_columns(out["firm_id"].to_numpy(), out["year"].to_numpy())
-    src = panel.source_rows(1)
-    prev_county = [out["county_code"][int(i)] if i >= 0 else None for i in src]
-    out = out.with_columns(pl.Series("_prev_county", prev_county, dtype=pl.String))
+    out = lag_columns(out, ["county_code"], suffix="_prev").rename(
+        {"county_code_prev": "_prev_county"}
+    )
     out = _distance_to_core(out, "_prev_county", cores, points, "_prev_dist")
     move = (
         pl.when(pl.col("_prev_county").is_null())

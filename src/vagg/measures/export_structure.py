@@ -361,6 +361,43 @@ def upgrading(
     return _result(out, index, report, return_report)
 
 
+def _nearest_top(pairs: pl.DataFrame, top: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
+    """For every (cic2, year, county) of ``pairs``: km to the nearest county of ``top`` with
+    the same (cic2, year); NaN when there is none. One distance matrix from the counties of
+    ``pairs`` to those of ``top`` is computed and sliced per group (a county in ``top`` is at
+    distance 0 from itself)."""
+    rows = pairs["county_code"].unique().sort()
+    cols = top["county_code"].unique().sort()
+    where = points.select("county_code", "lat", "lon")
+    a = pl.DataFrame({"county_code": rows}).join(where, on="county_code", maintain_order="left")
+    b = pl.DataFrame({"county_code": cols}).join(where, on="county_code", maintain_order="left")
+    matrix = np.asarray(
+        great_circle_km(
+            a["lat"].to_numpy()[:, None],
+            a["lon"].to_numpy()[:, None],
+            b["lat"].to_numpy()[None, :],
+            b["lon"].to_numpy()[None, :],
+        )
+    ).reshape(len(rows), len(cols))
+    row_of = {code: i for i, code in enumerate(rows.to_list())}
+    col_of = {code: j for j, code in enumerate(cols.to_list())}
+    targets = {
+        key: [col_of[c] for c in group["county_code"].to_list()]
+        for key, group in top.partition_by(["cic2", "year"], as_dict=True).items()
+    }
+    pieces = []
+    for key, group in pairs.partition_by(["cic2", "year"], as_dict=True).items():
+        index = [row_of[c] for c in group["county_code"].to_list()]
+        if key in targets:
+            dist = matrix[np.ix_(index, targets[key])].min(axis=1)
+        else:
+            dist = np.full(len(index), np.nan)
+        pieces.append(group.with_columns(pl.Series("isol", dist, dtype=pl.Float64)))
+    if not pieces:
+        return pairs.with_columns(pl.lit(None, dtype=pl.Float64).alias("isol"))
+    return pl.concat(pieces)
+
+
 def isolation(
     firms: Any,
     counties: Any,
@@ -412,40 +449,8 @@ def isolation(
     )
     cut = pl.col("_emp").quantile(1.0 - top_share, interpolation="linear").over("cic2", "year")
     top = cells.filter(pl.col("_emp") >= cut).join(points, on="county_code")
-    coords = points.select("county_code", "lat", "lon")
-    pairs = data.select("cic2", "year", "county_code").unique().join(coords, on="county_code")
-    rows = []
-    for (cic2, year), group in pairs.group_by("cic2", "year"):
-        targets = top.filter((pl.col("cic2") == cic2) & (pl.col("year") == year))
-        if targets.height == 0:
-            dist = np.full(group.height, np.nan)
-        else:
-            d = np.asarray(
-                great_circle_km(
-                    group["lat"].to_numpy()[:, None],
-                    group["lon"].to_numpy()[:, None],
-                    targets["lat"].to_numpy()[None, :],
-                    targets["lon"].to_numpy()[None, :],
-                )
-            )
-            dist = d.min(axis=1)
-            own = group["county_code"].is_in(targets["county_code"].implode()).to_numpy()
-            dist[own] = 0.0
-        rows.append(
-            group.select("cic2", "year", "county_code").with_columns(pl.Series("isol", dist))
-        )
-    dist_table = (
-        pl.concat(rows)
-        if rows
-        else pl.DataFrame(
-            schema={
-                "cic2": pl.String,
-                "year": data.schema["year"],
-                "county_code": pl.String,
-                "isol": pl.Float64,
-            }
-        )
-    )
+    pairs = data.select("cic2", "year", "county_code").unique()
+    dist_table = _nearest_top(pairs, top, points)
     out = data.join(
         dist_table, on=["cic2", "year", "county_code"], how="left", maintain_order="left"
     )
