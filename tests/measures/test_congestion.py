@@ -170,3 +170,37 @@ def test_core_distance_needs_consecutive_years() -> None:
     )
     out = core_distance(firms, _counties())
     assert out["move"].isna().all()  # 2003 -> 2005 is not a move between consecutive years
+
+
+def test_density_matches_pandas_on_random_frame() -> None:
+    rng = np.random.default_rng(12)
+    counties = pd.DataFrame(
+        {
+            "county_code": [str(410100 + i) for i in range(30)],
+            "city_code": [str(4101 + i // 10) for i in range(30)],
+            "area_km2": rng.uniform(50, 3000, 30),
+            "lat": rng.uniform(30, 36, 30),
+            "lon": rng.uniform(110, 116, 30),
+        }
+    )
+    n = 1500
+    firms = pd.DataFrame(
+        {
+            "firm_id": [f"F{i:05d}" for i in range(n)],
+            "year": rng.integers(2004, 2008, n),
+            "cic4": rng.choice(["1311", "1322", "3911", "2611"], n),
+            "county_code": rng.choice(counties.county_code, n),
+            "employment": rng.integers(1, 2000, n),
+        }
+    )
+    out = density(firms, counties)
+    frame = firms.assign(cic2=firms.cic4.str[:2]).merge(counties, on="county_code", how="left")
+    emp = frame.groupby(["cic2", "year", "county_code"])["employment"].transform("sum")
+    dens = emp / frame.area_km2
+    cells = frame.assign(dens=dens).drop_duplicates(["cic2", "year", "county_code"])
+    cut = cells.groupby(["cic2", "year"])["dens"].quantile(0.75)
+    threshold = cut.reindex(pd.MultiIndex.from_frame(frame[["cic2", "year"]])).to_numpy()
+    np.testing.assert_allclose(out["dens"].to_numpy(), dens.to_numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(out["highdens"].to_numpy(), (dens.to_numpy() > threshold))
+    share = out["highdens"].mean()
+    assert 0.1 < share < 0.5

@@ -261,3 +261,48 @@ def test_isolation_rejects_unknown_county() -> None:
     )
     with pytest.raises(SchemaError, match=r"county_code.*not in the counties table.*999999"):
         isolation(firms, _counties())
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * R_KM * math.asin(math.sqrt(h))
+
+
+def test_isolation_matches_brute_force_on_random_frame() -> None:
+    rng = np.random.default_rng(21)
+    counties = pd.DataFrame(
+        {
+            "county_code": [str(320100 + i) for i in range(40)],
+            "lat": rng.uniform(25, 40, 40),
+            "lon": rng.uniform(105, 122, 40),
+        }
+    )
+    n = 600
+    firms = pd.DataFrame(
+        {
+            "firm_id": [f"F{i:04d}" for i in range(n)],
+            "year": rng.integers(2004, 2007, n),
+            "cic4": rng.choice(["1311", "1322", "3911", "3952", "2611"], n),
+            "county_code": rng.choice(counties.county_code, n),
+            "employment": rng.integers(0, 900, n),
+        }
+    )
+    out = isolation(firms, counties)
+    coords = zip(counties.lat, counties.lon, strict=True)
+    points = dict(zip(counties.county_code, coords, strict=True))
+    frame = firms.assign(cic2=firms.cic4.str[:2])
+    emp = frame.groupby(["cic2", "year", "county_code"])["employment"].sum()
+    nearest = {}
+    for (cic2, year), cell in emp.groupby(level=[0, 1]):
+        cell = cell[cell > 0].droplevel([0, 1])
+        top = cell[cell >= np.quantile(cell.to_numpy(), 0.9)].index
+        for county in cell.index.union(frame.county_code.unique()):
+            nearest[(cic2, year, county)] = min(
+                _haversine_km(*points[county], *points[c]) for c in top
+            )
+    keys = zip(frame.cic2, frame.year, frame.county_code, strict=True)
+    expected = [nearest[k] for k in keys]
+    np.testing.assert_allclose(out["isol"].to_numpy(), expected, rtol=1e-9, atol=1e-9)
+    assert (out["isol"] == 0).sum() > 0 and out["isol"].max() > 100
