@@ -29,6 +29,7 @@ import polars as pl
 from vagg.data.frames import like
 from vagg.data.geography import great_circle_km
 from vagg.data.panel import PanelIndex, lag_columns
+from vagg.errors import VaggError
 from vagg.measures._firm_inputs import (
     Report,
     add_excluded,
@@ -79,7 +80,7 @@ def density(
     Paper 003 §1.2; spec 003 §4.2 (M2); Ciccone & Hall (1996) for employment density.
     """
     if not 0.0 < quantile < 1.0:
-        raise ValueError(f"quantile must be in (0, 1), got {quantile!r}")
+        raise VaggError(f"quantile must be in (0, 1), got {quantile!r}")
     points = county_points(counties, ["area_km2"])
     report = new_report(0)
     data = county_firms(firms, points, report, "dens")

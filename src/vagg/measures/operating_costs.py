@@ -27,6 +27,7 @@ import polars as pl
 
 from vagg.data.frames import like
 from vagg.data.panel import PanelIndex
+from vagg.errors import VaggError
 from vagg.measures._firm_inputs import Report, add_excluded, firm_table, new_report, ratio
 from vagg.measures.markups import marginal_cost
 
@@ -176,7 +177,7 @@ def adjustment_cost(firms: Any, *, window: int = 3, return_report: bool = False)
     proxy, e.g. Cooper & Haltiwanger (2006) on the dynamics of factor adjustment.
     """
     if not isinstance(window, int) or window < 2:
-        raise ValueError(f"window must be an integer >= 2, got {window!r}")
+        raise VaggError(f"window must be an integer >= 2, got {window!r}")
     data = firm_table(firms, ["employment", "sales"], nonnegative=["employment", "sales"])
     report = new_report(data.height)
     panel = PanelIndex.from_columns(data["firm_id"].to_numpy(), data["year"].to_numpy())
