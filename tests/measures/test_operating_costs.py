@@ -134,6 +134,10 @@ def test_adjustment_cost_matches_pandas_on_unbalanced_panel() -> None:
     np.testing.assert_allclose(scaled["adj"], adjustment_cost(firms)["adj"], rtol=1e-10)
 
 
-def test_adjustment_cost_bad_window() -> None:
+def test_adjustment_cost_bad_arguments() -> None:
     with pytest.raises(ValueError, match="window"):
         adjustment_cost(_firms(), window=1)
+    with pytest.raises(SchemaError, match=r"'firms', column 'year'.*whole numbers"):
+        adjustment_cost(
+            pd.DataFrame({"firm_id": ["A"], "year": ["2005a"], "employment": [1], "sales": [1.0]})
+        )

@@ -88,6 +88,11 @@ def firm_table(
     check_unique_key(data, table, tuple(key))
     wanted = list(dict.fromkeys([*key, *columns]))
     data = data.select(wanted)
+    if "year" in data.columns and not data["year"].dtype.is_integer():
+        try:
+            data = data.with_columns(pl.col("year").cast(pl.Int64, strict=True))
+        except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+            raise SchemaError(table, "year", "years must be whole numbers") from None
     codes = [c for c in wanted if c in CODE_COLUMNS]
     data = data.with_columns(pl.col(c).cast(pl.String) for c in codes)
     numeric = [
