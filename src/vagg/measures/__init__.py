@@ -1,3 +1,46 @@
-"""vagg.measures."""
+"""vagg.measures: pure functions from canonical tables to measure columns, one module per family.
 
-__all__: list[str] = []
+The names listed in ``_API`` are importable from ``vagg.measures`` directly and loaded on
+first use (``from vagg.measures import cost_ratios``), so importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_API: dict[str, str] = {
+    # paper 003 (resilience_firms): CIE-based mechanism measures M1, M2, M5, M6
+    "new_product_share": "vagg.measures.export_structure",
+    "product_churn": "vagg.measures.export_structure",
+    "firm_expy": "vagg.measures.export_structure",
+    "upgrading": "vagg.measures.export_structure",
+    "isolation": "vagg.measures.export_structure",
+    "density": "vagg.measures.congestion",
+    "inventory_ratio": "vagg.measures.congestion",
+    "wage_premium": "vagg.measures.congestion",
+    "core_distance": "vagg.measures.congestion",
+    "cost_ratios": "vagg.measures.operating_costs",
+    "log_marginal_cost": "vagg.measures.operating_costs",
+    "adjustment_cost": "vagg.measures.operating_costs",
+    "hs_list": "vagg.measures.green_smart",
+    "smart_imports": "vagg.measures.green_smart",
+    "factor_intensity": "vagg.measures.green_smart",
+    "egshare": "vagg.measures.green_smart",
+    "strict_share": "vagg.measures.green_smart",
+    # end of paper 003 CIE-based block
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vagg.measures' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
