@@ -10,6 +10,19 @@ import importlib
 from typing import Any
 
 _API: dict[str, str] = {
+    # paper 003 (resilience_firms): customs-based outcomes, demand shocks, M3 and M4
+    "dh_growth": "vagg.measures.export_resilience",
+    "resistance": "vagg.measures.export_resilience",
+    "recovery": "vagg.measures.export_resilience",
+    "renewal": "vagg.measures.export_resilience",
+    "foreign_demand_shocks": "vagg.measures.demand_shocks",
+    "collapse_exposure": "vagg.measures.demand_shocks",
+    "source_diversity": "vagg.measures.supply_chain",
+    "source_switching": "vagg.measures.supply_chain",
+    "domestic_sourcing": "vagg.measures.supply_chain",
+    "destination_churn": "vagg.measures.market_response",
+    "reallocation": "vagg.measures.market_response",
+    "emerging_share": "vagg.measures.market_response",
     # paper 003 (resilience_firms): CIE-based mechanism measures M1, M2, M5, M6
     "new_product_share": "vagg.measures.export_structure",
     "product_churn": "vagg.measures.export_structure",
