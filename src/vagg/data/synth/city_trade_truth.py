@@ -133,18 +133,28 @@ def fe_coefficient(
     both = demean(np.hstack(cols), groups)
     yd, xd = both[:, 0], both[:, 1 : 1 + x.shape[1]]
     if z is None:
-        return np.linalg.lstsq(xd, yd, rcond=None)[0]
+        return _ls(xd, yd)
     zd = xd.copy()
     zd[:, 0] = both[:, -1]
     return np.linalg.solve(zd.T @ xd, zd.T @ yd)
 
 
+def _ls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares from the normal equations of the columns scaled to unit norm,
+    β = S⁻¹(X̃'X̃)⁻¹X̃'y with X̃ = XS⁻¹ (a k × k solve: no SVD of the n × k matrix)."""
+    scale = np.linalg.norm(x, axis=0)
+    xs = x / scale
+    return np.linalg.solve(xs.T @ xs, xs.T @ y) / scale
+
+
 def _codes(*cols: pd.Series) -> np.ndarray:
-    return (
-        pd.MultiIndex.from_arrays(list(cols)).factorize()[0]
-        if len(cols) > 1
-        else (cols[0].factorize()[0])
-    )
+    """Integer codes 0..G−1 of the combinations of ``cols`` (each factorised, then combined
+    arithmetically: no tuples of Python objects for the ≈10⁷ cells)."""
+    code = np.zeros(len(cols[0]), np.int64)
+    for col in cols:
+        own, uniques = pd.factorize(col)
+        code = code * len(uniques) + own
+    return np.unique(code, return_inverse=True)[1] if len(cols) > 1 else code
 
 
 def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
@@ -301,7 +311,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     yd, xd = d[:, 0], d[:, 1:k]
     put(
         "baseline",
-        np.linalg.lstsq(xd, yd, rcond=None)[0][0],
+        _ls(xd, yd)[0],
         "2",
         "LS coefficient of the latent hs4 quality on penetration, city/year/HS4 FE, 9 controls",
     )
@@ -309,7 +319,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
         xg = np.column_stack([xd[:, :1], d[:, k + i], xd[:, 1:]])
         put(
             f"vagg_x_{group}",
-            np.linalg.lstsq(xg, yd, rcond=None)[0][1],
+            _ls(xg, yd)[1],
             "6",
             f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
         )
@@ -340,7 +350,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     )
     put(
         "lagged",
-        np.linalg.lstsq(d[:, [1, *range(3, d.shape[1])]], d[:, 0], rcond=None)[0][0],
+        _ls(d[:, [1, *range(3, d.shape[1])]], d[:, 0])[0],
         "3",
         "LS coefficient of the latent hs4 quality on lagged penetration",
     )
@@ -364,7 +374,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             f"LS coefficient of the latent Melitz–Polanec {comp} component (firm × HS6 units)",
         )
     end_use = econ.tables["qc_hs6_end_use"].set_index("hs6")["end_use"]
-    cells["end_use"] = cells["hs6"].astype(str).map(end_use)
+    cells["end_use"] = cells["hs6"].map(end_use)  # on the categories
     for name, column, level in (
         ("processing", "regime", "14"),
         ("ordinary", "regime", "10"),
@@ -409,9 +419,11 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     )
     put(
         "firm_controls",
-        fe_coefficient(yf, firms[["pen", "age", "size", "apw", *ctrl]].to_numpy(), fg)[0],
+        # age = year − founded + 1 is collinear with the firm and year effects: left out
+        fe_coefficient(yf, firms[["pen", "size", "apw", *ctrl]].to_numpy(), fg)[0],
         "4",
-        "as firm, with firm age, size, ln assets per worker and the 9 city controls (Table 4 (5))",
+        "as firm, with firm size, ln assets per worker and the 9 city controls (firm age is "
+        "collinear with the firm and year effects) (Table 4 (5))",
     )
     put(
         "lnitff",
