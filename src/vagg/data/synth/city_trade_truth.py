@@ -1,13 +1,14 @@
 """Population estimands of paper 001, from the latent quality of the synthetic economy.
 
 KSW quality is identified up to the demand equation's fixed effects and regressors: the
-estimand's quality is the latent ln λ net of its projection on HS6 and destination × year
-effects and ln provincial real GDP (eq. 18), min–max normalised within HS6 over all years
-(eq. 20) and value-weighted to city × HS4 × year (eq. 21) — all from the latent ln λ and the
-true values, never through :mod:`vagg.measures`. The estimands are the population least-squares
-(and IV) coefficients of that latent outcome on the latent penetration with the paper's fixed
-effects and controls, computed here with a small exact fixed-effects solver (a few lines of
-numpy, so that the truth does not depend on vagg's estimators either).
+estimand's quality is (σ_h − 1) ln λ net of its projection on HS6 and destination × year
+effects and ln provincial real GDP, divided by σ_h − 1 (eq. 18–19 with the true σ_h), min–max
+normalised within HS6 over all years (eq. 20) and value-weighted to city × HS4 × year (eq. 21)
+— all from the latent ln λ and the true values, never through :mod:`vagg.measures`. The
+estimands are the population least-squares (and IV) coefficients of that latent outcome on the
+latent penetration with the paper's fixed effects and controls, computed here with a small
+exact fixed-effects solver (a few lines of numpy, so that the truth does not depend on vagg's
+estimators either).
 """
 
 from __future__ import annotations
@@ -158,14 +159,21 @@ def _codes(*cols: pd.Series) -> np.ndarray:
 
 
 def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
-    """Latent cell quality: ln λ net of its projection on HS6 and destination × year effects
-    and ln provincial GDP (``q``), min–max normalised within HS6 (``rqua``)."""
+    """Latent cell quality ``q`` and its min–max normalisation within HS6 (``rqua``).
+
+    The demand residual of eq. (18) with the true σ_h is the part of (σ_h − 1) ln λ that HS6
+    and destination × year effects and ln provincial GDP leave (the demand shifters they
+    absorb are exactly those effects); eq. (19) divides it by σ_h − 1:
+    q = M[(σ_h − 1) ln λ] / (σ_h − 1), M the residual maker of those regressors. The
+    destination × year effects are common to products of different σ_h, so q is not
+    ln λ − M-projection of ln λ itself when σ_h varies."""
     cells = econ.latent
     groups = [_codes(cells["hs6"]), _codes(cells["partner"], cells["year"])]
-    both = demean(np.column_stack([cells["ln_lambda"], cells["ln_gdp"]]), groups)
+    sigma = cells["sigma"].to_numpy()
+    both = demean(np.column_stack([(sigma - 1) * cells["ln_lambda"], cells["ln_gdp"]]), groups)
     y, g = both[:, 0], both[:, 1]
     del both
-    q = y - g * (g @ y) / (g @ g)
+    q = (y - g * (g @ y) / (g @ g)) / (sigma - 1)
     frame = cells[["party_id", "city_code", "hs4", "hs6", "value_usd", "regime"]].assign(
         year=cells["year"].to_numpy().astype(np.int64), q=q
     )
