@@ -3,7 +3,7 @@ vagg against pyfixest in one run.
 
 Data: a synthetic panel the size of the paper's (≈620,000 city × HS4 × year rows) built with
 numpy from a fixed seed — 282 cities, 1,200 HS4 headings, 11 years (2005–2015); each city
-exports a city-specific set of HS4 headings (about 200, more in larger cities), each present
+exports a city-specific set of HS4 headings (about 225, more in larger cities), each present
 in 90% of the years. ``vagg`` and nine controls vary by city-year; the instrument is a
 city-level 1984 stock × a national series; ``hs4_qua`` has city, year and HS4 effects, a
 true slope 0.3 on ``vagg`` and noise.
@@ -51,7 +51,7 @@ def make_panel(cities: int = 282, hs4: int = 1200, seed: int = 2022) -> pd.DataF
     rng = np.random.default_rng(seed)
     years = np.arange(2005, 2016)
     size = np.exp(rng.normal(0, 0.5, cities))
-    n_products = np.clip((200 * size / size.mean()).astype(int), 20, hs4)
+    n_products = np.clip((225 * size / size.mean()).astype(int), 20, hs4)
     popularity = rng.dirichlet(np.full(hs4, 0.5))
     city, prod = [], []
     for c, k in enumerate(n_products):
