@@ -235,8 +235,8 @@ def test_truth_is_covered_over_seeds(seed: int, tmp_path: Path) -> None:
     root = _dataset(tmp_path / "data", seed)
     rep = run_study(STUDY, StudyData(root, seed=seed, scale="tiny"), tmp_path / "out", engine=None)
     assert rep.ok
-    # 24 rows (21 estimands) at 95%: allow four misses per seed
-    assert rep.truth["covered"].sum() >= 20, rep.truth.to_string()
+    # 27 rows (24 estimands) at 95%: allow four misses per seed
+    assert rep.truth["covered"].sum() >= 23, rep.truth.to_string()
 
 
 def _firm_inputs(dataset: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -8,8 +8,10 @@ by city × HS4.
 
 Exhibits (``vagg replicate quality_cities``): Table 1 (descriptives), Table 2 (baseline, 4
 columns), Table 3 (endogeneity: province FE, province × year FE, lag, 2SLS with the lag and
-the two historical instruments, KP rk LM and Wald F), Figure 2 (placebo). The panel is built in
-:mod:`.panels`, the exhibits in :mod:`.tables`, the options in :mod:`.options`.
+the two historical instruments, KP rk LM and Wald F), Tables 4–8 (measurement, firm level,
+regime, location, Melitz–Polanec, extensions), Figures 1 (Pareto) and 2 (placebo). The panel
+is built in :mod:`.panels`, Tables 1–3 and the figures in :mod:`.tables`, Tables 4–8 in
+:mod:`.extensions` and :mod:`.firms`, the options in :mod:`.options`.
 """
 
 from __future__ import annotations
