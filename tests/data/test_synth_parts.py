@@ -126,6 +126,23 @@ def test_an_interrupted_part_is_not_listed_and_is_redone(
     assert (folder / "province_panel.parquet").read_bytes()[:4] == b"PAR1"
 
 
+def test_a_part_written_before_it_declared_a_table_is_redone(tmp_path: Path) -> None:
+    folder, _ = synthetic_dataset("tiny", 0, tmp_path, parts=["cities"])
+    assert synthetic_matches(folder, "tiny", 0, parts=["cities"])
+    # the manifest of an older vagg, whose cities part had no firms table yet
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["parts"]["cities"]["tables"].remove("quality_cities/firms")
+    manifest["tables"].pop("quality_cities/firms")
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "quality_cities" / "firms.parquet").unlink()
+    assert not synthetic_matches(folder, "tiny", 0, parts=["cities"])
+    _, reused = synthetic_dataset("tiny", 0, tmp_path, parts=["cities"])
+    assert not reused
+    assert (folder / "quality_cities" / "firms.parquet").is_file()
+    assert synthetic_matches(folder, "tiny", 0, parts=["cities"])
+
+
 def test_parts_resolve_with_what_they_require() -> None:
     assert resolve_parts(None) == ALL_PARTS == ("core", "firms", "provinces", "cities")
     assert resolve_parts("firms") == ("core", "firms", "provinces")
