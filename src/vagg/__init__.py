@@ -26,6 +26,8 @@ _API: dict[str, str] = {
     "psm_did": "vagg.estimate",
     "did_terms": "vagg.estimate",
     "event_study": "vagg.estimate",
+    "callaway_santanna": "vagg.estimate",
+    "sun_abraham": "vagg.estimate",
     "placebo": "vagg.estimate",
     "mediation": "vagg.estimate",
     "moderation": "vagg.estimate",

@@ -65,7 +65,10 @@ from vagg.estimate.results import HypothesisTest, Result, SampleAccounting
 
 __all__ = ["WildBootstrap", "bootstrap_weights", "wild_bootstrap"]
 
-Weights = Literal["rademacher", "webb"]
+Weights = Literal["rademacher", "webb", "mammen"]
+#: Mammen (1993) two-point weights: mean 0, variance 1, third moment 1.
+_MAMMEN = np.array([(1 - np.sqrt(5)) / 2, (1 + np.sqrt(5)) / 2])
+_MAMMEN_P = np.array([(np.sqrt(5) + 1) / (2 * np.sqrt(5)), (np.sqrt(5) - 1) / (2 * np.sqrt(5))])
 _WEBB = np.sqrt(np.array([3.0, 2.0, 1.0, 1.0, 2.0, 3.0]) / 2) * np.array([-1, -1, -1, 1, 1, 1])
 #: Largest G·B block of weights processed at once.
 _BLOCK = 2_000_000
@@ -159,8 +162,8 @@ def bootstrap_weights(
     """``G × B`` cluster weights and whether they are the full Rademacher enumeration.
 
     Rademacher weights enumerate all ``2^G`` sign vectors when ``2^G ≤ reps`` (the exact
-    bootstrap distribution); otherwise ``reps`` independent draws. Webb weights are always
-    drawn.
+    bootstrap distribution); otherwise ``reps`` independent draws. Webb and Mammen (1993)
+    weights are always drawn.
     """
     if kind == "rademacher":
         if 2**n_clusters <= reps:
@@ -169,7 +172,9 @@ def bootstrap_weights(
         return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, reps)), False
     if kind == "webb":
         return rng.choice(_WEBB, size=(n_clusters, reps)), False
-    raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher' or 'webb'")
+    if kind == "mammen":
+        return rng.choice(_MAMMEN, p=_MAMMEN_P, size=(n_clusters, reps)), False
+    raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher', 'webb' or 'mammen'")
 
 
 # --------------------------------------------------------------------------- design
