@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
+from vagg.data.synth.latent_margins import latent_margins
 from vagg.data.synth.technology import TECHNOLOGY, materials_and_output
 from vagg.data.synth.truth import HETEROGENEITY, Planted
 
@@ -214,6 +215,22 @@ def generate_year(
 
     imports = _import_lines(rng, f, fr, mia_p, mia_o, products, ctx)
     inter = _intermediary_lines(rng, imports, exports, intermediaries, products, ctx)
+    # Table 5's weights (employment, net fixed assets: the CIE records' values) and the
+    # firms' own trade records, kept for the truth (vagg.data.synth.truth_design)
+    weights = {
+        "emp": np.maximum(1, np.round(np.exp(rows["log_labour"].to_numpy()))),
+        "fa": np.exp(rows["log_capital"].to_numpy()),
+    }
+    weighted = {
+        f"{v}_{suffix}": measure
+        for suffix, w in weights.items()
+        for v, measure in zip(
+            ("vagg_h", "vagg_f", "vagg_b"),
+            virtual_agglomeration(sector, member, w, in_cie, ctx)[1:],
+            strict=True,
+        )
+    }
+    margins = latent_margins(f, imports, exports, inter, products)
 
     latent_records = pd.DataFrame(
         {
@@ -237,6 +254,15 @@ def generate_year(
             "member": member,
             "ex_usd": ex,
             "n_export_hs6": n_hs6.reindex(f, fill_value=0).to_numpy(),
+            "ind_idx": rows["ind_idx"].to_numpy(),
+            "ex_p_usd": ex_p,
+            "sales_usd": sales_usd,
+            "materials_usd": materials_usd,
+            "mia_p": mia_p,
+            "mia_o": mia_o,
+            "delta": delta,
+            **weighted,
+            **{c: margins[c].to_numpy() for c in margins.columns},
         }
     )
     cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)
