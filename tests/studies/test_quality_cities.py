@@ -69,7 +69,7 @@ def _covers(result, term: str, planted: float) -> bool:
 def test_study_runs_and_every_truth_row_is_covered(report) -> None:
     assert report.ok, report.failed
     frame = report.truth
-    assert len(frame) == 24
+    assert len(frame) == 27
     assert frame["covered"].notna().all()
     assert frame["covered"].all(), frame.to_string()
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from vagg._version import __version__
 from vagg.data.hashing import GENERATOR, directory_hashes, file_sha256, read_synthetic_manifest
-from vagg.data.synth.parts import ALL_PARTS, PartError
+from vagg.data.synth.parts import ALL_PARTS, PARTS, PartError
 
 __all__ = [
     "PartOutput",
@@ -81,7 +81,15 @@ def matching_manifest(
         for table in manifest.get("tables", {}).values()
         for name in table.get("files", {})
     )
-    return manifest if complete else None
+    if not complete:
+        return None
+    # a part written before it declared all its current tables is not kept: regenerated
+    manifest["parts"] = {
+        part: record
+        for part, record in manifest["parts"].items()
+        if part in PARTS and set(PARTS[part].tables) <= set(record.get("tables", ()))
+    }
+    return manifest
 
 
 def merge_truth(fragments: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -52,6 +52,8 @@ __all__ = [
     "SIZES",
     "QualityCitiesEconomy",
     "QualityCitiesSize",
+    "distinct_draws",
+    "firm_panel",
     "generate_quality_cities",
     "real_shifts",
 ]
@@ -196,6 +198,31 @@ def _controls(rng: np.random.Generator, cy: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def distinct_draws(rng: np.random.Generator, population: int, k: np.ndarray) -> np.ndarray:
+    """For each row i, ``k[i]`` distinct integers drawn uniformly from 0..population−1 without
+    replacement, concatenated row after row (vectorised over rows).
+
+    Sequential sampling: the j-th draw is uniform on the population−j values not drawn yet,
+    r ~ U{0..population−j−1} mapped to the r-th unused value by stepping over the earlier
+    draws in ascending order (each earlier draw s ≤ r shifts r by one).
+    """
+    k = np.asarray(k, np.int64)
+    if len(k) == 0:
+        return np.zeros(0, np.int64)
+    kmax = int(k.max())
+    if kmax > population:
+        raise ValueError(f"cannot draw {kmax} distinct values from {population}")
+    out = np.empty((len(k), kmax), np.int64)
+    drawn = np.empty((len(k), 0), np.int64)
+    for j in range(kmax):
+        r = rng.integers(0, population - j, len(k))
+        for col in range(j):
+            r += r >= drawn[:, col]
+        out[:, j] = r
+        drawn = np.sort(np.column_stack([drawn, r]), axis=1)
+    return out[np.arange(kmax)[None, :] < k[:, None]]
+
+
 def _cells(
     rng: np.random.Generator,
     size: QualityCitiesSize,
@@ -231,7 +258,6 @@ def _cells(
     n_dest = rng.integers(2, min(size.partners, 5) + 1, n)
     processing = rng.random(n) < 0.35  # processing-trade firm-products (Table 5)
     regime_mult = np.where(processing, PLANT["processing_mult"], 1.0)
-    rows = []
     alive = np.ones(n, bool)
     cyx = cy.set_index(["city_code", "year"])
     ctrl = cyx[list(CONTROL_EFFECTS)].to_numpy() @ np.array(list(CONTROL_EFFECTS.values())) * 5.5
@@ -244,6 +270,7 @@ def _cells(
         + cities["region"].map(LOCATION_EFFECTS).to_numpy()
     )
     w_t = rng.normal(0, 0.1, len(QC_YEARS))
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("fp", "year", "dest", "ln_lambda", "e")}
     for ti, year in enumerate(QC_YEARS):
         p_t = pen_arr[:, ti]
         hazard = 1 / (
@@ -253,7 +280,6 @@ def _cells(
         active = np.flatnonzero(alive & (start <= year))
         k = n_dest[active]
         idx = np.repeat(active, k)
-        dest = np.concatenate([rng.choice(size.partners, kk, replace=False) for kk in k])
         c = fp_city[idx]
         common = (
             a_h[fp_h[idx]]
@@ -264,12 +290,14 @@ def _cells(
             + w_t[ti]
         )
         e = rng.normal(0, PLANT["sd_e"], len(idx))
-        rows.append(
-            pd.DataFrame(
-                {"fp": idx, "year": year, "dest": dest, "city": c, "ln_lambda": common + e, "e": e}
-            )
-        )
-    cells = pd.concat(rows, ignore_index=True)
+        parts["fp"].append(idx.astype(np.int32))
+        parts["year"].append(np.full(len(idx), year, np.int16))
+        parts["dest"].append(distinct_draws(rng, size.partners, k).astype(np.int16))
+        parts["ln_lambda"].append(common + e)
+        parts["e"].append(e)
+    cells = pd.DataFrame({k: np.concatenate(v) for k, v in parts.items()})
+    del parts
+    cells["city"] = fp_city[cells["fp"].to_numpy()].astype(np.int32)
     h = fp_h[cells["fp"].to_numpy()]
     cost = rng.normal(0, 0.5, (n, len(QC_YEARS)))
     ln_p = (
@@ -360,13 +388,10 @@ def generate_quality_cities(scale: str, seed: int) -> QualityCitiesEconomy:
     prov = cy.groupby(["province_code", "year"], as_index=False)["gdp"].mean()
     prov["gdp_real"] = np.exp(prov.pop("gdp")) * 1e3
     cells = _cells(stream(seed, "qc_customs"), size, cities, cy, sigma)
-    ln_gdp = (
-        cells[["city_code", "year"]]
-        .merge(cities[["city_code", "province_code"]], on="city_code", how="left")
-        .merge(prov, on=["province_code", "year"], how="left")["gdp_real"]
-        .pipe(np.log)
-        .to_numpy()
-    )
+    # ln real GDP of the cell's province and year, by position (cells["city"] indexes cities)
+    gdp = prov.pivot(index="province_code", columns="year", values="gdp_real")
+    gdp_by_city = np.log(gdp.loc[cities["province_code"], list(QC_YEARS)].to_numpy())
+    ln_gdp = gdp_by_city[cells["city"].to_numpy(), cells["year"].to_numpy() - QC_YEARS[0]]
     cells["ln_gdp"] = ln_gdp
     shift = np.exp(PLANT["gamma_gdp"] * ln_gdp)
     cells["quantity"] *= shift
@@ -383,8 +408,42 @@ def generate_quality_cities(scale: str, seed: int) -> QualityCitiesEconomy:
         "qc_hs_concordance": concordance_2007(cells["hs6"]),
         "qc_hs2002_codes": pd.DataFrame({"hs6": sorted(cells["hs6"].unique())}),
         "qc_hs6_end_use": _end_use(stream(seed, "qc_bec"), cells["hs6"]),
+        "qc_firms": firm_panel(stream(seed, "qc_firms"), cells["party_id"].cat.categories),
     }
     return QualityCitiesEconomy(tables, cells, cy)
+
+
+def firm_panel(rng: np.random.Generator, party_ids: pd.Index) -> pd.DataFrame:
+    """The CIE side of the matched CIE–customs sample (Table 4 (4)–(5)), 2005–2013.
+
+    Each firm has a latent size s_f ~ N(0, 1); it is in the survey (above scale) when
+    s_f > −0.5 (≈ 69% of firms), in every year 2005–2013 except 5% of firm-years missing at
+    random. founded ~ U{1980..2004}; employment = exp(4 + 0.8 s_f + 0.03 (t − 2005) + ε),
+    ε ~ N(0, 0.15²); assets = employment · exp(5 + 0.3 s_f + η), η ~ N(0, 0.2²) (thousand
+    yuan). The controls are drawn apart from quality: they are regressors of the matched
+    sample, with no planted effect of their own.
+    """
+    years = np.arange(2005, 2014)
+    n = len(party_ids)
+    size = rng.normal(0, 1, n)
+    founded = rng.integers(1980, 2005, n)
+    firm = np.repeat(np.arange(n), len(years))
+    year = np.tile(years, n)
+    keep = (size[firm] > -0.5) & (rng.random(len(firm)) >= 0.05)
+    firm, year = firm[keep], year[keep]
+    employment = np.exp(
+        4 + 0.8 * size[firm] + 0.03 * (year - 2005) + rng.normal(0, 0.15, len(firm))
+    )
+    assets = employment * np.exp(5 + 0.3 * size[firm] + rng.normal(0, 0.2, len(firm)))
+    return pd.DataFrame(
+        {
+            "party_id": pd.Categorical.from_codes(firm, categories=party_ids),
+            "year": year.astype(np.int64),
+            "founded": founded[firm].astype(np.int64),
+            "employment": np.round(employment).clip(min=1),
+            "assets": assets,
+        }
+    )
 
 
 def _end_use(rng: np.random.Generator, hs6: pd.Series) -> pd.DataFrame:

@@ -57,35 +57,41 @@ def customs_lines(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame
     w = rng.uniform(0.2, 0.8, two.sum())
     frac[np.flatnonzero(two)] = w
     frac[n:] = 1 - w
-    c = cells.iloc[idx].reset_index(drop=True)
-    declared_2007 = rng.random(len(c)) < 0.08
-    hs6 = c["hs6"].cat
+    declared_2007 = rng.random(len(idx)) < 0.08
+    hs6 = cells["hs6"].cat
     codes_2002 = pd.Series(hs6.categories.astype(str))
     hs8_categories = pd.concat([codes_2002 + "00", _code_2007(codes_2002) + "00"])
     hs8 = pd.Categorical.from_codes(
-        hs6.codes.to_numpy() + declared_2007 * len(codes_2002), categories=hs8_categories
+        hs6.codes.to_numpy()[idx] + declared_2007 * len(codes_2002), categories=hs8_categories
     )
-    party = c["party_id"].cat
+    party = cells["party_id"].cat
+    party_codes = party.codes.to_numpy()[idx]
     firm_name = pd.Categorical.from_codes(
-        party.codes.to_numpy(), categories=party.categories.astype(str) + "制造有限公司"
+        party_codes, categories=party.categories.astype(str) + "制造有限公司"
     )
-    n_lines = len(c)
+
+    def take(col: str, rows: np.ndarray) -> pd.Categorical:
+        cat = cells[col].cat
+        return pd.Categorical.from_codes(cat.codes.to_numpy()[rows], categories=cat.categories)
+
+    n_lines = len(idx)
     lines = pd.DataFrame(
         {
-            "party_id": c["party_id"],
+            "party_id": pd.Categorical.from_codes(party_codes, categories=party.categories),
             "firm_name": firm_name,
-            "city_code": c["city_code"],
-            "year": c["year"].to_numpy().astype(np.int64),
+            "city_code": take("city_code", idx),
+            "year": cells["year"].to_numpy()[idx].astype(np.int64),
             "hs8": hs8,
             "hs_vintage": np.where(declared_2007, 2007, 2002).astype(np.int64),
-            "partner": c["partner"],
-            "regime": c["regime"],
-            "value_usd": c["value_usd"].to_numpy() * frac,
-            "quantity": c["quantity"].to_numpy() * frac,
+            "partner": take("partner", idx),
+            "regime": take("regime", idx),
+            "value_usd": cells["value_usd"].to_numpy()[idx] * frac,
+            "quantity": cells["quantity"].to_numpy()[idx] * frac,
             "unit": pd.Categorical.from_codes(np.zeros(n_lines, np.int8), categories=["kg"]),
             "flow": pd.Categorical.from_codes(np.zeros(n_lines, np.int8), categories=["export"]),
         }
     )
+    del idx, frac, party_codes, declared_2007
     pick = rng.choice(n_lines, max(4, n_lines // 500), replace=False)
     bad = lines.iloc[np.sort(pick)].astype(
         {

@@ -6,7 +6,7 @@ effects and ln provincial real GDP (eq. 18), min–max normalised within HS6 ove
 (eq. 20) and value-weighted to city × HS4 × year (eq. 21) — all from the latent ln λ and the
 true values, never through :mod:`vagg.measures`. The estimands are the population least-squares
 (and IV) coefficients of that latent outcome on the latent penetration with the paper's fixed
-effects and controls, computed here with a small alternating-projection solver (a few lines of
+effects and controls, computed here with a small exact fixed-effects solver (a few lines of
 numpy, so that the truth does not depend on vagg's estimators either).
 """
 
@@ -24,6 +24,7 @@ __all__ = [
     "demean",
     "fe_coefficient",
     "latent_cells",
+    "latent_firms",
     "latent_panel",
     "mp_components",
     "population_truth",
@@ -32,8 +33,14 @@ __all__ = [
 CONTROLS = ("fdi", "open", "fisc", "dlp", "sci", "edu", "wage", "gdp", "fixinv")
 
 
-def demean(x: np.ndarray, groups: list[np.ndarray], tol: float = 1e-11) -> np.ndarray:
-    """Residual of the columns of ``x`` on the dummies of ``groups`` (alternating projections).
+def demean(x: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Residual of the columns of ``x`` on the dummies of ``groups``, solved exactly.
+
+    With D = [D_A, D_R] (A the effect with the most levels, R the others), the residual is
+    M_D x = M_A x − M_A D_R b with b = S⁺ D_R'M_A x and S = D_R'M_A D_R
+    = D_R'D_R − (D_A'D_R)' diag(1/n_a) (D_A'D_R) (Frisch–Waugh–Lovell; S⁺ the pseudo-inverse,
+    which absorbs the collinear dummies). M_A is the within transformation of A. A few lines of
+    numpy and scipy.sparse, independent of vagg's estimators.
 
     Parameters
     ----------
@@ -41,26 +48,58 @@ def demean(x: np.ndarray, groups: list[np.ndarray], tol: float = 1e-11) -> np.nd
         (n,) or (n, k) values.
     groups : list of numpy.ndarray
         Integer codes 0..G−1 of each fixed effect.
-    tol : float
-        Largest change of an iteration at convergence.
 
     Returns
     -------
     numpy.ndarray
         (n, k) residuals.
     """
-    x = np.asarray(x, float).copy()
+    from scipy import sparse
+
+    x = np.asarray(x, float)
     if x.ndim == 1:
         x = x[:, None]
-    counts = [np.bincount(g) for g in groups]
-    for _ in range(2000):
-        before = x.copy()
-        for g, n in zip(groups, counts, strict=True):
-            for j in range(x.shape[1]):
-                x[:, j] -= (np.bincount(g, weights=x[:, j], minlength=len(n)) / np.maximum(n, 1))[g]
-        if np.max(np.abs(x - before)) < tol:
-            break
-    return x
+    codes = [np.asarray(g, np.int64) for g in groups]
+    sizes = [int(g.max()) + 1 for g in codes]
+    big = int(np.argmax(sizes))
+    a, n_a = codes[big], sizes[big]
+    count_a = np.maximum(np.bincount(a, minlength=n_a), 1).astype(float)
+
+    def within(v: np.ndarray) -> np.ndarray:
+        out = np.empty_like(v)
+        for j in range(v.shape[1]):
+            out[:, j] = v[:, j] - (np.bincount(a, weights=v[:, j], minlength=n_a) / count_a)[a]
+        return out
+
+    xa = within(x)
+    rest = [(c, g) for i, (c, g) in enumerate(zip(codes, sizes, strict=True)) if i != big]
+    if not rest:
+        return xa
+    offsets = np.cumsum([0] + [g for _, g in rest])
+    n_r = int(offsets[-1])
+    s_mat = np.zeros((n_r, n_r))
+    for i, (ci, gi) in enumerate(rest):
+        for j, (cj, gj) in enumerate(rest[i:], start=i):
+            block = np.bincount(ci * gj + cj, minlength=gi * gj).reshape(gi, gj)
+            s_mat[offsets[i] : offsets[i] + gi, offsets[j] : offsets[j] + gj] = block
+            s_mat[offsets[j] : offsets[j] + gj, offsets[i] : offsets[i] + gi] = block.T
+    # (D_A'D_R)' diag(1/n_a) (D_A'D_R) from the A × R cell counts (sparse: A may be large)
+    pair = np.concatenate([a * n_r + c + o for (c, _), o in zip(rest, offsets[:-1], strict=True)])
+    cells, counts = np.unique(pair, return_counts=True)
+    del pair
+    cross = sparse.csr_matrix((counts.astype(float), (cells // n_r, cells % n_r)), shape=(n_a, n_r))
+    s_mat -= (cross.T @ sparse.diags(1.0 / count_a) @ cross).toarray()
+    rhs = np.vstack(
+        [
+            np.column_stack(
+                [np.bincount(c, weights=xa[:, j], minlength=g) for j in range(xa.shape[1])]
+            )
+            for c, g in rest
+        ]
+    )
+    b = np.linalg.pinv(s_mat, rtol=1e-9, hermitian=True) @ rhs
+    fitted = sum(b[o : o + g][c] for (c, g), o in zip(rest, offsets[:-1], strict=True))
+    return xa - within(np.asarray(fitted))
 
 
 def fe_coefficient(
@@ -87,12 +126,16 @@ def fe_coefficient(
     numpy.ndarray
         The k coefficients.
     """
-    yd = demean(y, groups)[:, 0]
-    xd = demean(x, groups)
+    x = np.asarray(x, float).reshape(len(y), -1)
+    cols = [np.asarray(y, float)[:, None], x]
+    if z is not None:
+        cols.append(np.asarray(z, float)[:, None])
+    both = demean(np.hstack(cols), groups)
+    yd, xd = both[:, 0], both[:, 1 : 1 + x.shape[1]]
     if z is None:
         return np.linalg.lstsq(xd, yd, rcond=None)[0]
     zd = xd.copy()
-    zd[:, 0] = demean(z, groups)[:, 0]
+    zd[:, 0] = both[:, -1]
     return np.linalg.solve(zd.T @ xd, zd.T @ yd)
 
 
@@ -109,15 +152,28 @@ def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
     and ln provincial GDP (``q``), min–max normalised within HS6 (``rqua``)."""
     cells = econ.latent
     groups = [_codes(cells["hs6"]), _codes(cells["partner"], cells["year"])]
-    y = demean(cells["ln_lambda"].to_numpy(), groups)[:, 0]
-    g = demean(cells["ln_gdp"].to_numpy(), groups)[:, 0]
+    both = demean(np.column_stack([cells["ln_lambda"], cells["ln_gdp"]]), groups)
+    y, g = both[:, 0], both[:, 1]
+    del both
     q = y - g * (g @ y) / (g @ g)
-    frame = cells[["party_id", "city_code", "hs4", "hs6", "year", "value_usd", "regime"]].assign(
-        q=q
+    frame = cells[["party_id", "city_code", "hs4", "hs6", "value_usd", "regime"]].assign(
+        year=cells["year"].to_numpy().astype(np.int64), q=q
     )
     h = frame.groupby("hs6", observed=True)["q"]
-    frame["rqua"] = (frame["q"] - h.transform("min")) / (h.transform("max") - h.transform("min"))
+    low, high = h.transform("min"), h.transform("max")
+    frame["rqua"] = (frame["q"] - low) / (high - low)
     return frame
+
+
+def _weighted(frame: pd.DataFrame, by: list[str], name: str) -> pd.DataFrame:
+    """Value-weighted mean of ``rqua`` by ``by`` (eq. 21) as column ``name``."""
+    out = (
+        frame.assign(wq=frame["rqua"] * frame["value_usd"])
+        .groupby(by, as_index=False, observed=True)[["wq", "value_usd"]]
+        .sum()
+    )
+    out[name] = out.pop("wq") / out["value_usd"]
+    return out
 
 
 def mp_components(units: pd.DataFrame) -> pd.DataFrame:
@@ -166,25 +222,14 @@ def mp_components(units: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
-    """The latent city × HS4 × year panel: ``hs4_latent`` beside penetration and controls."""
-    frame = latent_cells(econ)
-    units = (
-        frame.assign(wq=frame["rqua"] * frame["value_usd"])
-        .groupby(["party_id", "hs6", "city_code", "hs4", "year"], as_index=False, observed=True)[
-            ["wq", "value_usd"]
-        ]
-        .sum()
-    )
-    units["phi"] = units["wq"] / units["value_usd"]
+def latent_panel(econ: QualityCitiesEconomy, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The latent city × HS4 × year panel: ``hs4_latent`` beside penetration and controls
+    (``frame``: :func:`latent_cells` when already computed)."""
+    frame = latent_cells(econ) if frame is None else frame
+    units = _weighted(frame, ["party_id", "hs6", "city_code", "hs4", "year"], "phi")
     mp = mp_components(units.rename(columns={"value_usd": "w"}))
-    cells = econ.latent
-    del cells
-    frame["wq"] = frame["rqua"] * frame["value_usd"]
-    panel = frame.groupby(["city_code", "hs4", "year"], as_index=False, observed=True)[
-        ["wq", "value_usd"]
-    ].sum()
-    panel["hs4_latent"] = panel["wq"] / panel["value_usd"]
+    del units
+    panel = _weighted(frame, ["city_code", "hs4", "year"], "hs4_latent")
     cy = econ.city_year.sort_values(["city_code", "year"]).copy()
     cy["pen_lag"] = cy.groupby("city_code")["pen"].shift(1)
     cities = econ.tables["qc_cities"].set_index("city_code")
@@ -194,6 +239,21 @@ def latent_panel(econ: QualityCitiesEconomy) -> pd.DataFrame:
     loc = econ.tables["qc_cities"][["city_code", "centre", "region"]]
     panel = panel.merge(mp, on=["city_code", "hs4", "year"], how="left")
     return panel.merge(cy, on=["city_code", "year"], how="inner").merge(loc, on="city_code")
+
+
+def latent_firms(econ: QualityCitiesEconomy, frame: pd.DataFrame) -> pd.DataFrame:
+    """The latent firm × city × year panel of Table 4 (4)–(5): ``c_latent`` (value-weighted
+    over the firm's HS6 × destination cells) on the matched CIE firm-years (``qc_firms``,
+    2005–2013) with age = year − founded + 1, size = ln employment, ln assets per worker,
+    penetration and the city controls."""
+    firms = econ.tables["qc_firms"].assign(party_id=lambda f: f["party_id"].astype(str))
+    firms["age"] = firms["year"] - firms["founded"] + 1
+    firms["size"] = np.log(firms["employment"])
+    firms["apw"] = np.log(firms["assets"] / firms["employment"])
+    panel = _weighted(frame, ["party_id", "city_code", "year"], "c_latent")
+    panel["party_id"] = panel["party_id"].astype(str)
+    panel = panel.merge(firms[["party_id", "year", "age", "size", "apw"]], on=["party_id", "year"])
+    return panel.merge(econ.city_year, on=["city_code", "year"], how="inner")
 
 
 def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
@@ -209,10 +269,8 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     dict
         Key → {"value", "study", "table", "kind", "definition"}, merged into ``truth.json``.
     """
-    p = latent_panel(econ)
-    y = p["hs4_latent"].to_numpy()
-    ctrl = p[list(CONTROLS)].to_numpy()
-    base = [_codes(p["city_code"]), _codes(p["year"]), _codes(p["hs4"])]
+    cells = latent_cells(econ)
+    p = latent_panel(econ, cells)
     out: dict[str, Any] = {}
 
     def put(key: str, value: float, table: str, definition: str) -> None:
@@ -224,83 +282,137 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             "definition": definition,
         }
 
-    x = np.column_stack([p["pen"], ctrl])
+    ctrl = list(CONTROLS)
+    groups = ("centre", "east", "mid", "west")
+    dummies = {g: (p["centre"] == 1) if g == "centre" else (p["region"] == g) for g in groups}
+    # every full-panel estimand shares the city, year and HS4 effects: demeaned once
+    stack = np.column_stack(
+        [
+            p["hs4_latent"],
+            p["pen"],
+            p[ctrl].to_numpy(),
+            *[p["pen"] * dummies[g].to_numpy() for g in groups],
+            p["iv_tel"],
+            p["iv_post"],
+        ]
+    )
+    d = demean(stack, [_codes(p["city_code"]), _codes(p["year"]), _codes(p["hs4"])])
+    k = 2 + len(ctrl)
+    yd, xd = d[:, 0], d[:, 1:k]
     put(
         "baseline",
-        fe_coefficient(y, x, base)[0],
+        np.linalg.lstsq(xd, yd, rcond=None)[0][0],
         "2",
         "LS coefficient of the latent hs4 quality on penetration, city/year/HS4 FE, 9 controls",
     )
+    for i, group in enumerate(groups):
+        xg = np.column_stack([xd[:, :1], d[:, k + i], xd[:, 1:]])
+        put(
+            f"vagg_x_{group}",
+            np.linalg.lstsq(xg, yd, rcond=None)[0][1],
+            "6",
+            f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
+        )
+    for j, name in enumerate(("iv_tel", "iv_post")):
+        zd = xd.copy()
+        zd[:, 0] = d[:, k + len(groups) + j]
+        put(
+            name,
+            np.linalg.solve(zd.T @ xd, zd.T @ yd)[0],
+            "3",
+            f"IV coefficient, penetration instrumented by {name}",
+        )
+    del d, stack
+    y = p["hs4_latent"].to_numpy()
+    x = np.column_stack([p["pen"], p[ctrl].to_numpy()])
+    base = [_codes(p["city_code"]), _codes(p["year"]), _codes(p["hs4"])]
     put(
         "province_year",
         fe_coefficient(y, x, [*base, _codes(p["province_code"], p["year"])])[0],
         "3",
         "as baseline, with province × year effects",
     )
-    lag = p["pen_lag"].notna().to_numpy()
-    pl_ = p[lag]
+    pl_ = p[p["pen_lag"].notna().to_numpy()]
     bl = [_codes(pl_["city_code"]), _codes(pl_["year"]), _codes(pl_["hs4"])]
-    yl = pl_["hs4_latent"].to_numpy()
-    cl = pl_[list(CONTROLS)].to_numpy()
+    d = demean(
+        np.column_stack([pl_["hs4_latent"], pl_["pen_lag"], pl_["pen"], pl_[ctrl].to_numpy()]),
+        bl,
+    )
     put(
         "lagged",
-        fe_coefficient(yl, np.column_stack([pl_["pen_lag"], cl]), bl)[0],
+        np.linalg.lstsq(d[:, [1, *range(3, d.shape[1])]], d[:, 0], rcond=None)[0][0],
         "3",
         "LS coefficient of the latent hs4 quality on lagged penetration",
     )
+    xd, zd = d[:, 2:], d[:, 2:].copy()
+    zd[:, 0] = d[:, 1]
     put(
         "iv_lag",
-        fe_coefficient(yl, np.column_stack([pl_["pen"], cl]), bl, z=pl_["pen_lag"].to_numpy())[0],
+        np.linalg.solve(zd.T @ xd, zd.T @ d[:, 0])[0],
         "3",
         "IV coefficient, penetration instrumented by its lag",
     )
-    for group in ("centre", "east", "mid", "west"):
-        dummy = (p["centre"] == 1) if group == "centre" else (p["region"] == group)
-        xg = np.column_stack([p["pen"], p["pen"] * dummy.to_numpy(), ctrl])
-        put(
-            f"vagg_x_{group}",
-            fe_coefficient(y, xg, base)[1],
-            "6",
-            f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
-        )
     for comp in ("within", "between", "entry", "exit", "total", "gap"):
         ok = p[comp].notna().to_numpy()
         pc = p[ok]
         bc = [_codes(pc["city_code"]), _codes(pc["year"]), _codes(pc["hs4"])]
-        xc = np.column_stack([pc["pen"], pc[list(CONTROLS)].to_numpy()])
+        xc = np.column_stack([pc["pen"], pc[ctrl].to_numpy()])
         put(
             f"mp_{comp}",
             fe_coefficient(pc[comp].to_numpy(), xc, bc)[0],
             "7",
             f"LS coefficient of the latent Melitz–Polanec {comp} component (firm × HS6 units)",
         )
-    cells = latent_cells(econ)
     end_use = econ.tables["qc_hs6_end_use"].set_index("hs6")["end_use"]
-    cells["end_use"] = cells["hs6"].map(end_use)
+    cells["end_use"] = cells["hs6"].astype(str).map(end_use)
     for name, column, level in (
         ("processing", "regime", "14"),
         ("ordinary", "regime", "10"),
         ("intermediate", "end_use", "intermediate"),
         ("final", "end_use", "final"),
     ):
-        sub = cells[cells[column] == level]
-        agg = (
-            sub.assign(wq=sub["rqua"] * sub["value_usd"])
-            .groupby(["city_code", "hs4", "year"], as_index=False, observed=True)[
-                ["wq", "value_usd"]
-            ]
-            .sum()
-        )
-        agg["y"] = agg["wq"] / agg["value_usd"]
+        agg = _weighted(cells[cells[column] == level], ["city_code", "hs4", "year"], "y")
         ps = agg.merge(econ.city_year, on=["city_code", "year"])
         bs = [_codes(ps["city_code"]), _codes(ps["year"]), _codes(ps["hs4"])]
-        xs = np.column_stack([ps["pen"], ps[list(CONTROLS)].to_numpy()])
+        xs = np.column_stack([ps["pen"], ps[ctrl].to_numpy()])
         put(
             f"{name}",
             fe_coefficient(ps["y"].to_numpy(), xs, bs)[0],
             "5",
             f"LS coefficient of the latent quality of {name} lines (Table 5)",
         )
+    h6 = _weighted(cells, ["city_code", "hs6", "year"], "y").merge(
+        econ.city_year, on=["city_code", "year"]
+    )
+    put(
+        "hs6",
+        fe_coefficient(
+            h6["y"].to_numpy(),
+            np.column_stack([h6["pen"], h6[ctrl].to_numpy()]),
+            [_codes(h6["city_code"]), _codes(h6["year"]), _codes(h6["hs6"])],
+        )[0],
+        "4",
+        "LS coefficient of the latent city × HS6 × year quality on penetration, city/year/HS6 "
+        "FE, 9 controls (Table 4 (2))",
+    )
+    del h6
+    firms = latent_firms(econ, cells)
+    del cells
+    fg = [_codes(firms["party_id"]), _codes(firms["city_code"]), _codes(firms["year"])]
+    yf = firms["c_latent"].to_numpy()
+    put(
+        "firm",
+        fe_coefficient(yf, firms[["pen"]].to_numpy(), fg)[0],
+        "4",
+        "LS coefficient of the latent firm quality on penetration, firm/city/year FE, matched "
+        "CIE firm-years 2005–2013 (Table 4 (4))",
+    )
+    put(
+        "firm_controls",
+        fe_coefficient(yf, firms[["pen", "age", "size", "apw", *ctrl]].to_numpy(), fg)[0],
+        "4",
+        "as firm, with firm age, size, ln assets per worker and the 9 city controls (Table 4 (5))",
+    )
     put(
         "lnitff",
         PLANT["lnitff_pen"],
@@ -308,11 +420,4 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
         "planted slope of ln(road area/population) on "
         "penetration (structural parameter of the yearbook panel)",
     )
-    for name in ("iv_tel", "iv_post"):
-        put(
-            name,
-            fe_coefficient(y, x, base, z=p[name].to_numpy())[0],
-            "3",
-            f"IV coefficient, penetration instrumented by {name}",
-        )
     return out

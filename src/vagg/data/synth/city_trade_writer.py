@@ -17,17 +17,30 @@ from vagg.data.synth.city_trade_truth import population_truth
 __all__ = ["write_quality_cities"]
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Parquet with categorical columns stored as plain strings (what a user's file holds)."""
+def _write(frame: pd.DataFrame, path: Path, chunk: int = 1_000_000) -> None:
+    """Parquet with categorical columns stored as plain strings (what a user's file holds),
+    converted and written ``chunk`` rows at a time so that the strings of a 10⁷-row table are
+    never all in memory at once."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    columns = [
-        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-        for col in table.columns
-    ]
-    pq.write_table(pa.Table.from_arrays(columns, names=table.column_names), path)
+    writer = None
+    try:
+        for start in range(0, max(len(frame), 1), chunk):
+            table = pa.Table.from_pandas(frame.iloc[start : start + chunk], preserve_index=False)
+            columns = [
+                col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+                for col in table.columns
+            ]
+            table = pa.Table.from_arrays(columns, names=table.column_names)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            elif table.schema != writer.schema:
+                table = table.cast(writer.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:

@@ -65,6 +65,7 @@ _QUALITY_CITIES = tuple(
         "cities",
         "city_panel",
         "customs",
+        "firms",
         "hs2002_codes",
         "hs6_end_use",
         "hs_concordance",

@@ -2,9 +2,9 @@
 
 * Table 4: (1) ``vagg_in`` (shift = digital input Σ_d Z_ds, million USD, ×1/1000); (2)
   ``hs6_qua`` on city × HS6 × year, clustered by city × HS6; (3) ``vagg_txt`` =
-  ln(1 + dictionary count) of the work reports, without HS4 FE; (4) province and (5) city
-  clustering of the baseline (the paper's columns 6–7). The firm-level columns (4)–(5) of the
-  paper need the matched CIE–customs sample and are not built here.
+  ln(1 + dictionary count) of the work reports, without HS4 FE; (4)–(5) firm-level ``c_qua``
+  on the matched CIE–customs firm-years (:mod:`.firms`); (6) province and (7) city
+  clustering of the baseline.
 * Table 5: quality re-aggregated over processing (regime 14/15) and ordinary (10) lines, and
   over BEC intermediate and final HS6 lines (``hs6_end_use``); baseline design.
 * Table 6: vagg × centre, × peri (= 1 − centre, an exact re-parametrisation of (1)), × east,
@@ -35,6 +35,7 @@ from vagg.measures.shift_share import bartik_vagg
 from vagg.measures.specialisation import co_agglomeration, export_structure, location_quotient
 from vagg.measures.text import vagg_txt
 from vagg.studies.data import StudyData
+from vagg.studies.quality_cities.firms import firm_models
 from vagg.studies.quality_cities.panels import (
     CONTROLS,
     YEARS,
@@ -125,8 +126,10 @@ def _wide(data: StudyData) -> pd.DataFrame:
     return frame
 
 
-def table_measurement(data: StudyData, engine: Any) -> list[Any]:
-    """Table 4 (without the firm-level columns): vagg_in, hs6_qua, vagg_txt, other clusters."""
+def table_measurement(data: StudyData, engine: Any) -> dict[str, Any]:
+    """Table 4: vagg_in, hs6_qua, vagg_txt, firm-level c_qua without and with controls
+    (:mod:`.firms`), province and city clusters; header → result (the optional inputs —
+    texts, CIE firms — leave their columns out)."""
     p = _wide(data)
     quality = data.cached("quality_cities_panel", derive)["quality"]
     hs6 = pl.DataFrame(aggregate_quality(quality, "city_hs6", name="hs6_qua")).with_columns(
@@ -135,18 +138,28 @@ def table_measurement(data: StudyData, engine: Any) -> list[Any]:
     cy = p.drop_duplicates(["city_code", "year"])[["city_code", "year", "vagg", *CONTROLS]]
     hs6p = hs6.to_pandas().merge(cy, on=["city_code", "year"], how="inner")
     hs6p["city_hs6"] = hs6p["city_code"] + "_" + hs6p["hs6"]
-    out = [
-        vagg.feols(f"hs4_qua ~ vagg_in + {_X} | {_FE}", p, vcov=CLUSTER),
-        vagg.feols(
+    zh = data.lang == "zh"
+    out = {
+        "(1) vagg_in": vagg.feols(f"hs4_qua ~ vagg_in + {_X} | {_FE}", p, vcov=CLUSTER),
+        "(2) hs6_qua": vagg.feols(
             f"hs6_qua ~ vagg + {_X} | city_code + year + hs6", hs6p, vcov={"CRV1": "city_hs6"}
         ),
-    ]
+    }
     if "vagg_txt" in p.columns:
-        out.append(vagg.feols(f"hs4_qua ~ vagg_txt + {_X} | city_code + year", p, vcov=CLUSTER))
-    out += [
-        vagg.feols(f"hs4_qua ~ vagg + {_X} | {_FE}", p, vcov={"CRV1": "province_code"}),
-        vagg.feols(f"hs4_qua ~ vagg + {_X} | {_FE}", p, vcov={"CRV1": "city_code"}),
-    ]
+        out["(3) vagg_txt"] = vagg.feols(
+            f"hs4_qua ~ vagg_txt + {_X} | city_code + year", p, vcov=CLUSTER
+        )
+    firm = firm_models(data)
+    if firm:
+        out["(4) c_qua"] = firm[0]
+        out["(5) c_qua" + (" 企业控制" if zh else " firm controls")] = firm[1]
+    base = f"hs4_qua ~ vagg + {_X} | {_FE}"
+    out["(6) 省份聚类" if zh else "(6) province clusters"] = vagg.feols(
+        base, p, vcov={"CRV1": "province_code"}
+    )
+    out["(7) 城市聚类" if zh else "(7) city clusters"] = vagg.feols(
+        base, p, vcov={"CRV1": "city_code"}
+    )
     return out
 
 
