@@ -173,7 +173,8 @@ def bootstrap_weights(
     if kind == "webb":
         return rng.choice(_WEBB, size=(n_clusters, reps)), False
     if kind == "mammen":
-        return rng.choice(_MAMMEN, p=_MAMMEN_P, size=(n_clusters, reps)), False
+        low = rng.random((n_clusters, reps)) < _MAMMEN_P[0]
+        return np.where(low, _MAMMEN[0], _MAMMEN[1]), False
     raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher', 'webb' or 'mammen'")
 
 
