@@ -264,3 +264,27 @@ def test_results_objects(castle):
         fit.aggregate("weekly")  # type: ignore[arg-type]
     with pytest.raises(EstimationError, match="singular"):
         fit.pretrend_test()
+
+
+def test_universal_base_dynamic_matches_csdid(castle):
+    """With a universal base the e = −1 effect is 0 with no SE, as csdid (R did) report it."""
+    ref = _csdid(castle, "notyet", "dr", "universal", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref.aggte(typec="dynamic", bstrap=False)
+    fit = callaway_santanna(
+        castle,
+        "l_homicide",
+        "sid",
+        "year",
+        "effyear",
+        control="notyet",
+        base_period="universal",
+        bootstrap=0,
+    )
+    agg = fit.aggregate("dynamic")
+    np.testing.assert_allclose(agg.frame["estimate"], ref.atte["att_egt"], atol=1e-12)
+    se_ref = np.asarray(ref.atte["se_egt"], float)
+    np.testing.assert_allclose(agg.frame["std_error"], se_ref, atol=1e-12, equal_nan=True)
+    base = agg.frame[agg.frame["event_time"] == -1]
+    assert base["estimate"].iloc[0] == 0.0 and np.isnan(base["std_error"].iloc[0])

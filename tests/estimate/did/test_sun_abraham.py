@@ -57,7 +57,8 @@ def test_iw_effects_match_pyfixest_saturated_aggregate(castle, pyfixest_saturate
     np.testing.assert_allclose(ours["std_error"], ref["Std. Error"].astype(float), atol=1e-8)
 
 
-def test_cohort_effects_match_a_hand_built_saturated_regression(castle):
+@pytest.mark.parametrize("controls", [[], ["l_police", "unemployrt"]])
+def test_cohort_effects_match_a_hand_built_saturated_regression(castle, controls):
     data = castle.copy()
     names = []
     for g in sorted(data.loc[data["effyear"] > 0, "effyear"].unique()):
@@ -68,9 +69,11 @@ def test_cohort_effects_match_a_hand_built_saturated_regression(castle):
             name = f"d_{g}_{'m' if k < 0 else 'p'}{abs(k)}"
             data[name] = ((data["effyear"] == g) & (rel == k)).astype(float)
             names.append((g, k, name))
-    fml = "l_homicide ~ " + " + ".join(n for *_, n in names) + " | sid + year"
+    fml = "l_homicide ~ " + " + ".join([*(n for *_, n in names), *controls]) + " | sid + year"
     ref = pf.feols(fml, data, vcov={"CRV1": "sid"})
-    fit = sun_abraham(castle, "l_homicide", "sid", "year", "effyear", ssc="fixest")
+    fit = sun_abraham(
+        castle, "l_homicide", "sid", "year", "effyear", controls=controls, ssc="fixest"
+    )
     ce = fit.cohort_effects
     assert len(ce) == len(names)
     for (g, k, name), (_, row) in zip(names, ce.iterrows(), strict=True):

@@ -292,6 +292,8 @@ def callaway_santanna(
         require_never=control == "never",
         min_units=min_units,
     )
+    if panel.n_clusters < 2:
+        raise StaggeredDataError(f"{where}: data: column {cluster!r} has a single cluster")
     cells = _estimate_cells(
         panel, control=control, method=method, anticipation=anticipation, base_period=base_period
     )
@@ -335,8 +337,6 @@ def callaway_santanna(
         sample=sample,
         notes=panel.notes,
     )
-    if panel.n_clusters < 2:
-        raise StaggeredDataError(f"{where}: data: column {cluster!r} has a single cluster")
     return CallawaySantAnna(
         att_gt_effects=effects,
         influence=cells.inf,

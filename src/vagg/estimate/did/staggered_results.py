@@ -124,6 +124,7 @@ class StaggeredEffects:
     ) -> StaggeredEffects:
         """Assemble the frame from keys (one row per effect, with a ``term`` column)."""
         se = np.sqrt(np.diag(vcov))
+        se = np.where(se > 0, se, np.nan)  # a normalised cell (universal base) has no SE
         z = stats.norm.isf(alpha / 2)
         frame = keys.reset_index(drop=True).copy()
         frame["estimate"] = estimate
