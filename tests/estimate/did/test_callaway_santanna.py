@@ -288,3 +288,13 @@ def test_universal_base_dynamic_matches_csdid(castle):
     np.testing.assert_allclose(agg.frame["std_error"], se_ref, atol=1e-12, equal_nan=True)
     base = agg.frame[agg.frame["event_time"] == -1]
     assert base["estimate"].iloc[0] == 0.0 and np.isnan(base["std_error"].iloc[0])
+
+
+def test_polars_input_gives_the_same_numbers(castle):
+    pl = pytest.importorskip("polars")
+    cols = ["sid", "year", "l_homicide", "effyear"]
+    a = callaway_santanna(castle[cols], "l_homicide", "sid", "year", "effyear", bootstrap=0)
+    b = callaway_santanna(
+        pl.from_pandas(castle[cols]), "l_homicide", "sid", "year", "effyear", bootstrap=0
+    )
+    pd.testing.assert_frame_equal(a.att_gt, b.att_gt)

@@ -57,14 +57,17 @@ def test_iw_effects_match_pyfixest_saturated_aggregate(castle, pyfixest_saturate
     np.testing.assert_allclose(ours["std_error"], ref["Std. Error"].astype(float), atol=1e-8)
 
 
-@pytest.mark.parametrize("controls", [[], ["l_police", "unemployrt"]])
-def test_cohort_effects_match_a_hand_built_saturated_regression(castle, controls):
+@pytest.mark.parametrize(
+    ("controls", "refs"),
+    [([], (-1,)), (["l_police", "unemployrt"], (-1,)), ([], (-1, -6))],
+)
+def test_cohort_effects_match_a_hand_built_saturated_regression(castle, controls, refs):
     data = castle.copy()
     names = []
     for g in sorted(data.loc[data["effyear"] > 0, "effyear"].unique()):
         rel = data["year"] - g
         for k in sorted(rel[data["effyear"] == g].unique()):
-            if k == -1:
+            if k in refs:
                 continue
             name = f"d_{g}_{'m' if k < 0 else 'p'}{abs(k)}"
             data[name] = ((data["effyear"] == g) & (rel == k)).astype(float)
@@ -72,7 +75,14 @@ def test_cohort_effects_match_a_hand_built_saturated_regression(castle, controls
     fml = "l_homicide ~ " + " + ".join([*(n for *_, n in names), *controls]) + " | sid + year"
     ref = pf.feols(fml, data, vcov={"CRV1": "sid"})
     fit = sun_abraham(
-        castle, "l_homicide", "sid", "year", "effyear", controls=controls, ssc="fixest"
+        castle,
+        "l_homicide",
+        "sid",
+        "year",
+        "effyear",
+        controls=controls,
+        ssc="fixest",
+        reference=refs,
     )
     ce = fit.cohort_effects
     assert len(ce) == len(names)
