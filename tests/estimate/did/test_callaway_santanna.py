@@ -298,3 +298,17 @@ def test_polars_input_gives_the_same_numbers(castle):
         pl.from_pandas(castle[cols]), "l_homicide", "sid", "year", "effyear", bootstrap=0
     )
     pd.testing.assert_frame_equal(a.att_gt, b.att_gt)
+
+
+def test_mammen_multiplier_weights_have_the_closed_form_moments():
+    """Mammen (1993): two points (1 ∓ √5)/2 with E v = 0, E v² = 1, E v³ = 1; the draws'
+    sample moments are within 4 standard errors of them."""
+    from vagg.estimate.inference.wild_bootstrap import bootstrap_weights
+
+    v, enumerated = bootstrap_weights("mammen", 2000, 500, np.random.default_rng(0))
+    assert not enumerated
+    assert set(np.unique(v)) == {(1 - np.sqrt(5)) / 2, (1 + np.sqrt(5)) / 2}
+    n = v.size
+    assert abs(v.mean()) < 4 * 1 / np.sqrt(n)
+    assert abs((v**2).mean() - 1) < 4 * np.sqrt(np.var(v**2) / n)
+    assert abs((v**3).mean() - 1) < 4 * np.sqrt(np.var(v**3) / n)
