@@ -252,8 +252,8 @@ STUDY = register(
                 columns=["(1) ln MET", "(2) ALLO", "(3) ln MET", "(4) SDM", "(5) SAC", "(6) a·b"],
                 notes=[
                     {
-                        "zh": "双向固定效应，标准误按省份聚类；(4)(5) 邻接矩阵。",
-                        "en": "Two-way FE, errors clustered by province; (4)–(5) contiguity W.",
+                        "zh": "(1)–(3) 空间误差模型，(4) SDM，(5) SAC；双向固定效应、邻接矩阵。",
+                        "en": "(1)–(3) SEM, (4) SDM, (5) SAC; two-way FE, contiguity W.",
                     }
                 ],
                 rename=_CTL,
