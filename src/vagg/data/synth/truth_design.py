@@ -248,7 +248,8 @@ def _table_1_to_3(s: pd.DataFrame) -> dict[str, dict]:
                         f"coefficient on {term} in true {outcome} ~ treat×post + "
                         f"treat×post×{v} + controls | FE (eq. 10); treat: the firm's one "
                         "industry switch (to another IO sector) falls between two of its CIE "
-                        "years; post: from the switch year on"
+                        "years; post: from the switch year on (the planted sourcing_on_switch "
+                        "lowers the switcher's imported share from then on)"
                         + (
                             "; PSM-DID: the DID sample it matches from"
                             if design == "psm_did"
