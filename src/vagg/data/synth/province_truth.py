@@ -152,6 +152,14 @@ def province_truth(fx: PlantedEffects, innovation_mean: float) -> dict[str, dict
          "controls and their W-lags", fx.spatial_lambda, spatial),
         ("sdm_theta_inter", "Table 4 col (2): W×INTER", "estimate", "θ of W·INTER in that SDM: "
          "−λ·(c' + a·b)", -fx.spatial_lambda * total, spatial),
+        ("sdm_direct_inter", "Table 4b col (2): direct effect of INTER", "estimate", "the "
+         "direct effect of INTER in that SDM (LeSage & Pace 2009): with ρ = λ and θ = −λβ, "
+         "(I − ρW)⁻¹(βI + θW) = βI, so the direct effect is β = c' + a·b", total, spatial),
+        ("sdm_indirect_inter", "Table 4b col (2): indirect effect of INTER", "estimate", "the "
+         "indirect (spillover) effect of INTER in that SDM: 0, the error's spatial correlation "
+         "carries no spillover of INTER", 0.0, spatial),
+        ("sdm_total_inter", "Table 4b col (2): total effect of INTER", "estimate", "the total "
+         "effect of INTER in that SDM: β = c' + a·b", total, spatial),
         ("sac_lambda", "Table 4 col (1): λ", "estimate", "λ of the SAC (or SEM) of ln MET on "
          "INTER + controls", fx.spatial_lambda, spatial),
         ("sac_rho", "Table 4 col (1): ρ", "estimate", "ρ (spatial lag) of that SAC: none is "
