@@ -9,8 +9,10 @@ small machine (``benchmarks/bench_customs_huge.py``).
 The lines come from primitives, not from any measure: firms of Zipf-like size, each in a city
 and with a name (a share of them trade intermediaries, whose names carry the keywords of Ahn,
 Khandelwal & Wei 2011); HS 2002 products of Zipf-like popularity, each with one declared unit
-(a small share of lines declared in another unit); destinations, years and months uniform;
-log unit values with product, firm and line terms; log export values normal. Chunk ``i``
+(a small share of lines declared in another unit); trade relations firm × product ×
+destination × year drawn first (one per ``lines_per_relation`` lines, as monthly shipments
+repeat a relation), then each line a relation and a month; log unit values with product,
+firm and line terms; log export values normal. Chunk ``i``
 draws from its own stream (``customs_stream:i``), so the same seed and chunk size give the
 same files on any machine, and chunks could be written in parallel.
 """
@@ -80,6 +82,7 @@ def write_customs_lines(
     n_firms: int | None = None,
     n_products: int = 5_000,
     n_partners: int = 200,
+    lines_per_relation: float = 6.0,
     first_year: int = 2000,
     last_year: int = 2015,
     progress: Callable[[str, float], None] | None = None,
@@ -89,7 +92,8 @@ def write_customs_lines(
     Columns: party_id, firm_name, city_code, year, month, flow ("export"), hs8, partner,
     value_usd, quantity, unit — the canonical customs table of :mod:`vagg.data.schemas`.
     ``n_firms`` defaults to one firm per 300 lines (at least 1,000). Peak memory is about
-    one chunk (≈ 0.1 KB a line). Returns what was written: lines, files, firms, seconds.
+    one chunk (≈ 0.1 KB a line) plus the relations (8 bytes each). Returns what was written:
+    lines, relations, files, firms, seconds.
     """
     if n_lines < 1 or chunk_lines < 1:
         raise VaggError(
@@ -105,13 +109,20 @@ def write_customs_lines(
     firms = firms.drop("premium")
     units = pl.Series("unit", _UNITS)
     years = last_year - first_year + 1
+    rng = stream(seed, "customs_stream:relations")
+    n_relations = max(1, int(n_lines / lines_per_relation))
+    rel_firm = _zipf_index(rng, n_firms, n_relations, 0.9)
+    rel_product = _zipf_index(rng, n_products, n_relations, 0.8)
+    rel_partner = rng.integers(100, 100 + n_partners, n_relations).astype(np.int16)
+    rel_year = (first_year + rng.integers(0, years, n_relations)).astype(np.int16)
     files = []
     n_chunks = -(-n_lines // chunk_lines)
     for i in range(n_chunks):
         rng = stream(seed, f"customs_stream:{i}")
         size = min(chunk_lines, n_lines - i * chunk_lines)
-        firm = _zipf_index(rng, n_firms, size, 0.9)
-        product = _zipf_index(rng, n_products, size, 0.8)
+        relation = rng.integers(0, n_relations, size)
+        firm = rel_firm[relation]
+        product = rel_product[relation]
         declared = np.where(
             rng.random(size) < _MIXED_UNIT_SHARE,
             (unit[product] + 1 + rng.integers(0, len(_UNITS) - 1, size)) % len(_UNITS),
@@ -120,11 +131,11 @@ def write_customs_lines(
         log_value = rng.normal(9.0, 1.8, size)
         log_price = base[product] + premium[firm] + rng.normal(0.0, 0.5, size)
         chunk = firms[firm].with_columns(
-            pl.Series("year", first_year + rng.integers(0, years, size), dtype=pl.Int16),
+            pl.Series("year", rel_year[relation], dtype=pl.Int16),
             pl.Series("month", rng.integers(1, 13, size), dtype=pl.Int8),
             pl.lit("export").alias("flow"),
             pl.Series("hs8", hs8[product]).cast(pl.String),
-            pl.Series("partner", rng.integers(100, 100 + n_partners, size)).cast(pl.String),
+            pl.Series("partner", rel_partner[relation]).cast(pl.String),
             pl.Series("value_usd", np.round(np.exp(log_value), 2)),
             pl.Series("quantity", np.round(np.exp(log_value - log_price), 3)),
             units.gather(declared).alias("unit"),
@@ -139,6 +150,7 @@ def write_customs_lines(
         "lines": n_lines,
         "files": files,
         "firms": n_firms,
+        "relations": n_relations,
         "products": n_products,
         "seed": seed,
         "seconds": round(time.perf_counter() - started, 1),
