@@ -101,3 +101,31 @@ def test_replicate_on_a_scheduler_address_matches_local(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "b" / "resilience_provinces" / "manifest.json").read_text())
     assert manifest["engine"]["name"] == "Dask"
     assert not any(entry.get("cached") for entry in manifest["entries"])
+
+
+def test_replicate_shows_how_the_data_generation_advances(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contextlib import contextmanager
+
+    import vagg.progress
+    from vagg.studies import replicate
+
+    seen: list[tuple[str, str, float]] = []
+
+    @contextmanager
+    def recorded(console: object, description: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        yield lambda stage, done: seen.append((description, stage, done))
+
+    monkeypatch.setattr(vagg.progress, "fraction_bar", recorded)
+    cache = tmp_path / "data"
+    replicate(["resilience_provinces"], scale="tiny", cache_dir=cache, out=tmp_path / "r")
+    assert seen, "no progress was reported while generating"
+    assert {d for d, _, _ in seen} == {"synth tiny"}
+    fractions = [done for _, _, done in seen]
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
+    assert any(stage.startswith("provinces") for _, stage, _ in seen)
+    seen.clear()
+    replicate(["resilience_provinces"], scale="tiny", cache_dir=cache, out=tmp_path / "r2")
+    assert [done for _, _, done in seen if done > 0] == [], "a reused dataset reports no work"

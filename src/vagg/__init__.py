@@ -14,10 +14,9 @@ command line) stays fast::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ._lazy import lazy_exports
 from ._version import __version__
+from .measures import _API as _MEASURES_API
 
 _API: dict[str, str] = {
     "feols": "vagg.estimate",
@@ -27,6 +26,8 @@ _API: dict[str, str] = {
     "psm_did": "vagg.estimate",
     "did_terms": "vagg.estimate",
     "event_study": "vagg.estimate",
+    "callaway_santanna": "vagg.estimate",
+    "sun_abraham": "vagg.estimate",
     "placebo": "vagg.estimate",
     "mediation": "vagg.estimate",
     "moderation": "vagg.estimate",
@@ -58,35 +59,12 @@ _API: dict[str, str] = {
     "bartik_vagg": "vagg.measures.shift_share",
     "rotemberg_weights": "vagg.measures.rotemberg",
     "shift_share_se": "vagg.estimate.inference.shift_share",
-    "dh_growth": "vagg.measures.export_resilience",
-    "resistance": "vagg.measures.export_resilience",
-    "recovery": "vagg.measures.export_resilience",
-    "renewal": "vagg.measures.export_resilience",
-    "foreign_demand_shocks": "vagg.measures.demand_shocks",
-    "collapse_exposure": "vagg.measures.demand_shocks",
-    "source_diversity": "vagg.measures.supply_chain",
-    "source_switching": "vagg.measures.supply_chain",
-    "domestic_sourcing": "vagg.measures.supply_chain",
-    "destination_churn": "vagg.measures.market_response",
-    "reallocation": "vagg.measures.market_response",
-    "emerging_share": "vagg.measures.market_response",
+    # every measure of paper 003 (resilience_firms), as listed by vagg.measures
+    **_MEASURES_API,
 }
 _SUBMODULES = ("data", "estimate", "report", "engine", "weights")
 
 __all__ = ["__version__", *sorted(_API), *_SUBMODULES]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        value = getattr(importlib.import_module(_API[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"vagg.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'vagg' has no attribute '{name}'")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _API, globals(), _SUBMODULES)

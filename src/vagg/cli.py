@@ -10,10 +10,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from vagg._version import __version__
+from vagg.progress import fraction_bar
 
 __all__ = ["app", "data_check", "info", "main", "replicate", "report", "synth"]
 
@@ -84,14 +84,7 @@ def synth(
     if out is None:
         out = Path("data") / f"{scale}-seed{seed}"
     start = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
-    ) as bar:
-        task = bar.add_task(f"synth {scale}", total=1.0)
-
-        def report(stage: str, done: float) -> None:
-            bar.update(task, completed=done, description=f"synth {scale}: {stage}")
-
+    with fraction_bar(console, f"synth {scale}") as report:
         manifest = generate(scale, seed, out, parts=parts, reference_dir=ref, progress=report)
     held = ", ".join(manifest["parts"])
     table = Table(title=f"synthetic economy '{scale}' (seed {seed}, parts: {held}) in {out}")

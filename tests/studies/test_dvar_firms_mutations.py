@@ -59,6 +59,7 @@ def _truth(
 
 
 def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
+    print(frame.loc[rows, ["planted", "estimate", "se", "covered"]].to_string())
     return [r for r in rows if not bool(frame.loc[r, "covered"])]
 
 
@@ -140,3 +141,53 @@ def test_flipped_rpdip_sign_fails(
     monkeypatch.setattr(panels, "firm_rpdip", flipped)
     frame = _truth(dataset, tmp_path, ("7",))
     assert _failed(frame, RPDIP_ROWS)
+
+
+VAGG_ROWS = [f"dvar_firms.table1.{v}" for v in ("vagg_f", "vagg_b")]
+
+
+def test_unpatched_design_rows_cover(dataset: Path, tmp_path: Path) -> None:
+    """The rows the mutations below break cover on the unpatched chain."""
+    frame = _truth(dataset, tmp_path, ("1",))
+    assert _failed(frame, VAGG_ROWS) == []
+
+
+def test_diagonal_kept_in_vagg_f_and_vagg_b_fails(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vagg_f / vagg_b summed over all sectors k, the firm's own sector included (eq. 8–9
+    say k ≠ j): the upstream and downstream measures absorb the horizontal one."""
+    original = panels.virtual_agglomeration
+
+    def with_diagonal(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **{**kwargs, "diagonal": True})
+
+    monkeypatch.setattr(panels, "virtual_agglomeration", with_diagonal)
+    frame = _truth(dataset, tmp_path, ("1",))
+    assert _failed(frame, VAGG_ROWS)
+
+
+def test_own_sector_import_share_as_delta_fails(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """δ_j read as the sector's own import share μ_j = imports / (output + imports − exports)
+    instead of the imported share of its intermediate inputs Σ_k w_jk μ_k (eq. 6's indirect
+    imports through domestic inputs)."""
+    original = panels.import_share_by_year
+
+    def own_share(io_national: Any, io_totals: Any, years: Any) -> Any:
+        out = original(io_national, io_totals, years)
+        totals = pl.DataFrame(io_totals) if not isinstance(io_totals, pl.DataFrame) else io_totals
+        mu = totals.select(
+            pl.col("sector").alias("io_sector"),
+            pl.col("year").alias("benchmark"),
+            (pl.col("imports") / (pl.col("output") + pl.col("imports") - pl.col("exports"))).alias(
+                "mu"
+            ),
+        )
+        joined = out.join(mu, on=["io_sector", "benchmark"], how="left")
+        return joined.with_columns(pl.col("mu").alias("delta")).drop("mu")
+
+    monkeypatch.setattr(panels, "import_share_by_year", own_share)
+    frame = _truth(dataset, tmp_path, ("1b",))
+    assert _failed(frame, LEVEL_ROWS)

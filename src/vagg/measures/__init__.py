@@ -6,8 +6,7 @@ first use (``from vagg.measures import cost_ratios``), so importing the package 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vagg._lazy import lazy_exports
 
 _API: dict[str, str] = {
     # paper 003 (resilience_firms): customs-based outcomes, demand shocks, M3 and M4
@@ -47,13 +46,4 @@ _API: dict[str, str] = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        value = getattr(importlib.import_module(_API[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'vagg.measures' has no attribute '{name}'")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _API, globals())

@@ -45,6 +45,7 @@ __all__ = [
     "BUNDLED_CJK_FONT",
     "DPI",
     "KNOWN_CJK_FAMILIES",
+    "YEAR_LABEL",
     "FigureError",
     "FigureLanguage",
     "Label",
@@ -53,6 +54,7 @@ __all__ = [
     "draw_lines",
     "figure_language",
     "figure_metadata",
+    "finish_figure",
     "label_text",
     "line_figure",
     "panel_grid",
@@ -66,6 +68,8 @@ Label = str | Mapping[str, str]
 
 #: Resolution of every PNG the studies write.
 DPI = 200
+#: The x-axis label of a panel drawn over years when none is given.
+YEAR_LABEL: dict[str, str] = {"zh": "年份", "en": "Year"}
 #: Families known to carry CJK glyphs, tried in this order when fontconfig is unavailable.
 KNOWN_CJK_FAMILIES: tuple[str, ...] = (
     "Noto Sans CJK SC",
@@ -288,12 +292,13 @@ def draw_lines(ax: Any, panel: Panel, lang: Lang, *, caption: str | None = None)
         part = frame.sort_values(panel.x)
         ax.plot(part[panel.x], part[panel.y], marker="o", markersize=3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(label_text(panel.xlabel, lang))
+    xlabel = panel.xlabel if panel.xlabel is not None or panel.x != "year" else YEAR_LABEL
+    ax.set_xlabel(label_text(xlabel, lang))
     ax.set_ylabel(label_text(panel.ylabel, lang))
     ax.grid(True, linewidth=0.4, alpha=0.5)
     text = label_text(panel.title, lang) if caption is None else caption
     if text:
-        below = -34.0 if panel.xlabel else -20.0  # points under the axes: clear the ticks
+        below = -34.0 if xlabel else -20.0  # points under the axes: clear the ticks
         ax.annotate(
             text,
             xy=(0.5, 0.0),
@@ -403,6 +408,14 @@ def _finish(figure: Figure, language: FigureLanguage, panels: Sequence[Panel]) -
         note=note,
         panels=str(len(panels)),
     )
+
+
+def finish_figure(figure: Figure, lang: Lang = "zh") -> Figure:
+    """Give a figure drawn with plain matplotlib the run's language treatment: the CJK font on
+    every text when ``lang`` is Chinese (or a label is), and the language metadata that
+    :func:`save_figure` writes. Returns ``figure``."""
+    _finish(figure, figure_language(lang), [])
+    return figure
 
 
 def set_figure_metadata(figure: Figure, **items: str) -> None:

@@ -36,6 +36,7 @@ def leave_one_out_figure(
     *,
     unit_labels: Mapping[str, Label] | None = None,
     xlabel: Label | None = None,
+    ylabel: Label | None = None,
     full_sample: str = "none",
     lang: Lang = "zh",
     size: tuple[float, float] = (6.4, 7.0),
@@ -52,6 +53,8 @@ def leave_one_out_figure(
         ``left_out`` value → printed label (e.g. province code → name).
     xlabel : str or {"zh": ..., "en": ...}, optional
         Label of the coefficient axis.
+    ylabel : str or {"zh": ..., "en": ...}, optional
+        Label of the axis of units (e.g. "Province left out").
     full_sample : str
         The ``left_out`` value of the full-sample row (default "none").
     lang : {"zh", "en"}
@@ -99,6 +102,8 @@ def leave_one_out_figure(
     ax.set_yticklabels(names)
     if xlabel is not None:
         ax.set_xlabel(label_text(xlabel, language.used))
+    if ylabel is not None:
+        ax.set_ylabel(label_text(ylabel, language.used))
     if language.font is not None:
         for text in figure.findobj(Text):
             text.set_fontfamily([language.font, "DejaVu Sans"])

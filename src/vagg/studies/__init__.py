@@ -14,8 +14,7 @@ The names are imported on first use, so ``import vagg.studies`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vagg._lazy import lazy_exports
 
 _API: dict[str, str] = {
     "Study": "vagg.studies.base",
@@ -41,13 +40,4 @@ _API: dict[str, str] = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        value = getattr(importlib.import_module(_API[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'vagg.studies' has no attribute '{name}'")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _API, globals())

@@ -38,17 +38,24 @@ def prepare_synthetic(
     *,
     reference_dir: str | Path | None = None,
     waiting: Callable[[str], None] | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """The cached synthetic economy at ``scale`` and ``seed`` holding the parts ``studies``
     read (:func:`study_parts`; the parts they require come with them), and what the run's
     manifest records about it: ``source``, ``reused`` (nothing was generated) and ``parts``
-    (the parts asked for)."""
+    (the parts asked for). ``progress(stage, fraction)`` is told how a generation advances."""
     from vagg.data.dataset import synthetic_dataset
     from vagg.data.synth.parts import resolve_parts
 
     parts = study_parts(studies)
     dataset, reused = synthetic_dataset(
-        scale, seed, cache_dir, parts=parts, reference_dir=reference_dir, waiting=waiting
+        scale,
+        seed,
+        cache_dir,
+        parts=parts,
+        reference_dir=reference_dir,
+        waiting=waiting,
+        progress=progress,
     )
     info = {"source": "synthetic", "reused": reused, "parts": list(resolve_parts(parts))}
     return dataset, info

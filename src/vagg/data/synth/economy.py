@@ -137,6 +137,7 @@ def generate(
         def report(stage: str, done: float, part: str = part, before: float = before) -> None:
             progress(f"{part}: {stage}", before + done * PARTS[part].cost / total)
 
+        progress(part, before)
         output = _PART_WRITERS[part](out, inputs, scale, report)
         output.seconds = time.perf_counter() - start
         outputs[part] = output

@@ -13,7 +13,8 @@ Order within a year (each step uses only what came before):
    IO sector k) → rpdip_jt = +log(1 + Σ_k w_in[j,k] N_kt) (the paper's sign: more
    varieties, higher rpdip);
 5. sourcing: the imported share of materials is a logistic function of a sourcing cost
-   that falls with vagg_f and with upstream variety; processing output uses the processing
+   that falls with vagg_f, with upstream variety and after a firm's industry switch (the
+   DID of paper 000 eq. 10); processing output uses the processing
    import share, the rest the ordinary one. Imports are *these choices* — never derived
    from a DVAR — written as customs lines net of the intermediaries' share m_k;
 6. intermediaries import m_k/(1 − m_k) of producers' direct ordinary imports of k, so the
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
+from vagg.data.synth.latent_margins import latent_margins
 from vagg.data.synth.technology import TECHNOLOGY, materials_and_output
 from vagg.data.synth.truth import HETEROGENEITY, Planted
 
@@ -187,6 +189,7 @@ def generate_year(
         fr["dvar_fe"].to_numpy() * 8.0
         - planted.sourcing_on_vagg_f * vagg_f
         - planted.sourcing_on_upstream_variety * (upstream[sector] - upstream.mean())
+        - planted.sourcing_on_switch * (t >= fr["switch_year"].to_numpy())
         + rng.normal(0, 0.15, n)
     )
     share_p = 1 / (1 + np.exp(-(SOURCING_LEVEL["processing"] + cost)))
@@ -214,6 +217,22 @@ def generate_year(
 
     imports = _import_lines(rng, f, fr, mia_p, mia_o, products, ctx)
     inter = _intermediary_lines(rng, imports, exports, intermediaries, products, ctx)
+    # Table 5's weights (employment, net fixed assets: the CIE records' values) and the
+    # firms' own trade records, kept for the truth (vagg.data.synth.truth_design)
+    weights = {
+        "emp": np.maximum(1, np.round(np.exp(rows["log_labour"].to_numpy()))),
+        "fa": np.exp(rows["log_capital"].to_numpy()),
+    }
+    weighted = {
+        f"{v}_{suffix}": measure
+        for suffix, w in weights.items()
+        for v, measure in zip(
+            ("vagg_h", "vagg_f", "vagg_b"),
+            virtual_agglomeration(sector, member, w, in_cie, ctx)[1:],
+            strict=True,
+        )
+    }
+    margins = latent_margins(f, imports, exports, inter, products)
 
     latent_records = pd.DataFrame(
         {
@@ -237,6 +256,15 @@ def generate_year(
             "member": member,
             "ex_usd": ex,
             "n_export_hs6": n_hs6.reindex(f, fill_value=0).to_numpy(),
+            "ind_idx": rows["ind_idx"].to_numpy(),
+            "ex_p_usd": ex_p,
+            "sales_usd": sales_usd,
+            "materials_usd": materials_usd,
+            "mia_p": mia_p,
+            "mia_o": mia_o,
+            "delta": delta,
+            **weighted,
+            **{c: margins[c].to_numpy() for c in margins.columns},
         }
     )
     cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)

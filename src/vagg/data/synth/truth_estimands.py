@@ -14,6 +14,7 @@ import pandas as pd
 
 from vagg.data.synth.technology import TECHNOLOGY
 from vagg.data.synth.truth import HETEROGENEITY, Planted, demean, planted_dict
+from vagg.data.synth.truth_design import design_estimands, design_sample
 
 __all__ = [
     "CONTROL_INPUTS",
@@ -90,7 +91,8 @@ def build_truth(
 ) -> dict:
     """Assemble truth.json: structural parameters plus the estimands of paper 000 Tables 1, 6, 7."""
     ctrl = _controls(controls, firms)
-    sample = latent[latent["exporter_cie"] & ~latent["censored"]].merge(ctrl, on=["firm", "year"])
+    sample = latent[latent["exporter_cie"] & ~latent["censored"]].drop(columns="ind_idx")
+    sample = sample.merge(ctrl, on=["firm", "year"])
     sample = sample.assign(exp_var=np.log(np.maximum(sample["n_export_hs6"], 1)))
     names = ["age", "size", "cl", "debt", "herfind"]
     outcomes = ["dvar_latent", "log_markup", "rpdip", "exp_var"]
@@ -194,6 +196,7 @@ def build_truth(
             "technology Q = exp(ω)·K^β_k·L^β_l·M^θ_M of every industry, in deflated values "
             "(ACF with the first-stage correction should recover it)",
         }
+    entries.update(design_estimands(design_sample(latent, ctrl, firms, industries)))
     entries["dvar_firms.heterogeneity"] = {
         "value": HETEROGENEITY,
         "study": "dvar_firms",

@@ -23,7 +23,9 @@ skipped. This makes the bootstrap identical to the one on the dummy-variable reg
 
 * Rademacher: ±1 with probability ½ (all ``2^G`` sign vectors are enumerated when
   ``2^G ≤ reps``);
-* Webb's six-point distribution: ±√(1/2), ±1, ±√(3/2), each with probability 1/6.
+* Webb's six-point distribution: ±√(1/2), ±1, ±√(3/2), each with probability 1/6;
+* Mammen's (1993) two-point distribution: (1 − √5)/2 with probability (√5 + 1)/(2√5), else
+  (1 + √5)/2 (also the multiplier weights of the staggered DID's uniform bands).
 
 ``β̈, ü`` are the estimates restricted by ``β_j = β0`` (WCR, ``impose_null=True``,
 recommended) or the unrestricted ones (WCU). Each draw gives ``t*_b = (β*_{b,j} − β̈_j)/√V*_jj``
@@ -65,7 +67,10 @@ from vagg.estimate.results import HypothesisTest, Result, SampleAccounting
 
 __all__ = ["WildBootstrap", "bootstrap_weights", "wild_bootstrap"]
 
-Weights = Literal["rademacher", "webb"]
+Weights = Literal["rademacher", "webb", "mammen"]
+#: Mammen (1993) two-point weights: mean 0, variance 1, third moment 1.
+_MAMMEN = np.array([(1 - np.sqrt(5)) / 2, (1 + np.sqrt(5)) / 2])
+_MAMMEN_P = np.array([(np.sqrt(5) + 1) / (2 * np.sqrt(5)), (np.sqrt(5) - 1) / (2 * np.sqrt(5))])
 _WEBB = np.sqrt(np.array([3.0, 2.0, 1.0, 1.0, 2.0, 3.0]) / 2) * np.array([-1, -1, -1, 1, 1, 1])
 #: Largest G·B block of weights processed at once.
 _BLOCK = 2_000_000
@@ -159,8 +164,8 @@ def bootstrap_weights(
     """``G × B`` cluster weights and whether they are the full Rademacher enumeration.
 
     Rademacher weights enumerate all ``2^G`` sign vectors when ``2^G ≤ reps`` (the exact
-    bootstrap distribution); otherwise ``reps`` independent draws. Webb weights are always
-    drawn.
+    bootstrap distribution); otherwise ``reps`` independent draws. Webb and Mammen (1993)
+    weights are always drawn.
     """
     if kind == "rademacher":
         if 2**n_clusters <= reps:
@@ -169,7 +174,10 @@ def bootstrap_weights(
         return rng.choice(np.array([-1.0, 1.0]), size=(n_clusters, reps)), False
     if kind == "webb":
         return rng.choice(_WEBB, size=(n_clusters, reps)), False
-    raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher' or 'webb'")
+    if kind == "mammen":
+        low = rng.random((n_clusters, reps)) < _MAMMEN_P[0]
+        return np.where(low, _MAMMEN[0], _MAMMEN[1]), False
+    raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher', 'webb' or 'mammen'")
 
 
 # --------------------------------------------------------------------------- design
@@ -394,7 +402,7 @@ def wild_bootstrap(
         The coefficient to test, as named in ``result.params``.
     cluster : str, optional
         Cluster column; default: the Result's one-way cluster variable.
-    weights : {"rademacher", "webb"}
+    weights : {"rademacher", "webb", "mammen"}
         Bootstrap weights; Rademacher enumerates all ``2^G`` sign vectors when ``2^G ≤ reps``.
         Webb's six-point weights are advised for very few clusters (G < 12 or so).
     impose_null : bool

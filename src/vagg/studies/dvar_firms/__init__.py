@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from vagg.report.layouts import keep_available, packed_table
 from vagg.studies.base import FigureEntry, Study, TableEntry, Text
+from vagg.studies.dvar_firms.checks import TRUTH
 from vagg.studies.dvar_firms.descriptives import (
     figure_groups,
     figure_timeline,
@@ -56,7 +57,6 @@ from vagg.studies.dvar_firms.tables import (
     table_rpdip,
 )
 from vagg.studies.registry import register
-from vagg.studies.truth import TruthCheck
 
 __all__ = ["OPTIONS", "PAPER", "STUDY"]
 
@@ -347,23 +347,7 @@ STUDY = register(
                 },
             ),
         ],
-        truth=[
-            *[TruthCheck(f"dvar_firms.table1.{v}", "1", v, 2 * i + 1) for i, v in enumerate(VAGG)],
-            *[TruthCheck(f"dvar_firms.table6.markup_on_{v}", "6", v, f"(1) {v}") for v in VAGG],
-            *[TruthCheck(f"dvar_firms.table7.rpdip_on_{v}", "7", v, f"(1) {v}") for v in VAGG],
-            *[
-                TruthCheck(f"dvar_firms.table8.exp_var_on_{v}", "8", v, f"(4) exp_var {v}")
-                for v in VAGG
-            ],
-            TruthCheck("dvar_firms.dvar_on_log_markup_alone", "6", "log_markup", "(5) log_markup"),
-            TruthCheck("dvar_firms.dvar_on_rpdip_alone", "7", "rpdip", "(5) rpdip"),
-            TruthCheck("dvar_firms.dvar_on_log_markup", "6b", "log_markup", 0),
-            TruthCheck("dvar_firms.dvar_on_rpdip", "6b", "rpdip", 0),
-            TruthCheck("dvar_firms.mean_dvar_processing", "1b", "Intercept", 0),
-            TruthCheck("dvar_firms.mean_dvar_ordinary", "1b", "Intercept", 1),
-            TruthCheck("dvar_firms.mean_dvar_mixed", "1b", "Intercept", 2),
-            TruthCheck("dvar_firms.mean_dvar_o_mixed", "1b", "Intercept", 3),
-        ],
+        truth=TRUTH,
         paper=PAPER,
         lang="zh",
         options=OPTIONS,

@@ -238,6 +238,10 @@ def _timeline(panel: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
     return line.with_columns(pl.when(enough).then(pl.col(v)).alias(v) for v in VAGG)
 
 
+#: The y axis of Figures 1 and 2: the mean of platform members' share of industry output.
+_VAGG_AXIS: Text = {"zh": "虚拟集聚度（产出份额）", "en": "Virtual agglomeration (output share)"}
+
+
 def figure_timeline(data: StudyData, engine: Any) -> Any:
     """Figure 1: mean vagg_h, vagg_f and vagg_b over the years."""
     panel = data.cached("dvar_firms_panels", derive)["panel"]
@@ -249,7 +253,7 @@ def figure_timeline(data: StudyData, engine: Any) -> Any:
         y="value",
         group="measure",
         group_labels=_MEASURE_LABELS,
-        ylabel={"zh": "虚拟集聚度", "en": "Virtual agglomeration"},
+        ylabel=_VAGG_AXIS,
         lang=data.lang,
     )
 
@@ -312,5 +316,7 @@ def figure_groups(data: StudyData, engine: Any) -> Any:
                 f"{'' if lang == 'zh' else ': '}{resolve_text(_PANEL_MEASURES[v], lang)}"
                 for lang in ("zh", "en")
             }
-            panels.append(Panel(line, v, caption, group=column, group_labels=dict(groups)))
+            panels.append(
+                Panel(line, v, caption, group=column, group_labels=dict(groups), ylabel=_VAGG_AXIS)
+            )
     return panel_grid(panels, ncols=3, lang=data.lang)

@@ -8,6 +8,7 @@ column, or one per equation for the packed Tables 4–8 (:func:`vagg.report.layo
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -15,8 +16,8 @@ import pandas as pd
 import vagg
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.results import Result
-from vagg.report.layouts import Cell, difference_result, pack_cells
-from vagg.studies.base import Text
+from vagg.report.layouts import Cell, cell, difference_result, pack_cells
+from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
 from vagg.studies.dvar_firms.models import (
     CLUSTER,
@@ -174,8 +175,19 @@ def table_heterogeneity(data: StudyData, engine: Any) -> dict[str, Result]:
             fit = attempt(
                 data, f"Table 4 {header} {v}", functools.partial(fe_ols, "dvar", [v], part)
             )
-            cells.append((header, v, fit, v))
-    return pack_cells(cells)
+            cells.append((f"({i}) {resolve_text(label, 'en')} {v}", (header, v, fit, v)))
+    return _pack_keyed(cells)
+
+
+def _pack_keyed(cells: Sequence[tuple[str, Cell]]) -> dict[str, Result]:
+    """:func:`vagg.report.layouts.pack_cells` with each equation keyed by a header that does
+    not depend on the run's language (the truth checks name it), the printed column label
+    staying in the run's language."""
+    return {
+        key: cell(result, column, row, term)
+        for key, (column, row, result, term) in cells
+        if result is not None
+    }
 
 
 def table_heterogeneity_tests(data: StudyData, engine: Any) -> dict[str, Result]:
@@ -200,8 +212,8 @@ def table_heterogeneity_tests(data: StudyData, engine: Any) -> dict[str, Result]
                 continue
             row = split.difference[split.difference["group"] == group].iloc[0]
             result = difference_result({v: (float(row["difference"]), float(row["std_error"]))})
-            cells.append((header, v, result, v))
-    return pack_cells(cells)
+            cells.append((f"{resolve_text(label, 'en')} {v}", (header, v, result, v)))
+    return _pack_keyed(cells)
 
 
 def table_robustness(data: StudyData, engine: Any) -> dict[str, Result]:

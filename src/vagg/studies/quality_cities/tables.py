@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 import vagg
+from vagg.report.figures import finish_figure, label_text
 from vagg.report.layouts import frame_table
 from vagg.report.tables import RegressionTable
 from vagg.studies.data import StudyData
@@ -136,15 +137,24 @@ def figure_placebo(data: StudyData, engine: Any) -> Any:
     grid = np.linspace(coefs.min(), coefs.max(), 200)
     ax.plot(grid, gaussian_kde(coefs)(grid), color="black")
     ax.axvline(0.0, color="grey", linestyle=":")
-    ax.set_xlabel("coefficient of vagg (permuted)")
-    ax.set_ylabel("kernel density")
+    lang = data.lang
+    ax.set_xlabel(label_text(_PERMUTED, lang))
+    ax.set_ylabel(label_text(_DENSITY, lang))
     ax.set_title(
         f"rep = {len(coefs)}, mean = {coefs.mean():.4f}, "
         f"mean t = {np.mean(draws.tvalues):.4f}, estimate = {draws.estimate:.4f}",
         fontsize=9,
     )
-    fig.tight_layout()
+    finish_figure(fig, lang).tight_layout()  # the font first: the layout measures the text
     return fig
+
+
+#: Axis labels of Figures 1 and 2.
+_PERMUTED = {"zh": "vagg 系数（随机置换）", "en": "Coefficient of vagg (permuted)"}
+_DENSITY = {"zh": "核密度", "en": "Kernel density"}
+_LAMBDA = {"zh": "相对质量 λ（≥ 1）", "en": "Relative quality λ (≥ 1)"}
+_CDF = {"zh": "累积分布 G(λ)", "en": "Cumulative distribution G(λ)"}
+_PDF = {"zh": "概率密度 g(λ)", "en": "Density g(λ)"}
 
 
 def figure_pareto(data: StudyData, engine: Any) -> Any:
@@ -179,9 +189,18 @@ def figure_pareto(data: StudyData, engine: Any) -> Any:
     for kappa in (1.5, 2.0, 3.0, 5.0):
         left.plot(grid, 1 - grid**-kappa, label=f"κ = {kappa:g}")
         right.plot(grid, kappa * grid ** (-kappa - 1), label=f"κ = {kappa:g}")
+    lang = data.lang
+    above, below = (
+        ("vagg ≥ 中位数", "vagg < 中位数")
+        if lang == "zh"
+        else (
+            "vagg ≥ median",
+            "vagg < median",
+        )
+    )
     for name, part in (
-        ("vagg ≥ median", rel.filter(pl.col("vagg") >= median)),
-        ("vagg < median", rel.filter(pl.col("vagg") < median)),
+        (above, rel.filter(pl.col("vagg") >= median)),
+        (below, rel.filter(pl.col("vagg") < median)),
     ):
         x = np.sort(np.exp(part["r"].to_numpy()))
         if len(x):
@@ -190,13 +209,15 @@ def figure_pareto(data: StudyData, engine: Any) -> Any:
                 np.arange(1, len(x) + 1) / len(x),
                 where="post",
                 linestyle="--",
-                label=f"data {last}, {name}",
+                label=f"{'数据' if lang == 'zh' else 'data'} {last}, {name}",
             )
     left.set_xlim(1, 6)
     left.set_title("CDF G(λ)")
     right.set_title("PDF g(λ)")
+    left.set_ylabel(label_text(_CDF, lang))
+    right.set_ylabel(label_text(_PDF, lang))
     for ax in (left, right):
-        ax.set_xlabel("λ")
+        ax.set_xlabel(label_text(_LAMBDA, lang))
         ax.legend(fontsize=7)
-    fig.tight_layout()
+    finish_figure(fig, lang).tight_layout()  # the font first: the layout measures the text
     return fig

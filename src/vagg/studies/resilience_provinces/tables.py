@@ -183,5 +183,6 @@ def figure_leave_one_out(data: StudyData, engine: Any) -> Any:
         estimates,
         unit_labels=labels,
         xlabel={"zh": "Vag 系数（剔除该省份）", "en": "Vag coefficient, province left out"},
+        ylabel={"zh": "剔除的省份", "en": "Province left out"},
         lang=data.lang,
     )
