@@ -39,8 +39,9 @@ def figure_event(data: StudyData, engine: Any) -> Any:
         ax.set_xlabel("年份" if zh else "Year")
         ax.set_ylabel("会员与非会员出口对数之差" if zh else "ln exports, members − non-members")
         ax.set_title((f"{ref + 1}年冲击" if zh else f"Collapse of {ref + 1}") + f" ({name})")
+    finish_figure(fig, data.lang)
     fig.tight_layout()
-    return finish_figure(fig, data.lang)
+    return fig
 
 
 def figure_indirect(data: StudyData, engine: Any) -> Any:
@@ -74,5 +75,6 @@ def figure_indirect(data: StudyData, engine: Any) -> Any:
     ax.set_yticks(y, labels)
     ax.set_xlabel("间接效应 a·δ（95% 置信区间）" if zh else "Indirect effect a·δ (95% CI)")
     ax.set_ylabel("中介变量" if zh else "Mediator")
+    finish_figure(fig, data.lang)
     fig.tight_layout()
-    return finish_figure(fig, data.lang)
+    return fig
