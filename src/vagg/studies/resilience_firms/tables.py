@@ -21,6 +21,7 @@ from vagg.report.layouts import Cell, pack_cells
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
 from vagg.studies.dvar_firms.models import matching_design, quiet_collinearity
+from vagg.studies.dvar_firms.tables import HETEROGENEITY_GROUPS as DVAR_GROUPS
 from vagg.studies.resilience_firms.models import (
     CROSS_CLUSTER,
     CROSS_FE,
@@ -157,16 +158,7 @@ def table_endogeneity(data: StudyData, engine: Any) -> dict[str, Result]:
 
 #: Table 4's groups: (column, value, label).
 HETEROGENEITY_GROUPS: tuple[tuple[str, Any, Text], ...] = (
-    ("ownership", "state", {"zh": "国有", "en": "State"}),
-    ("ownership", "foreign", {"zh": "外资", "en": "Foreign"}),
-    ("ownership", "private", {"zh": "私营", "en": "Private"}),
-    ("region", "east", {"zh": "东部", "en": "East"}),
-    ("region", "central", {"zh": "中部", "en": "Central"}),
-    ("region", "west", {"zh": "西部", "en": "West"}),
-    ("processing", 1, {"zh": "加工", "en": "Processing"}),
-    ("processing", 0, {"zh": "非加工", "en": "Non-processing"}),
-    ("high_tech", 1, {"zh": "高新", "en": "High-tech"}),
-    ("high_tech", 0, {"zh": "非高新", "en": "Non-high-tech"}),
+    *DVAR_GROUPS,  # ownership, region, trade regime, high-tech, as paper 000 Table 4
     ("sme", 1, {"zh": "中小企业", "en": "SME"}),
     ("sme", 0, {"zh": "大型企业", "en": "Large"}),
 )
