@@ -172,10 +172,12 @@ def test_tables_pass_their_schemas_with_the_expected_shapes(economy: Economy) ->
 def test_raw_series_obey_their_accounting_identities(panel: pd.DataFrame) -> None:
     # GDP per head (RMB) = GDP (100 million RMB) / population (10k)
     np.testing.assert_allclose(panel["gdp_per_capita"], panel["gdp"] * 1e4 / panel["population"])
-    # capital_stock: perpetual inventory from deflated investment, δ = 0.096, K_2000 = I/(0.1 + δ)
+    # capital_stock: perpetual inventory from deflated investment, δ = 0.096, and the
+    # steady-state start K_2000 = I_2000/(g + δ), g the average real investment growth 2000–2020
     for _, g in panel.groupby("province_code"):
         invest = (g["fixed_asset_investment"] / (g["fai_price_index"] / 100)).to_numpy()
-        k = [invest[0] / (0.10 + 0.096)]
+        growth = (invest[-1] / invest[0]) ** (1 / 20) - 1
+        k = [invest[0] / (growth + 0.096)]
         for i in invest[1:]:
             k.append(0.904 * k[-1] + i)
         np.testing.assert_allclose(g["capital_stock"], k, rtol=1e-9)

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from vagg.cli import app
 from vagg.report.run_page import RunPageError, study_folders, write_run_page
+from vagg.studies.truth import TRUTH_COLUMNS
 
 TABLE_HTML = """<!DOCTYPE html><html><head><title>t</title></head><body>
 <table class="vagg-regression-table"><caption>表1　基准回归</caption>
@@ -76,21 +77,7 @@ def _run(tmp_path: Path) -> tuple[Path, bytes]:
     (study / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with (study / "truth_check.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "parameter",
-                "table",
-                "column",
-                "term",
-                "planted",
-                "estimate",
-                "se",
-                "ci_low",
-                "ci_high",
-                "covered",
-                "note",
-            ]
-        )
+        writer.writerow(TRUTH_COLUMNS)
         writer.writerow(
             [
                 "beta_h",

@@ -64,6 +64,7 @@ def test_each_check_covers_in_most_seeds(tmp_path: Path) -> None:
     known = shares.loc[list(UNIDENTIFIED)]
     assert (known["share"] < 0.5).all(), known
     rest = shares.drop(index=list(UNIDENTIFIED))
-    assert (rest["estimated"] >= len(SEEDS) // 2).all(), rest[rest["estimated"] < len(SEEDS) // 2]
-    low = rest[rest["share"] < 0.85]
+    # a check that covers in fewer than 85% of the seeds where it was estimated, or that
+    # could be estimated in fewer than half of the seeds, is reported together
+    low = rest[(rest["share"] < 0.85) | (rest["estimated"] < len(SEEDS) // 2)]
     assert low.empty, low

@@ -59,6 +59,7 @@ def _truth(
 
 
 def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
+    print(frame.loc[rows, ["planted", "estimate", "se", "covered"]].to_string())
     return [r for r in rows if not bool(frame.loc[r, "covered"])]
 
 

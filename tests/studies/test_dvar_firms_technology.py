@@ -110,3 +110,23 @@ def test_synthetic_economy_never_imports_the_measures() -> None:
             offenders += [f"{path.name}: {n}" for n in names if n.startswith("vagg.measures")]
     assert len(list(SYNTH.glob("*.py"))) > 5
     assert offenders == []
+
+
+def test_no_measure_reads_a_latent_column() -> None:
+    """The measures see the raw records only: no module of vagg.measures names a latent
+    column of the generator (``*_latent``, the firms' own import and price records kept for
+    the truth) or the synthetic-only truth files of the estimates (truth_firms.parquet,
+    truth.json)."""
+    import re
+
+    measures = SYNTH.parents[1] / "measures"
+    latent = re.compile(
+        r"\b\w+_latent\b|log_price_rel|import_direct_usd|mia_p_direct_usd|truth_firms|truth\.json"
+    )
+    offenders = [
+        f"{path.relative_to(measures)}: {match.group(0)}"
+        for path in sorted(measures.rglob("*.py"))
+        for match in latent.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(list(measures.rglob("*.py"))) > 10
+    assert offenders == []

@@ -25,6 +25,7 @@ from vagg.data.synth.city_trade_writer import write_quality_cities
 from vagg.studies.data import StudyData
 from vagg.studies.quality_cities import STUDY
 from vagg.studies.quality_cities.extensions import MP_OUTCOMES, mp_panel
+from vagg.studies.quality_cities.firms import firm_sample
 from vagg.studies.quality_cities.panels import build_panel
 from vagg.studies.quality_cities.tables import CLUSTER, placebo_draws
 from vagg.studies.quality_cities.tables import panel as panel_of
@@ -236,3 +237,49 @@ def test_truth_is_covered_over_seeds(seed: int, tmp_path: Path) -> None:
     assert rep.ok
     # 24 rows (21 estimands) at 95%: allow four misses per seed
     assert rep.truth["covered"].sum() >= 20, rep.truth.to_string()
+
+
+def _firm_inputs(dataset: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    out = build_panel(dataset / "quality_cities", min_product_cells=20)
+    city_year = out["panel"].select("city_code", "year", "vagg", *CONTROLS.split(" + ")).unique()
+    firms = pl.read_parquet(dataset / "quality_cities" / "firms.parquet")
+    return out["quality"], firms, city_year
+
+
+def test_firm_sample_is_the_value_weighted_quality_of_matched_firm_years(dataset: Path) -> None:
+    quality, firms, city_year = _firm_inputs(dataset)
+    sample, dropped = firm_sample(quality, firms, city_year)
+    q = quality.to_pandas()
+    q["wq"] = q["rqua"] * q["value_usd"]
+    ref = q.groupby(["party_id", "city_code", "year"], as_index=False)[["wq", "value_usd"]].sum()
+    ref["c_ref"] = ref["wq"] / ref["value_usd"]
+    got = sample.to_pandas().merge(ref, on=["party_id", "city_code", "year"])
+    assert len(got) == sample.height > 0
+    np.testing.assert_allclose(got["c_qua"], got["c_ref"], atol=1e-12)
+    f = firms.to_pandas().set_index(["party_id", "year"])
+    row = got.iloc[0]
+    cie = f.loc[(row["party_id"], row["year"])]
+    assert row["age"] == row["year"] - cie["founded"] + 1
+    assert row["size"] == pytest.approx(np.log(cie["employment"]))
+    assert row["apw"] == pytest.approx(np.log(cie["assets"] / cie["employment"]))
+    # every firm × city × year of the quality frame is either in the sample or counted
+    assert sample.height + sum(dropped.values()) == len(ref)
+    inside = ref["year"].between(2005, 2013)
+    assert dropped["outside_years"] == int((~inside).sum())
+    assert dropped["not_in_cie"] > 0
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        (lambda f: f.with_columns(pl.lit(0.0).alias("employment")), "employment"),
+        (lambda f: f.with_columns(pl.lit(-1.0).alias("assets")), "assets"),
+        (lambda f: f.with_columns((pl.col("year") + 1).alias("founded")), "founded"),
+        (lambda f: pl.concat([f, f.head(1)]), "party_id"),
+        (lambda f: f.drop("assets"), "assets"),
+    ],
+)
+def test_firm_sample_bad_inputs_name_table_and_column(dataset: Path, change, column: str) -> None:
+    quality, firms, city_year = _firm_inputs(dataset)
+    with pytest.raises(SchemaError, match=rf"firms.*{column}"):
+        firm_sample(quality, change(firms), city_year)

@@ -371,7 +371,7 @@ def customs_cells(
     units_q = kept.group_by("_hs", "unit").agg(
         line_weight.alias("lines"), pl.col("value_usd").sum().alias("value")
     )
-    counts, units = pl.collect_all([counts_q, units_q])
+    counts, units = pl.collect_all([counts_q, units_q], engine="streaming")
     excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
     excluded_value = dict.fromkeys(EXCLUSION_REASONS, 0.0)
     n_lines = int(counts["lines"].sum())
@@ -419,7 +419,7 @@ def customs_cells(
             line_weight.alias("_line_weight"),
             pl.len().cast(pl.Int64).alias("n_lines"),
         )
-        .collect()
+        .collect(engine="streaming")
     )
     cells, excluded, excluded_value = _thin_and_trim(
         cells, excluded, excluded_value, min_product_cells, trim_unit_value

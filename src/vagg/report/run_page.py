@@ -160,8 +160,9 @@ def _truth_section(path: Path) -> str:
         records = list(csv.DictReader(handle))
     if not records:
         return ""
-    columns = ["parameter", "table", "column", "term", "planted", "estimate", "se"]
-    columns += ["ci_low", "ci_high", "covered", "note"]
+    from vagg.studies.truth import TRUTH_COLUMNS  # the columns the runner writes
+
+    columns = list(TRUTH_COLUMNS)
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
     body = []
     for record in records:

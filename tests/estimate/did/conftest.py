@@ -5,7 +5,8 @@
 the DID chapter of Cunningham's *Causal Inference: The Mixtape*). The package's copy has no
 adoption-year column, so ``effyear`` is built from its ``post`` indicator as the first year
 with post = 1 (0 for the 29 states that never adopted): cohorts 2006 (1 state), 2007 (13),
-2008 (4), 2009 (2), 2010 (1) — the adoption years of the Mixtape's ``effyear``. Float32 columns are cast to float64.
+2008 (4), 2009 (2), 2010 (1) — the adoption years of the Mixtape's ``effyear``.
+Float32 columns are cast to float64.
 """
 
 from __future__ import annotations

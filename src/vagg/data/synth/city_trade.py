@@ -73,6 +73,7 @@ PLANT: dict[str, float] = {
     "lnitff_pen": 0.4,  # slope of ln(road area / population) on penetration
     "entry_pen": 0.8,  # entrants' θ per unit of penetration above its mean
     "exit_theta": 0.6,  # exit hazard falls with θ, more when penetration is high
+    "product_concentration": 9.0,  # power a of the city's product ranks (see _cells)
 }
 #: penetration effect multipliers by location (Table 6): centre, east, mid, west
 LOCATION_EFFECTS: dict[str, float] = {"centre": -0.13, "east": -0.12, "mid": 0.12, "west": 0.06}
@@ -246,7 +247,12 @@ def _cells(
     firm_city = rng.choice(n_city, firms, p=city_w)
     fp_firm = rng.integers(0, firms, n)
     fp_city = firm_city[fp_firm]
-    fp_h = rng.integers(0, n_h, n)
+    # cities specialise: a firm-product's HS6 is the rank-r product of its city's own
+    # ordering (a random offset), r = ⌊n_h · u^a⌋ concentrated on the first ranks (a > 1), so
+    # that the city × HS4 × year panel has the paper's size (Table 1: ≈ 0.69 million cells)
+    offset = rng.integers(0, n_h, n_city)
+    rank = np.floor(n_h * rng.random(n) ** PLANT["product_concentration"]).astype(np.int64)
+    fp_h = (offset[fp_city] + rank) % n_h
     start = rng.integers(2003, 2014, n)
     pen = cy.pivot(index="city_code", columns="year", values="pen").loc[cities["city_code"]]
     pen_arr = pen.to_numpy()  # city × year (2005..2015)

@@ -1,13 +1,14 @@
 """Population estimands of paper 001, from the latent quality of the synthetic economy.
 
 KSW quality is identified up to the demand equation's fixed effects and regressors: the
-estimand's quality is the latent ln λ net of its projection on HS6 and destination × year
-effects and ln provincial real GDP (eq. 18), min–max normalised within HS6 over all years
-(eq. 20) and value-weighted to city × HS4 × year (eq. 21) — all from the latent ln λ and the
-true values, never through :mod:`vagg.measures`. The estimands are the population least-squares
-(and IV) coefficients of that latent outcome on the latent penetration with the paper's fixed
-effects and controls, computed here with a small exact fixed-effects solver (a few lines of
-numpy, so that the truth does not depend on vagg's estimators either).
+estimand's quality is (σ_h − 1) ln λ net of its projection on HS6 and destination × year
+effects and ln provincial real GDP, divided by σ_h − 1 (eq. 18–19 with the true σ_h), min–max
+normalised within HS6 over all years (eq. 20) and value-weighted to city × HS4 × year (eq. 21)
+— all from the latent ln λ and the true values, never through :mod:`vagg.measures`. The
+estimands are the population least-squares (and IV) coefficients of that latent outcome on the
+latent penetration with the paper's fixed effects and controls, computed here with a small
+exact fixed-effects solver (a few lines of numpy, so that the truth does not depend on vagg's
+estimators either).
 """
 
 from __future__ import annotations
@@ -133,29 +134,46 @@ def fe_coefficient(
     both = demean(np.hstack(cols), groups)
     yd, xd = both[:, 0], both[:, 1 : 1 + x.shape[1]]
     if z is None:
-        return np.linalg.lstsq(xd, yd, rcond=None)[0]
+        return _ls(xd, yd)
     zd = xd.copy()
     zd[:, 0] = both[:, -1]
     return np.linalg.solve(zd.T @ xd, zd.T @ yd)
 
 
+def _ls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Least squares from the normal equations of the columns scaled to unit norm,
+    β = S⁻¹(X̃'X̃)⁻¹X̃'y with X̃ = XS⁻¹ (a k × k solve: no SVD of the n × k matrix)."""
+    scale = np.linalg.norm(x, axis=0)
+    xs = x / scale
+    return np.linalg.solve(xs.T @ xs, xs.T @ y) / scale
+
+
 def _codes(*cols: pd.Series) -> np.ndarray:
-    return (
-        pd.MultiIndex.from_arrays(list(cols)).factorize()[0]
-        if len(cols) > 1
-        else (cols[0].factorize()[0])
-    )
+    """Integer codes 0..G−1 of the combinations of ``cols`` (each factorised, then combined
+    arithmetically: no tuples of Python objects for the ≈10⁷ cells)."""
+    code = np.zeros(len(cols[0]), np.int64)
+    for col in cols:
+        own, uniques = pd.factorize(col)
+        code = code * len(uniques) + own
+    return np.unique(code, return_inverse=True)[1] if len(cols) > 1 else code
 
 
 def latent_cells(econ: QualityCitiesEconomy) -> pd.DataFrame:
-    """Latent cell quality: ln λ net of its projection on HS6 and destination × year effects
-    and ln provincial GDP (``q``), min–max normalised within HS6 (``rqua``)."""
+    """Latent cell quality ``q`` and its min–max normalisation within HS6 (``rqua``).
+
+    The demand residual of eq. (18) with the true σ_h is the part of (σ_h − 1) ln λ that HS6
+    and destination × year effects and ln provincial GDP leave (the demand shifters they
+    absorb are exactly those effects); eq. (19) divides it by σ_h − 1:
+    q = M[(σ_h − 1) ln λ] / (σ_h − 1), M the residual maker of those regressors. The
+    destination × year effects are common to products of different σ_h, so q is not
+    ln λ − M-projection of ln λ itself when σ_h varies."""
     cells = econ.latent
     groups = [_codes(cells["hs6"]), _codes(cells["partner"], cells["year"])]
-    both = demean(np.column_stack([cells["ln_lambda"], cells["ln_gdp"]]), groups)
+    sigma = cells["sigma"].to_numpy()
+    both = demean(np.column_stack([(sigma - 1) * cells["ln_lambda"], cells["ln_gdp"]]), groups)
     y, g = both[:, 0], both[:, 1]
     del both
-    q = y - g * (g @ y) / (g @ g)
+    q = (y - g * (g @ y) / (g @ g)) / (sigma - 1)
     frame = cells[["party_id", "city_code", "hs4", "hs6", "value_usd", "regime"]].assign(
         year=cells["year"].to_numpy().astype(np.int64), q=q
     )
@@ -301,7 +319,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     yd, xd = d[:, 0], d[:, 1:k]
     put(
         "baseline",
-        np.linalg.lstsq(xd, yd, rcond=None)[0][0],
+        _ls(xd, yd)[0],
         "2",
         "LS coefficient of the latent hs4 quality on penetration, city/year/HS4 FE, 9 controls",
     )
@@ -309,7 +327,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
         xg = np.column_stack([xd[:, :1], d[:, k + i], xd[:, 1:]])
         put(
             f"vagg_x_{group}",
-            np.linalg.lstsq(xg, yd, rcond=None)[0][1],
+            _ls(xg, yd)[1],
             "6",
             f"LS coefficient of penetration × {group} (Table 6), baseline FE and controls",
         )
@@ -340,7 +358,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     )
     put(
         "lagged",
-        np.linalg.lstsq(d[:, [1, *range(3, d.shape[1])]], d[:, 0], rcond=None)[0][0],
+        _ls(d[:, [1, *range(3, d.shape[1])]], d[:, 0])[0],
         "3",
         "LS coefficient of the latent hs4 quality on lagged penetration",
     )
@@ -364,7 +382,7 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
             f"LS coefficient of the latent Melitz–Polanec {comp} component (firm × HS6 units)",
         )
     end_use = econ.tables["qc_hs6_end_use"].set_index("hs6")["end_use"]
-    cells["end_use"] = cells["hs6"].astype(str).map(end_use)
+    cells["end_use"] = cells["hs6"].map(end_use)  # on the categories
     for name, column, level in (
         ("processing", "regime", "14"),
         ("ordinary", "regime", "10"),
@@ -409,9 +427,11 @@ def population_truth(econ: QualityCitiesEconomy) -> dict[str, Any]:
     )
     put(
         "firm_controls",
-        fe_coefficient(yf, firms[["pen", "age", "size", "apw", *ctrl]].to_numpy(), fg)[0],
+        # age = year − founded + 1 is collinear with the firm and year effects: left out
+        fe_coefficient(yf, firms[["pen", "size", "apw", *ctrl]].to_numpy(), fg)[0],
         "4",
-        "as firm, with firm age, size, ln assets per worker and the 9 city controls (Table 4 (5))",
+        "as firm, with firm size, ln assets per worker and the 9 city controls (firm age is "
+        "collinear with the firm and year effects) (Table 4 (5))",
     )
     put(
         "lnitff",

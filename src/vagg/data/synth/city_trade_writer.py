@@ -60,9 +60,14 @@ def write_quality_cities(out: str | Path, scale: str, seed: int) -> dict:
     dict
         The truth entries (``quality_cities.*``) to merge into ``truth.json``.
     """
+    from threadpoolctl import threadpool_limits
+
     econ = generate_quality_cities(scale, seed)
     folder = Path(out) / "quality_cities"
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in econ.tables.items():
         _write(frame, folder / f"{name[3:]}.parquet")
-    return population_truth(econ)
+    # the truth's dense algebra is on small matrices (a few hundred rows): one BLAS thread,
+    # as more only wait on each other when the cores are busy
+    with threadpool_limits(1):
+        return population_truth(econ)

@@ -61,10 +61,11 @@ Array = np.ndarray
 ALL_YEARS = range(2000, 2021)
 CAPITAL_SHARE = 0.4  # α of the Solow residual ln Y − α ln K − (1 − α) ln L
 DEPRECIATION = 0.096  # δ of the perpetual inventory (Zhang Jun et al. 2004)
-INITIAL_CAPITAL_GROWTH = 0.10  # g in K_2000 = I_2000 / (g + δ)
+INITIAL_CAPITAL_GROWTH = 0.10  # first guess of g in K_2000 = I_2000 / (g + δ)
 INTERNET_WINDOW = (2004, 2016)  # paper 004's sample; the Internet index is normalised over it
 RESILIENCE_WINDOW = (2009, 2020)  # paper 002's sample
 PP_SHIFT = 0.01  # α of 004 eq. (15)
+_START_ITERATIONS = 60  # fixed-point iterations of the steady-state 2000 capital stock
 _YEARS = np.asarray(ALL_YEARS)
 
 # code: population 2000, 2020 (10k); GDP 2000, 2020 (100 million RMB); exports 2000, 2008 (100
@@ -271,15 +272,9 @@ def generate_province_tables(
         + u_allo
     )
     y0 = a[:, 2]
-    k0 = invest_ratio[:, 0] * y0 / (INITIAL_CAPITAL_GROWTH + DEPRECIATION)
-    ln_tfp += (
-        np.log(y0)
-        - CAPITAL_SHARE * np.log(k0)
-        - (1 - CAPITAL_SHARE) * np.log(employment[:, 0])
-        - ln_tfp[:, 0]
-    )[:, None]  # a province constant: 2000 GDP, capital and labour match the anchors
-    real_gdp, capital = _production(y0, k0, ln_tfp, employment, invest_ratio,
-                                    prov_deflator / fai_price)  # fmt: skip
+    ln_tfp, real_gdp, capital = _steady_state_start(
+        y0, ln_tfp, employment, invest_ratio, prov_deflator / fai_price
+    )
     gdp = real_gdp * prov_deflator / 100
     growth_2000 = 1 + _REAL_GROWTH[0] / 100 + rng.normal(0, 0.01, n)
     gdp_index = 100 * np.column_stack([growth_2000, real_gdp[:, 1:] / real_gdp[:, :-1]])
@@ -441,6 +436,40 @@ def _ar1(rng: np.random.Generator, n: int, nt: int, phi: float, sd: float) -> Ar
     for k in range(1, nt):
         e[:, k] = phi * e[:, k - 1] + eta[:, k]
     return e
+
+
+def _steady_state_start(
+    y0: Array, ln_tfp: Array, labour: Array, invest_ratio: Array, price_ratio: Array
+) -> tuple[Array, Array, Array]:
+    """TFP (with its province constant), real GDP and capital from a steady-state 2000 stock.
+
+    Before 2000 a province's real investment is taken to have grown at its own average rate
+    g_i of 2000–2020, so K_2000 = I_2000/(g_i + δ) with g_i = (I_2020/I_2000)^(1/20) − 1 —
+    the perpetual-inventory start of Harberger (1978) that paper 004's capital uses (spec 004
+    §1.2). I_t depends on K through GDP, so K_2000 is a fixed point, found by iteration (the
+    first guess uses g = ``INITIAL_CAPITAL_GROWTH``). The province constant of ln TFP makes the
+    2000 GDP, capital and labour match the anchors. A measured ALLO whose capital starts in
+    2000 by that convention then equals the latent ln TFP up to a province constant.
+    """
+    k0 = invest_ratio[:, 0] * y0 / (INITIAL_CAPITAL_GROWTH + DEPRECIATION)
+    for _ in range(_START_ITERATIONS):
+        tfp = (
+            ln_tfp
+            + (
+                np.log(y0)
+                - CAPITAL_SHARE * np.log(k0)
+                - (1 - CAPITAL_SHARE) * np.log(labour[:, 0])
+                - ln_tfp[:, 0]
+            )[:, None]
+        )
+        real_gdp, capital = _production(y0, k0, tfp, labour, invest_ratio, price_ratio)
+        invest = invest_ratio * price_ratio * real_gdp
+        growth = (invest[:, -1] / invest[:, 0]) ** (1 / (invest.shape[1] - 1)) - 1
+        k_next = invest[:, 0] / (growth + DEPRECIATION)
+        if np.max(np.abs(np.log(k_next / k0))) < 1e-12:
+            break
+        k0 = k_next
+    return tfp, real_gdp, capital
 
 
 def _production(

@@ -13,7 +13,8 @@ Order within a year (each step uses only what came before):
    IO sector k) → rpdip_jt = +log(1 + Σ_k w_in[j,k] N_kt) (the paper's sign: more
    varieties, higher rpdip);
 5. sourcing: the imported share of materials is a logistic function of a sourcing cost
-   that falls with vagg_f and with upstream variety; processing output uses the processing
+   that falls with vagg_f, with upstream variety and after a firm's industry switch (the
+   DID of paper 000 eq. 10); processing output uses the processing
    import share, the rest the ordinary one. Imports are *these choices* — never derived
    from a DVAR — written as customs lines net of the intermediaries' share m_k;
 6. intermediaries import m_k/(1 − m_k) of producers' direct ordinary imports of k, so the
@@ -206,6 +207,7 @@ def generate_year(
         fr["dvar_fe"].to_numpy() * 8.0
         - planted.sourcing_on_vagg_f * vagg_f
         - planted.sourcing_on_upstream_variety * (upstream[sector] - upstream.mean())
+        - planted.sourcing_on_switch * (t >= fr["switch_year"].to_numpy())
         + rng.normal(0, 0.15, n)
     )
     share_p = 1 / (1 + np.exp(-(SOURCING_LEVEL["processing"] + cost)))

@@ -35,6 +35,7 @@ class Planted:
     markup_on_vagg_h: float = 0.6  # d log markup / d vagg_h (before heterogeneity multipliers)
     sourcing_on_vagg_f: float = 3.0  # fall of the logit import share of materials per vagg_f
     sourcing_on_upstream_variety: float = 0.15  # ... per log(1 + upstream domestic varieties)
+    sourcing_on_switch: float = 0.3  # fall of the logit import share after an industry switch
     markup_noise_sd: float = 0.0  # sd of the firm-year markup shock (unseen by the first stage)
     varieties_member_boost: float = 0.6  # proportional rise of exported varieties when a member
     # paper 001 (quality_cities)

@@ -74,16 +74,27 @@ def _entry(value: float, table: str, definition: str, kind: str = "estimand") ->
     }
 
 
+#: demeaned columns of each row set already projected (one projection per row set, all
+#: numeric columns at once: the projection acts column by column, so a column missing on
+#: some rows of the set leaves the others intact); cleared by :func:`design_estimands`
+_PROJECTED: dict[tuple[int, int, str], pd.DataFrame] = {}
+
+
 def _demeaned(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """``columns`` of the complete rows of ``frame`` with firm, CIC4 and year effects
-    projected out; columns left without variation (absorbed) are dropped from the list."""
-    rows = frame.dropna(subset=list(columns))
-    rows = rows[np.isfinite(rows[list(columns)].to_numpy(float)).all(axis=1)]
+    projected out."""
+    values = frame[list(columns)].to_numpy(float)
+    rows = frame[np.isfinite(values).all(axis=1)]
     if len(rows) < 10:
         return np.empty((0, len(columns))), list(columns)
-    codes = [pd.factorize(rows[k])[0] for k in _FE]
-    data = demean(rows[list(columns)].to_numpy(float), codes)
-    return data, list(columns)
+    key = (len(rows), int(pd.util.hash_array(rows.index.to_numpy()).sum()), str(id(frame.columns)))
+    if key not in _PROJECTED or not set(columns) <= set(_PROJECTED[key].columns):
+        numeric = [c for c, t in rows.dtypes.items() if c not in _FE and t.kind in "biuf"]
+        codes = [pd.factorize(rows[k])[0] for k in _FE]
+        with np.errstate(invalid="ignore"):
+            data = demean(rows[numeric].to_numpy(float), codes)
+        _PROJECTED[key] = pd.DataFrame(data, columns=numeric)
+    return _PROJECTED[key][list(columns)].to_numpy(), list(columns)
 
 
 def fe_coef(frame: pd.DataFrame, y: str, x: Sequence[str], *, controls: bool = True) -> float:
@@ -141,6 +152,7 @@ def design_sample(
     treat = (switch < 9999) & before & after
     cie["treat"] = treat.astype(int)
     cie["post"] = (treat & (cie["year"].to_numpy() >= switch)).astype(int)
+    cie["treat_post"] = cie["post"]
     for v in VAGG:
         cie[f"treat_post_{v}"] = cie["post"] * cie[v]
 
@@ -235,7 +247,6 @@ def _table_1_to_3(s: pd.DataFrame) -> dict[str, dict]:
     ):
         for v in VAGG:
             x = ["treat_post", f"treat_post_{v}"]
-            s_ = s.assign(treat_post=s["post"])
             for design in ("did", "psm_did"):
                 terms = (x[1], x[0]) if table == "table3" else (x[1],)
                 for term in terms:
@@ -243,12 +254,13 @@ def _table_1_to_3(s: pd.DataFrame) -> dict[str, dict]:
                     name = "treat_post" if term == "treat_post" else "triple"
                     key = f"dvar_firms.{table}.{design}.{name}.{v}"
                     out[key] = _entry(
-                        fe_coef(s_, outcome, order),
+                        fe_coef(s, outcome, order),
                         f"{table.replace('table', 'Table ')} {design.upper()}, {term}",
                         f"coefficient on {term} in true {outcome} ~ treat×post + "
                         f"treat×post×{v} + controls | FE (eq. 10); treat: the firm's one "
                         "industry switch (to another IO sector) falls between two of its CIE "
-                        "years; post: from the switch year on"
+                        "years; post: from the switch year on (the planted sourcing_on_switch "
+                        "lowers the switcher's imported share from then on)"
                         + (
                             "; PSM-DID: the DID sample it matches from"
                             if design == "psm_did"
@@ -359,4 +371,8 @@ def design_estimands(sample: pd.DataFrame) -> dict[str, dict]:
     """truth.json entries for every estimate of Tables 1–8 that the base truth module does
     not already hold (:func:`vagg.data.synth.truth_estimands.build_truth`), computed on the
     true sample of :func:`design_sample`."""
-    return {**_table_1_to_3(sample), **_table_4_5(sample), **_table_6_to_8(sample)}
+    _PROJECTED.clear()
+    try:
+        return {**_table_1_to_3(sample), **_table_4_5(sample), **_table_6_to_8(sample)}
+    finally:
+        _PROJECTED.clear()

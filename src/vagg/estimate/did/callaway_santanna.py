@@ -66,7 +66,6 @@ def _estimate_cells(
     times, y, gu = panel.times, panel.y, panel.cohort
     n = panel.n
     estimator = ESTIMATORS[method]
-    ones = np.ones((n, 1))
     w_all = np.ones(n)
     rows: list[tuple[float, float, float, float, int, int]] = []
     infs: list[np.ndarray] = []
@@ -93,10 +92,10 @@ def _estimate_cells(
             n1 = int(mask.sum())
             d = treated[mask].astype(float)
             dy = y[mask, tn_idx] - y[mask, b_idx]
-            if panel.x is None:
-                x = ones[:n1]
-            else:
-                x = np.column_stack([ones[:n1], panel.x[mask, min(tn_idx, b_idx), :]])
+            # fresh C-ordered designs: numpy's matmul is slow on strided (n, 1) views
+            x = np.ones((n1, 1 if panel.x is None else 1 + panel.x.shape[2]))
+            if panel.x is not None:
+                x[:, 1:] = panel.x[mask, min(tn_idx, b_idx), :]
             try:
                 att, psi = estimator(dy, d, x, w_all[:n1])
             except EstimationError as err:
@@ -293,6 +292,8 @@ def callaway_santanna(
         require_never=control == "never",
         min_units=min_units,
     )
+    if panel.n_clusters < 2:
+        raise StaggeredDataError(f"{where}: data: column {cluster!r} has a single cluster")
     cells = _estimate_cells(
         panel, control=control, method=method, anticipation=anticipation, base_period=base_period
     )
@@ -336,8 +337,6 @@ def callaway_santanna(
         sample=sample,
         notes=panel.notes,
     )
-    if panel.n_clusters < 2:
-        raise StaggeredDataError(f"{where}: data: column {cluster!r} has a single cluster")
     return CallawaySantAnna(
         att_gt_effects=effects,
         influence=cells.inf,

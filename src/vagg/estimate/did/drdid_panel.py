@@ -41,6 +41,18 @@ TRIM = 0.995
 _CAP = 1 - 1e-6
 
 
+def _gram(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """X'diag(w)X (einsum for one column: BLAS matmul is slow on n × 1 designs)."""
+    if x.shape[1] == 1:
+        return np.einsum("ij,i,ik->jk", x, w, x)
+    return (x * w[:, None]).T @ x
+
+
+def _right(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """X·M for a small k × k matrix M."""
+    return x * m[0, 0] if m.shape == (1, 1) else x @ m
+
+
 def _solve(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
     try:
         return np.linalg.solve(a, b)
@@ -62,8 +74,8 @@ def logit(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, tol: float = 1e-11) ->
     beta = np.zeros(k)
     for _ in range(100):
         p = expit(x @ beta)
-        grad = x.T @ (w * (d - p))
-        hess = (x * (w * p * (1 - p))[:, None]).T @ x
+        grad = np.einsum("ij,i->j", x, w * (d - p))
+        hess = _gram(x, w * p * (1 - p))
         step = _solve(hess, grad, "propensity score")
         beta = beta + step
         if np.max(np.abs(step)) < tol:
@@ -83,19 +95,19 @@ def _ps_parts(
     beta = logit(d, x, w)
     ps = np.minimum(expit(x @ beta), _CAP)
     keep = np.where(d == 1, ps < 1.01, ps < TRIM).astype(float)
-    hess = (x * (w * ps * (1 - ps))[:, None]).T @ x / n
+    hess = _gram(x, w * ps * (1 - ps)) / n
     score = (w * (d - ps))[:, None] * x
-    return ps, keep, score @ np.linalg.inv(hess)
+    return ps, keep, _right(score, np.linalg.inv(hess))
 
 
 def _ols_parts(dy: np.ndarray, x: np.ndarray, wc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Fitted values X'β̂ of the (weighted) regression of ΔY on X with weights ``wc`` (zero
     outside the comparison group) and its asymptotic linear representation (n × k)."""
     n = len(dy)
-    xtx = (x * wc[:, None]).T @ x
-    beta = _solve(xtx, (x * wc[:, None]).T @ dy, "outcome regression")
+    xtx = _gram(x, wc)
+    beta = _solve(xtx, np.einsum("ij,i->j", x, wc * dy), "outcome regression")
     fit = x @ beta
-    lin = (wc * (dy - fit))[:, None] * x @ np.linalg.inv(xtx / n)
+    lin = _right((wc * (dy - fit))[:, None] * x, np.linalg.inv(xtx / n))
     return fit, lin
 
 
@@ -153,8 +165,8 @@ def _ipt(d: np.ndarray, x: np.ndarray, w: np.ndarray, *, tol: float = 1e-11) -> 
     n = len(d)
     for _ in range(100):
         e = np.exp(x @ gamma)
-        grad = np.mean((w * (d - (1 - d) * e))[:, None] * x, axis=0)
-        hess = (x * (w * (1 - d) * e)[:, None]).T @ x / n
+        grad = np.einsum("ij,i->j", x, w * (d - (1 - d) * e)) / n
+        hess = _gram(x, w * (1 - d) * e) / n
         step = _solve(hess, grad, "propensity score (tilting)")
         gamma = gamma + step
         if np.max(np.abs(step)) < tol:
@@ -174,7 +186,7 @@ def dr_imp_did(
     keep = np.where(d == 1, ps < 1.01, ps < TRIM).astype(float)
     odds = ps / (1 - ps)
     wc_ols = w * (1 - d) * odds
-    beta = _solve((x * wc_ols[:, None]).T @ x, (x * wc_ols[:, None]).T @ dy, "outcome regression")
+    beta = _solve(_gram(x, wc_ols), np.einsum("ij,i->j", x, wc_ols * dy), "outcome regression")
     r = dy - x @ beta
     w_t = keep * w * d
     w_c = keep * w * odds * (1 - d)

@@ -6,8 +6,10 @@ own cluster by default), as in R ``did``. Uniform (simultaneous) bands come from
 multiplier bootstrap (Callaway & Sant'Anna 2021, §4.1; Kline & Santos 2012):
 b*_k = n⁻¹ Σ_c v_c S_ck with i.i.d. weights v_c of mean 0 and variance 1 (Mammen or
 Rademacher), the critical value ĉ the 1 − α quantile of max_k |b*_k|/se_k, and the band
-θ̂_k ± ĉ·se_k. With equal-sized clusters and unit clustering this is R ``did``'s ``mboot``
-(which normalises by a bootstrap IQR scale instead of the analytic se; both are consistent).
+θ̂_k ± ĉ·se_k. R ``did``'s ``mboot`` differs in two details: it normalises by a bootstrap
+interquartile-range scale rather than the analytic se, and perturbs cluster means rather than
+cluster sums; here the variance of the draws given the data is V̂ exactly, whatever the
+cluster sizes.
 
 :class:`StaggeredEffects` holds one set of effects (ATT(g,t), or an aggregation: by cohort,
 event time, calendar period or overall) as a frame and as a :class:`~vagg.estimate.results.
@@ -124,6 +126,7 @@ class StaggeredEffects:
     ) -> StaggeredEffects:
         """Assemble the frame from keys (one row per effect, with a ``term`` column)."""
         se = np.sqrt(np.diag(vcov))
+        se = np.where(se > 0, se, np.nan)  # a normalised cell (universal base) has no SE
         z = stats.norm.isf(alpha / 2)
         frame = keys.reset_index(drop=True).copy()
         frame["estimate"] = estimate

@@ -23,7 +23,9 @@ skipped. This makes the bootstrap identical to the one on the dummy-variable reg
 
 * Rademacher: ±1 with probability ½ (all ``2^G`` sign vectors are enumerated when
   ``2^G ≤ reps``);
-* Webb's six-point distribution: ±√(1/2), ±1, ±√(3/2), each with probability 1/6.
+* Webb's six-point distribution: ±√(1/2), ±1, ±√(3/2), each with probability 1/6;
+* Mammen's (1993) two-point distribution: (1 − √5)/2 with probability (√5 + 1)/(2√5), else
+  (1 + √5)/2 (also the multiplier weights of the staggered DID's uniform bands).
 
 ``β̈, ü`` are the estimates restricted by ``β_j = β0`` (WCR, ``impose_null=True``,
 recommended) or the unrestricted ones (WCU). Each draw gives ``t*_b = (β*_{b,j} − β̈_j)/√V*_jj``
@@ -173,7 +175,8 @@ def bootstrap_weights(
     if kind == "webb":
         return rng.choice(_WEBB, size=(n_clusters, reps)), False
     if kind == "mammen":
-        return rng.choice(_MAMMEN, p=_MAMMEN_P, size=(n_clusters, reps)), False
+        low = rng.random((n_clusters, reps)) < _MAMMEN_P[0]
+        return np.where(low, _MAMMEN[0], _MAMMEN[1]), False
     raise EstimationError(f"wild_bootstrap: weights={kind!r}; use 'rademacher', 'webb' or 'mammen'")
 
 
@@ -399,7 +402,7 @@ def wild_bootstrap(
         The coefficient to test, as named in ``result.params``.
     cluster : str, optional
         Cluster column; default: the Result's one-way cluster variable.
-    weights : {"rademacher", "webb"}
+    weights : {"rademacher", "webb", "mammen"}
         Bootstrap weights; Rademacher enumerates all ``2^G`` sign vectors when ``2^G ≤ reps``.
         Webb's six-point weights are advised for very few clusters (G < 12 or so).
     impose_null : bool

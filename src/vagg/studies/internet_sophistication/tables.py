@@ -18,8 +18,8 @@ import pandas as pd
 from vagg.estimate import feols
 from vagg.estimate.convergence import convergence
 from vagg.estimate.diagnostics import Diagnostics
-from vagg.estimate.mechanisms.mediation import mediation
-from vagg.estimate.results import Result
+from vagg.estimate.mechanisms.mediation import Mediation, mediation
+from vagg.estimate.results import Result, SampleAccounting
 from vagg.studies.data import StudyData
 from vagg.studies.internet_sophistication.models import (
     PANEL,
@@ -161,22 +161,24 @@ def table_spatial_effects(data: StudyData, engine: Any = None) -> list[Result]:
     Each column is a Result whose terms are ``<effect>:<regressor>``; its variance matrix is
     diagonal (the simulated SEs; covariances between effects are not carried).
     """
-    out = []
-    for model in data.cached("table4_models", _spatial_models, disk=False):
-        table = model.effects.table  # type: ignore[attr-defined]
-        names = [f"{effect}:{term}" for effect, term in table.index]
-        se = table["std_error"].to_numpy(dtype=float)
-        out.append(
-            Result(
-                params=pd.Series(table["estimate"].to_numpy(dtype=float), index=names),
-                vcov=pd.DataFrame(np.diag(se**2), index=names, columns=names),
-                nobs=model.nobs,
-                model=f"{model.model} effects",
-                depvar=model.depvar,
-                vcov_type="simulation",
-            )
-        )
-    return out
+    models = data.cached("table4_models", _spatial_models, disk=False)
+    return [_effects_result(model) for model in models]
+
+
+def _effects_result(model: Result) -> Result:
+    """The direct, indirect and total effects of a spatial model as a Result whose terms are
+    ``<effect>:<regressor>``, with a diagonal variance matrix (the simulated SEs)."""
+    table = model.effects.table  # type: ignore[attr-defined]
+    names = [f"{effect}:{term}" for effect, term in table.index]
+    se = table["std_error"].to_numpy(dtype=float)
+    return Result(
+        params=pd.Series(table["estimate"].to_numpy(dtype=float), index=names),
+        vcov=pd.DataFrame(np.diag(se**2), index=names, columns=names),
+        nobs=model.nobs,
+        model=f"{model.model} effects",
+        depvar=model.depvar,
+        vcov_type="simulation",
+    )
 
 
 def table_interaction(data: StudyData, engine: Any = None) -> list[Result]:
@@ -222,27 +224,35 @@ def table_convergence(data: StudyData, engine: Any = None) -> list[Result]:
 def table_truth(data: StudyData, engine: Any = None) -> list[Result]:
     """Table A1 (beyond the paper): the estimands the synthetic economy plants.
 
-    ln MET on the equal-weight index (pooled normalisation) and the controls: (1) total
-    effect, (2) ALLO, (3) direct effect by two-way FE-OLS clustered by province; (4) SDM and
-    (5) SAC under row-standardised contiguity with two-way effects (Lee–Yu corrected by
-    default, option ``lee_yu``); (6) the indirect effect
-    a·b of (1)–(3) with its Sobel standard error.
+    ln MET on the equal-weight index (pooled normalisation) and the controls, each equation a
+    spatial error model (SEM, ML, two-way effects, row-standardised contiguity W): (1) the
+    total effect, (2) ALLO, (3) the direct effect; (4) SDM and (5) SAC under the same W; (6)
+    the indirect effect a·b of (2)–(3) with its Sobel standard error; (7) the direct, indirect
+    and total effects of (4) (simulated SEs). Lee–Yu corrected by default (option
+    ``lee_yu``). The economy's shocks are spatially correlated across
+    neighbouring provinces, and so are INTER and the controls: errors clustered by province
+    ignore that correlation and their 95 % intervals covered the planted slopes in only
+    75–80 % of 20 seeds, while the SEM models it (docs/studies/internet_sophistication.md).
     """
     f = province_frame(data)
-    med = mediation(
-        f,
-        outcome="ln_met",
-        treatment="inter_ew",
-        mediator="allo",
-        controls=list(CONTROLS),
-        fe=list(PANEL),
-        vcov={"CRV1": "province_code"},
-    )
     ly = bool(data.option("lee_yu"))
+    controls = " + ".join(CONTROLS)
+
+    def sem(formula: str) -> Result:
+        return spatial_fit(formula, f, "contiguity", model="sem", effects="twoways", lee_yu=ly)
+
+    fits = (
+        sem(f"ln_met ~ inter_ew + {controls}"),
+        sem(f"allo ~ inter_ew + {controls}"),
+        sem(f"ln_met ~ inter_ew + allo + {controls}"),
+    )
+    med = Mediation("ln_met", "inter_ew", "allo", fits, SampleAccounting(len(f), int(fits[0].nobs)))
     spec = f"ln_met ~ {rhs('inter_ew')}"
+    sdm = spatial_fit(spec, f, "contiguity", model="sdm", effects="twoways", lee_yu=ly)
     return [
-        *med.results,
-        spatial_fit(spec, f, "contiguity", model="sdm", effects="twoways", lee_yu=ly),
+        *fits,
+        sdm,
         spatial_fit(spec, f, "contiguity", model="sac", effects="twoways", lee_yu=ly),
         _indirect_result(med),
+        _effects_result(sdm),
     ]

@@ -214,18 +214,21 @@ def table_regime(data: StudyData, engine: Any) -> list[Any]:
     """Table 5: processing, ordinary, intermediate and final quality on vagg."""
     quality = data.cached("quality_cities_panel", derive)["quality"]
     cy = panel(data).select("city_code", "year", "vagg", *CONTROLS).unique()
-    processing = pl.col("regime").is_in(["14", "15"])
-    subsets = [quality.filter(processing), quality.filter(pl.col("regime") == "10")]
+    cells = quality.lazy().select("city_code", "hs4", "hs6", "year", "regime", "value_usd", "rqua")
+    subsets = [
+        cells.filter(pl.col("regime").is_in(["14", "15"])),
+        cells.filter(pl.col("regime") == "10"),
+    ]
     end_use_path = input_folder(data) / "hs6_end_use.parquet"
     if end_use_path.is_file():
-        end_use = pl.read_parquet(end_use_path).select("hs6", "end_use")
-        tagged = quality.join(end_use, on="hs6", how="left")
+        end_use = pl.read_parquet(end_use_path).select("hs6", "end_use").lazy()
+        tagged = cells.join(end_use, on="hs6", how="left")
         subsets += [tagged.filter(pl.col("end_use") == k) for k in ("intermediate", "final")]
     out = []
-    for sub in subsets:
-        hs4 = pl.DataFrame(aggregate_quality(sub, "city_hs4", name="hs4_qua")).with_columns(
-            pl.col("year").cast(pl.Int64)
-        )
+    for sub in subsets:  # one subset of the cells in memory at a time
+        hs4 = pl.DataFrame(
+            aggregate_quality(sub.collect(), "city_hs4", name="hs4_qua")
+        ).with_columns(pl.col("year").cast(pl.Int64))
         frame = hs4.join(cy, on=["city_code", "year"], how="inner").with_columns(
             (pl.col("city_code") + "_" + pl.col("hs4")).alias("city_hs4")
         )

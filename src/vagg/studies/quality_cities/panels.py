@@ -39,8 +39,29 @@ from vagg.measures.quality import aggregate_quality, ksw_quality
 from vagg.measures.shift_share import bartik_vagg
 from vagg.studies.data import StudyData
 
-__all__ = ["CONTROLS", "INPUTS", "YEARS", "build_panel", "derive", "input_folder", "read_inputs"]
+__all__ = [
+    "CONTROLS",
+    "INPUTS",
+    "QUALITY_COLUMNS",
+    "YEARS",
+    "build_panel",
+    "derive",
+    "input_folder",
+    "read_inputs",
+]
 
+#: columns of the cell quality kept in the derived frame (``quality``)
+QUALITY_COLUMNS = (
+    "party_id",
+    "city_code",
+    "hs6",
+    "hs4",
+    "year",
+    "regime",
+    "value_usd",
+    "quality",
+    "rqua",
+)
 CONTROLS = ("fdi", "open", "fisc", "dlp", "sci", "edu", "wage", "gdp", "fixinv")
 YEARS = tuple(range(2005, 2016))
 #: table → required columns
@@ -186,7 +207,11 @@ def build_panel(
         key=(*CELL_KEY, "regime"),
     )
     exclusions["ksw_quality"] = dict(q.excluded)
-    quality = pl.DataFrame(q.quality)
+    del cells, cell_frame
+    # the cell quality the exhibits read (the regression's inputs and residual left out:
+    # at the paper scale each column of the ≈10⁷ cells is 80–160 MB)
+    quality = pl.DataFrame(q.quality).select(QUALITY_COLUMNS)
+    del q
     value = "rqua" if normalise else "quality"
     hs4 = aggregate_quality(quality, "city_hs4", value=value, name="hs4_qua")
     census = t["census_2004"]

@@ -170,10 +170,18 @@ def figure_pareto(data: StudyData, engine: Any) -> Any:
 
     quality = data.cached("quality_cities_panel", derive)["quality"]
     last = int(quality["year"].max())
+    floor = quality.group_by("hs6").agg(pl.col("quality").min().alias("floor"))
     rel = (
-        quality.with_columns((pl.col("quality") - pl.col("quality").min().over("hs6")).alias("r"))
+        quality.lazy()
         .filter(pl.col("year") == last)
-        .join(panel(data).select("city_code", "year", "vagg").unique(), on=["city_code", "year"])
+        .select("hs6", "city_code", "year", "quality")
+        .join(floor.lazy(), on="hs6")
+        .with_columns((pl.col("quality") - pl.col("floor")).alias("r"))
+        .join(
+            panel(data).select("city_code", "year", "vagg").unique().lazy(),
+            on=["city_code", "year"],
+        )
+        .collect()
     )
     median = float(rel["vagg"].median())
     grid = np.linspace(1.0, 6.0, 300)
