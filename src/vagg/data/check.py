@@ -69,6 +69,10 @@ REFERENCES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("city_panel", "city_code"): ("cities", "city_code"),
     ("cities", "province_code"): ("provinces", "province_code"),
     ("products", "cic4"): ("industries", "cic4"),
+    ("firms", "county_code"): ("counties", "county_code"),
+    ("counties", "city_code"): ("cities", "city_code"),
+    ("world_imports", "hs6"): ("products", "hs6"),
+    ("supply_shocks", "hs6"): ("products", "hs6"),
 }
 
 #: (table, column) whose values must be strictly positive (a zero would divide).

@@ -13,6 +13,7 @@ from vagg.data.schemas.provinces import NATIONAL_SERIES, PROVINCE_EXPORTS, PROVI
 from vagg.data.schemas.reference import (
     CENSUS_2004,
     CITIES,
+    COUNTIES,
     ICIO,
     INDUSTRIES,
     IO_NATIONAL,
@@ -22,6 +23,7 @@ from vagg.data.schemas.reference import (
     PROVINCES,
 )
 from vagg.data.schemas.regional import CITY_PANEL, CPI_CATEGORIES, TEXTS
+from vagg.data.schemas.world import GREEN_STANDARDS, SUPPLY_SHOCKS, WORLD_IMPORTS
 
 SCHEMAS: dict[str, TableSchema] = {
     s.name: s
@@ -43,6 +45,10 @@ SCHEMAS: dict[str, TableSchema] = {
         NATIONAL_SERIES,
         PROVINCE_PANEL,
         PROVINCE_EXPORTS,
+        COUNTIES,
+        WORLD_IMPORTS,
+        SUPPLY_SHOCKS,
+        GREEN_STANDARDS,
     )
 }
 

@@ -7,7 +7,7 @@ USD. The loaders never convert silently: measures convert with `national_series.
 from __future__ import annotations
 
 from vagg.data.schemas.base import Column, TableSchema
-from vagg.data.schemas.reference import CIC4, CITY_CODE
+from vagg.data.schemas.reference import CIC4, CITY_CODE, COUNTY_CODE
 
 __all__ = [
     "CUSTOMS",
@@ -91,6 +91,37 @@ FIRMS = TableSchema(
         Column("paid_in_private", "float", "paid-in capital: individuals", _MONEY, ge=0),
         Column("paid_in_hmt", "float", "paid-in capital: Hong Kong, Macau, Taiwan", _MONEY, ge=0),
         Column("paid_in_foreign", "float", "paid-in capital: foreign", _MONEY, ge=0),
+        # items of the firm-resilience study (paper 003); optional for the other studies
+        *(
+            Column(name, "float", text, _MONEY, nullable=True, ge=0, required=False)
+            for name, text in (
+                ("inventory", "inventory (存货)"),
+                ("cost_main_business", "cost of main business (主营业务成本)"),
+                ("selling_expenses", "selling expenses (销售费用, also 营业费用)"),
+                ("admin_expenses", "administrative expenses (管理费用)"),
+                (
+                    "new_product_output",
+                    "new-product output (新产品产值); not reported in some years",
+                ),
+                ("accounts_receivable", "accounts receivable (应收账款)"),
+            )
+        ),
+        Column(
+            "financial_expenses",
+            "float",
+            "financial expenses (财务费用); negative when net interest income",
+            _MONEY,
+            nullable=True,
+            required=False,
+        ),
+        Column(
+            "county_code",
+            "str",
+            "county of the firm's address (区县代码)",
+            pattern=COUNTY_CODE,
+            nullable=True,
+            required=False,
+        ),
     ),
 )
 

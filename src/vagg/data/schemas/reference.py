@@ -13,6 +13,8 @@ __all__ = [
     "CIC4",
     "CITIES",
     "CITY_CODE",
+    "COUNTIES",
+    "COUNTY_CODE",
     "HS6",
     "ICIO",
     "INDUSTRIES",
@@ -27,6 +29,7 @@ __all__ = [
 
 PROVINCE_CODE = r"\d{2}"
 CITY_CODE = r"\d{4}00"
+COUNTY_CODE = r"\d{6}"
 CIC4 = r"\d{4}"
 IO_SECTOR = r"\d{2}"
 HS6 = r"\d{6}"
@@ -168,5 +171,19 @@ CENSUS_2004 = TableSchema(
         Column("output", "float", "gross industrial output", unit="thousand RMB", ge=0),
         Column("employment", "int", "employment", unit="persons", ge=0),
         Column("n_firms", "int", "number of firms", ge=0),
+    ),
+)
+
+COUNTIES = TableSchema(
+    name="counties",
+    description="Counties (区县) with their city, area and centroid: the geography of the "
+    "congestion measures (density, distance to the city's core) of study resilience_firms.",
+    key=("county_code",),
+    columns=(
+        Column("county_code", "str", "six-digit administrative code", pattern=COUNTY_CODE),
+        Column("city_code", "str", "prefecture city", pattern=CITY_CODE),
+        Column("area_km2", "float", "land area", unit="km²", ge=0.01),
+        Column("lat", "float", "centroid latitude", unit="degrees north", ge=18, le=54),
+        Column("lon", "float", "centroid longitude", unit="degrees east", ge=73, le=135),
     ),
 )

@@ -26,7 +26,21 @@ from vagg.data.synth.config import Scale, stream
 from vagg.data.synth.io_tables import make_icio, make_io_tables
 from vagg.data.synth.provinces import generate_province_tables
 
-__all__ = ["SharedInputs", "write_frames"]
+__all__ = ["LISTED_CODES", "SharedInputs", "listed_products", "write_frames"]
+
+#: HS list codes (vagg/data/resources/hs_lists.csv) the synthetic products must carry, with
+#: the end use their product gets: intelligent equipment is capital goods; 840290 (boiler
+#: parts, APEC environmental goods) an intermediate. 441872 is left out: it is not an HS 2002
+#: code, and the products table is HS 2002.
+LISTED_CODES: dict[str, str] = {
+    "847950": "capital",
+    "845710": "capital",
+    "846031": "capital",
+    "853710": "capital",
+    "847130": "capital",
+    "847150": "capital",
+    "840290": "intermediate",
+}
 
 
 @dataclass
@@ -70,7 +84,16 @@ class SharedInputs:
         products["hs8"] = products["hs6"] + np.char.zfill(
             rng.integers(0, 10, len(products)).astype(str) + "0", 2
         )
-        return products
+        return listed_products(products)
+
+    @cached_property
+    def drawn_hs4(self) -> list[str]:
+        """The HS4 headings of the products as drawn, before :func:`listed_products` gives
+        some of them the codes of the shipped HS lists (the province economy reads these)."""
+        products = make_products(
+            stream(self.seed, "products"), self.industries, self.cfg.products, self.ref
+        )
+        return sorted(products["hs4"].unique())
 
     @cached_property
     def io_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -85,7 +108,7 @@ class SharedInputs:
     @cached_property
     def province_economy(self) -> tuple[dict[str, pl.DataFrame], dict[str, dict]]:
         """The province tables (panel, HS4 exports, national series) and their truth."""
-        hs4 = sorted(self.products["hs4"].unique())
+        hs4 = self.drawn_hs4
         return generate_province_tables(stream(self.seed, "provinces"), self.provinces, hs4)
 
     def core_tables(self) -> dict[str, pd.DataFrame | pl.DataFrame]:
@@ -111,3 +134,32 @@ def write_frames(
         name: write_table(validate(frame, SCHEMAS[name]), out / f"{name}.parquet", name)
         for name, frame in frames.items()
     }
+
+
+def listed_products(products: pd.DataFrame) -> pd.DataFrame:
+    """``products`` with the codes of :data:`LISTED_CODES` present: each code not already
+    there is given to a product of the same HS chapter and end use (else the same end use),
+    the first such product that is not itself listed, in row order. No draw is consumed, so
+    every other product, price and share stays as drawn; HS4, HS3 and HS8 follow the new
+    code (HS8 keeps its last two digits)."""
+    out = products.copy()
+    taken = set(out["hs6"])
+    fixed: set[int] = set()
+    for code, use in LISTED_CODES.items():
+        if code in taken:
+            fixed.update(np.flatnonzero(out["hs6"].to_numpy() == code).tolist())
+            continue
+        same_use = out["end_use"].to_numpy() == use
+        chapter = out["hs6"].str[:2].to_numpy() == code[:2]
+        for mask in (same_use & chapter, same_use):
+            rows = [i for i in np.flatnonzero(mask) if i not in fixed]
+            if rows:
+                break
+        if not rows:
+            continue
+        i = int(rows[0])
+        fixed.add(i)
+        taken.add(code)
+        out.loc[i, "hs8"] = code + str(out.loc[i, "hs8"])[6:]
+        out.loc[i, ["hs6", "hs4", "hs3"]] = [code, code[:4], code[:3]]
+    return out

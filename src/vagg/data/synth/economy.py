@@ -24,6 +24,7 @@ from vagg.data.schemas import SCHEMAS, validate
 from vagg.data.synth import cities as city_gen
 from vagg.data.synth import identities
 from vagg.data.synth.assembly import PartOutput, assemble, matching_manifest
+from vagg.data.synth.cie_accounts import firm_levels
 from vagg.data.synth.city_trade_writer import write_quality_cities
 from vagg.data.synth.config import (
     FIRST_YEAR,
@@ -32,13 +33,17 @@ from vagg.data.synth.config import (
     get_scale,
     stream,
 )
-from vagg.data.synth.core import SharedInputs, write_frames
-from vagg.data.synth.firms import make_firms
+from vagg.data.synth.core import LISTED_CODES, SharedInputs, write_frames
+from vagg.data.synth.counties import assign_counties, make_counties
+from vagg.data.synth.firms import FirmUniverse, make_firms
 from vagg.data.synth.io_tables import digital_exposure, io_weights
 from vagg.data.synth.parts import PARTS, resolve_parts
+from vagg.data.synth.relations import ExportBook, ResilienceState, SourceBook
 from vagg.data.synth.trade import YearContext, generate_year
 from vagg.data.synth.truth import Planted
 from vagg.data.synth.truth_estimands import CONTROL_INPUTS, build_truth
+from vagg.data.synth.truth_resilience import resilience_truth
+from vagg.data.synth.world import green_standards_table, make_world_demand, supply_shocks_table
 
 __all__ = [
     "PARTNERS",
@@ -228,6 +233,19 @@ def _firm_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) 
         cities["city_code"]
     ]
 
+    book = _resilience_state(seed, universe, products, industries, cities, partner_codes, partner_w)
+    files.update(
+        write_frames(
+            out,
+            {
+                "counties": book.counties.drop(columns="rank"),
+                "world_imports": book.world.table(),
+                "supply_shocks": supply_shocks_table(),
+                "green_standards": green_standards_table(),
+            },
+        )
+    )
+
     latent_parts, agg_parts, control_parts = [], [], []
     files["customs"], files["firms"] = [], []
     years = range(FIRST_YEAR, LAST_YEAR + 1)
@@ -251,6 +269,7 @@ def _firm_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) 
             partner_codes=partner_codes,
             partner_weight=partner_w,
             partner_demand=demand,
+            state=book,
         )
         drawn = generate_year(
             stream(seed, f"year{year}"), universe, products, intermediaries, ctx, planted
@@ -279,7 +298,72 @@ def _firm_part(out: Path, inputs: SharedInputs, scale: str, progress: Progress) 
     controls = pd.concat(control_parts, ignore_index=True)
     files["truth_firms"] = [_write_truth_firms(out, firms, latent)]
     truth = build_truth(planted, latent, controls, firms, industries, {})
+    extra = resilience_truth(latent, controls, firms, industries, cities, products, book)
+    truth["planted_resilience"] = extra["planted_resilience"]
+    truth["entries"].update(extra["entries"])
     return PartOutput(files, truth)
+
+
+def _resilience_state(
+    seed: int,
+    universe: FirmUniverse,
+    products: pd.DataFrame,
+    industries: pd.DataFrame,
+    cities: pd.DataFrame,
+    partner_codes: np.ndarray,
+    partner_w: np.ndarray,
+) -> ResilienceState:
+    """The year-to-year state of paper 003: world demand, the export and source books, the
+    counties and each firm's county, the CIE cost levels and the intelligent-equipment rows."""
+    firms = universe.firms
+    hs6 = products["hs6"].to_numpy()
+    world = make_world_demand(
+        stream(seed, "world_demand"),
+        partner_codes,
+        partner_w,
+        hs6,
+        np.arange(FIRST_YEAR, LAST_YEAR + 1),
+    )
+    counties = make_counties(stream(seed, "counties"), cities)
+    county = assign_counties(
+        stream(seed, "county_of_firm"), firms["city_idx"].to_numpy(), counties, cities
+    )
+    listed = {c for c, use in LISTED_CODES.items() if use == "capital"}
+    return ResilienceState(
+        seed=seed,
+        world=world,
+        exports=ExportBook(
+            universe.portfolios,
+            partner_w,
+            partner_codes,
+            np.isin(hs6, ["840290"]),
+            _wider_pools(universe.portfolios, firms, industries, products),
+        ),
+        sources=SourceBook(
+            np.flatnonzero(products["end_use"].to_numpy() == "intermediate"),
+            partner_w,
+            partner_codes,
+        ),
+        counties=counties,
+        county=county,
+        cie_levels=firm_levels(stream(seed, "cie_accounts"), len(firms)),
+        smart_rows=np.flatnonzero(np.isin(hs6, sorted(listed))),
+    )
+
+
+def _wider_pools(
+    portfolios: dict[int, np.ndarray],
+    firms: pd.DataFrame,
+    industries: pd.DataFrame,
+    products: pd.DataFrame,
+) -> dict[int, np.ndarray]:
+    """For each exporter, the HS6 products of its CIC2 group outside its portfolio."""
+    by_cic2 = products.groupby(products["cic4"].str[:2]).indices
+    cic2 = industries["cic2"].to_numpy()[firms["ind_idx"].to_numpy()]
+    return {
+        f: np.setdiff1d(by_cic2.get(cic2[f], np.zeros(0, np.int64)), pf)
+        for f, pf in portfolios.items()
+    }
 
 
 _PART_WRITERS: dict[str, Callable[[Path, SharedInputs, str, Progress], PartOutput]] = {

@@ -8,8 +8,9 @@ fifteen million customs lines). The parts, in the order their truth entries are 
   CIC industries, HS products, the national IO tables and the ICIO).
 * ``firms``: the firm economy of paper 000 — the CIE firm-years, the customs lines, the
   platform, the top-level cities with their 2004 census, city panel and texts, and the
-  latent firm truth files. It reads the national exchange rate of ``provinces`` and the
-  classifications of ``core``.
+  latent firm truth files; and the world-trade tables of paper 003 (counties, world
+  imports, supply shocks, green standards). It reads the national exchange rate of
+  ``provinces`` and the classifications of ``core``.
 * ``provinces``: the province economy of papers 002 and 004 (province panel, province ×
   HS4 exports, national series). It reads the HS4 headings of ``core``.
 * ``cities``: the city × product economy of paper 001, in the ``quality_cities/`` folder.
@@ -106,6 +107,10 @@ PARTS: dict[str, Part] = {
                 "customs",
                 "firms",
                 "truth_firms",
+                "counties",
+                "world_imports",
+                "supply_shocks",
+                "green_standards",
             ),
             requires=("core", "provinces"),
             cost=20.0,

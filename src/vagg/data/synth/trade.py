@@ -31,8 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vagg.data.synth.cie_accounts import cie_accounts
+from vagg.data.synth.config import stream
+from vagg.data.synth.counties import move_firms
 from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
 from vagg.data.synth.latent_margins import latent_margins
+from vagg.data.synth.relations import RESILIENCE, ResilienceState, join_effect
 from vagg.data.synth.technology import TECHNOLOGY, materials_and_output
 from vagg.data.synth.truth import HETEROGENEITY, Planted
 
@@ -65,7 +69,8 @@ class YearContext:
     city_vagg: np.ndarray  # vagg_ct by city index
     partner_codes: np.ndarray
     partner_weight: np.ndarray
-    partner_demand: np.ndarray  # log demand shifter of each partner this year
+    partner_demand: np.ndarray  # log demand shifter of each partner this year (unused here)
+    state: ResilienceState | None = None  # the year-to-year books of paper 003
 
 
 def heterogeneity_multiplier(firms: pd.DataFrame) -> np.ndarray:
@@ -116,6 +121,16 @@ def generate_year(
     threshold = cie_threshold(t)
     state = fr["ownership"].to_numpy() == "state"
     member = rows["member"].to_numpy()
+    book = ctx.state
+    assert book is not None, "generate_year needs the ResilienceState of the firm economy"
+    rng_r = stream(book.seed, f"relations{t}")
+    member_all = np.zeros(len(firms))
+    member_all[f] = member
+    active = np.zeros(len(firms), bool)
+    active[f] = True
+    book.county = move_firms(
+        stream(book.seed, f"counties{t}"), book.county, active, member_all, book.counties
+    )
     sector = ctx.sector_of_industry[rows["ind_idx"].to_numpy()]
     sales_shock = np.exp(rng.normal(-0.03, 0.02, n))
 
@@ -147,7 +162,10 @@ def generate_year(
     agg_h, vagg_h, vagg_f, vagg_b = virtual_agglomeration(sector, member, output, in_cie, ctx)
 
     exports = _export_lines(
-        rng, universe, fr, rows, products, ctx, log_markup, member, sales, planted
+        rng, rng_r, universe, fr, rows, products, ctx, log_markup, member_all, sales, planted
+    )
+    book.export_history.append(
+        exports[["firm", "hs6_row", "partner_idx", "value_usd"]].assign(year=t)
     )
     ex_by_firm = exports.groupby("firm")["value_usd"].sum()
     n_hs6 = exports.groupby("firm")["hs6_row"].nunique()
@@ -203,6 +221,17 @@ def generate_year(
     small_importer = ~in_cie & (rng.random(n) < 0.3)
     mia_o = np.where(small_importer, share_o * materials_usd, mia_o)
 
+    # realised imports: the source book delivers less after an unreplaced supply shock and
+    # domestic inputs fill the gap, so the imported inputs below are the realised ones
+    fixed_usd = np.exp(rows["log_capital"].to_numpy()) * 1000.0 / ctx.rmb_per_usd
+    imports, delivered = _import_lines(
+        rng, rng_r, f, fr, mia_p, mia_o, products, ctx, member_all, in_cie, fixed_usd, book
+    )
+    mia_p, mia_o = mia_p * delivered, mia_o * delivered
+    book.import_history.append(
+        imports[["firm", "hs6_row", "partner_idx", "regime", "value_usd"]].assign(year=t)
+    )
+
     # true domestic content of exports: foreign content = imported inputs embodied in the
     # exports + the foreign content of domestically bought inputs, δ_j per unit of output
     delta = ctx.delta[sector]
@@ -215,7 +244,6 @@ def generate_year(
         np.where(kappa_p > 0, kappa_p * dvar_p + (1 - kappa_p) * dvar_o, dvar_o),
     )
 
-    imports = _import_lines(rng, f, fr, mia_p, mia_o, products, ctx)
     inter = _intermediary_lines(rng, imports, exports, intermediaries, products, ctx)
     # Table 5's weights (employment, net fixed assets: the CIE records' values) and the
     # firms' own trade records, kept for the truth (vagg.data.synth.truth_design)
@@ -268,6 +296,24 @@ def generate_year(
         }
     )
     cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)
+    extra = cie_accounts(
+        stream(book.seed, f"cie_accounts{t}"),
+        book.cie_levels,
+        f,
+        t,
+        sales,
+        output,
+        t - fr["adoption_year"].to_numpy(),
+    )
+    latent_records["opex0"] = extra.pop("opex0").to_numpy()
+    latent_records["county_row"] = book.county[f]
+    extra["county_code"] = book.counties["county_code"].to_numpy()[book.county[f]]
+    for name in ("inventory", "cost_main_business", "selling_expenses", "admin_expenses",
+                 "financial_expenses", "new_product_output"):  # fmt: skip
+        latent_records[name] = extra[name].to_numpy()
+    latent_records["sales"] = sales
+    latent_records["gross_output"] = output
+    cie = pd.concat([cie, extra[in_cie].set_index(cie.index)], axis=1)
     return {
         "exports": exports,
         "imports": imports,
@@ -280,39 +326,47 @@ def generate_year(
 
 def _export_lines(
     rng: np.random.Generator,
+    rng_r: np.random.Generator,
     universe: FirmUniverse,
     fr: pd.DataFrame,
     rows: pd.DataFrame,
     products: pd.DataFrame,
     ctx: YearContext,
     log_markup: np.ndarray,
-    member: np.ndarray,
+    member_all: np.ndarray,
     sales: np.ndarray,
     planted: Planted,
 ) -> pd.DataFrame:
-    """Export lines (firm × HS6 × partner) with KSW demand; values in USD."""
-    exporter_pos = np.flatnonzero(fr["exporter"].to_numpy())
-    firm_ids = fr["firm"].to_numpy()
-    chosen_firm, chosen_prod = [], []
-    rate = fr["product_rate"].to_numpy()
-    boost = 1 + planted.varieties_member_boost * member
-    n_prod = 1 + rng.poisson(rate * boost)
-    for at in exporter_pos:
-        pf = universe.portfolios[firm_ids[at]]
-        k = min(len(pf), n_prod[at])
-        chosen_prod.append(rng.choice(pf, size=k, replace=False))
-        chosen_firm.append(np.full(k, at))
-    if not chosen_firm:
+    """Export lines (firm × HS6 × partner) of the persistent export book
+    (:mod:`vagg.data.synth.relations`) with KSW demand; values in USD.
+
+    Quantity: ln q = −σ ln p + (σ − 1) ln p̄_h + (σ − 1) ln λ + ln T_f + D_ℓ + u_ℓ + N(0, 0.1),
+    with T_f = export share × sales / L̄_f × exp(τ(e)), L̄_f the firm's target number of
+    lines, D_ℓ the line's world-demand state and τ(e) the dynamic effect of joining.
+    """
+    book = ctx.state
+    assert book is not None
+    t = ctx.year
+    firms = universe.firms
+    f_all = fr["firm"].to_numpy()
+    pos_of = np.full(len(firms), -1, np.int64)
+    pos_of[f_all] = np.arange(len(f_all))
+    adoption = firms["adoption_year"].to_numpy()
+    member_prev = (adoption <= t - 1).astype(float)
+    target = 3.2 * (
+        1 + firms["product_rate"].to_numpy() * (1 + planted.varieties_member_boost * member_all)
+    )
+    exporters = f_all[fr["exporter"].to_numpy()]
+    lines = book.exports.step(
+        rng_r, t, book.world, exporters, target, member_all, member_prev, book.core()
+    )
+    if len(lines) == 0:
+        book.exports.remember(lines, np.zeros(0))
         return _empty_lines()
-    pos = np.concatenate(chosen_firm)
-    prod = np.concatenate(chosen_prod)
-    n_dest = 1 + rng.poisson(2.2, len(pos))
-    pos = np.repeat(pos, n_dest)
-    prod = np.repeat(prod, n_dest)
-    partner = rng.choice(len(ctx.partner_codes), len(pos), p=ctx.partner_weight)
-    # one line per firm × product × partner
-    key = pd.DataFrame({"pos": pos, "prod": prod, "partner": partner}).drop_duplicates()
-    pos, prod, partner = (key[c].to_numpy() for c in ("pos", "prod", "partner"))
+    firm = lines["firm"].to_numpy()
+    pos = pos_of[firm]
+    prod = lines["hs6_row"].to_numpy()
+    partner = lines["partner_idx"].to_numpy()
     m = len(pos)
 
     sigma = products["sigma"].to_numpy()[prod]
@@ -325,17 +379,16 @@ def _export_lines(
     )
     log_price = price_level + (log_markup[pos] - 0.18) + 0.5 * log_q_lambda + rng.normal(0, 0.1, m)
     export_share = fr["export_share"].to_numpy()[pos]
-    lines_per_firm = np.bincount(pos, minlength=len(fr))[pos]
-    target = export_share * sales[pos] * 1000.0 / ctx.rmb_per_usd / lines_per_firm
-    crisis = ctx.year == 2009
+    scale_t = export_share * sales[pos] * 1000.0 / ctx.rmb_per_usd / target[firm]
+    scale_t = scale_t * np.exp(join_effect(t, adoption[firm], RESILIENCE))
     log_q = (
         -sigma * log_price
         + (sigma - 1) * price_level
-        + ctx.partner_demand[partner]
         + (sigma - 1) * log_q_lambda
-        + np.log(target)
-        + (planted.crisis_member_cushion * member[pos] if crisis else 0.0)
-        + rng.normal(0, 0.2, m)
+        + np.log(scale_t)
+        + lines["D"].to_numpy()
+        + lines["u"].to_numpy()
+        + rng.normal(0, 0.1, m)
     )
     value = np.exp(log_price + log_q)
     # cap exports at 95% of sales (a handful of firm-years): scale that firm's lines down
@@ -344,6 +397,7 @@ def _export_lines(
     scale = np.where(total > 0.95 * sales_usd, 0.95 * sales_usd / np.maximum(total, 1e-12), 1.0)
     value = value * scale[pos]
     log_q = np.log(value) - log_price
+    book.exports.remember(lines, value)
 
     regime_type = fr["regime_type"].to_numpy()[pos]
     kappa = fr["kappa_p"].to_numpy()[pos]
@@ -353,7 +407,7 @@ def _export_lines(
     regime = np.where(processing, np.where(rng.random(m) < 0.8, "15", "14"), "10")
     return pd.DataFrame(
         {
-            "firm": firm_ids[pos],
+            "firm": firm,
             "pos": pos,
             "ind_idx": rows["ind_idx"].to_numpy()[pos],
             "hs6_row": prod,
@@ -385,63 +439,90 @@ def _empty_lines() -> pd.DataFrame:
 
 def _import_lines(
     rng: np.random.Generator,
+    rng_r: np.random.Generator,
     f: np.ndarray,
     fr: pd.DataFrame,
     mia_p: np.ndarray,
     mia_o: np.ndarray,
     products: pd.DataFrame,
     ctx: YearContext,
-) -> pd.DataFrame:
-    """Direct imports of intermediates: value MIA · share · (1 − m_k) per line (eq. 6 inverted),
-    plus capital-goods imports that the DVAR must leave out (BEC end use 'capital')."""
-    inter_rows = np.flatnonzero(products["end_use"].to_numpy() == "intermediate")
+    member_all: np.ndarray,
+    in_cie: np.ndarray,
+    fixed_usd: np.ndarray,
+    book: ResilienceState,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Direct imports of intermediates from the firm's source cells
+    (:class:`vagg.data.synth.relations.SourceBook`): value = MIA · share_c · (1 − m_k) per
+    cell and regime (eq. 6 inverted), plus capital-goods imports that the DVAR must leave
+    out (BEC end use 'capital'), among them intelligent equipment, imported more often by
+    platform members. Returns the lines and, per firm-year, the share of planned imports
+    delivered (below 1 after an unreplaced supply shock)."""
     capital_rows = np.flatnonzero(products["end_use"].to_numpy() == "capital")
     m_share = products["intermediary_share"].to_numpy()
+    pos_of = np.full(len(member_all), -1, np.int64)
+    pos_of[f] = np.arange(len(f))
+    importers = f[(mia_p + mia_o) > 0]
+    cells, delivered_all = book.sources.step(rng_r, ctx.year, importers, member_all)
+    delivered = delivered_all[f]
     parts = []
+    pos = pos_of[cells["firm"].to_numpy()]
+    prod = cells["hs6_row"].to_numpy()
+    share = cells["share"].to_numpy()
     for amount, regime in ((mia_p, "processing"), (mia_o, "10")):
-        who = np.flatnonzero(amount > 0)
-        if len(who) == 0:
-            continue
-        k = 1 + rng.poisson(2.0, len(who))
-        pos = np.repeat(who, k)
-        prod = inter_rows[rng.integers(0, len(inter_rows), len(pos))]
-        w = rng.gamma(1.0, 1.0, len(pos))
-        w = w / np.bincount(pos, weights=w, minlength=len(f))[pos]
-        value = amount[pos] * w * (1 - m_share[prod])
+        value = amount[pos] * share * (1 - m_share[prod])
+        keep = value > 0
         reg = (
-            np.where(rng.random(len(pos)) < 0.8, "15", "14")
+            np.where(rng.random(int(keep.sum())) < 0.8, "15", "14")
             if regime == "processing"
-            else np.full(len(pos), "10")
+            else np.full(int(keep.sum()), "10")
         )
-        parts.append(pd.DataFrame({"pos": pos, "hs6_row": prod, "regime": reg, "value_usd": value}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": pos[keep],
+                    "hs6_row": prod[keep],
+                    "regime": reg,
+                    "value_usd": value[keep],
+                    "partner_idx": cells["partner_idx"].to_numpy()[keep],
+                }
+            )
+        )
     # capital goods: foreign-invested firms import equipment (regime 20), others ordinary
     buyers = np.flatnonzero((mia_p + mia_o > 0) & (rng.random(len(f)) < 0.12))
+    own_all = fr["ownership"].to_numpy()
     if len(buyers) and len(capital_rows):
-        own = fr["ownership"].to_numpy()[buyers]
         parts.append(
             pd.DataFrame(
                 {
                     "pos": buyers,
                     "hs6_row": capital_rows[rng.integers(0, len(capital_rows), len(buyers))],
-                    "regime": np.where(np.isin(own, ("foreign", "hmt")), "20", "10"),
+                    "regime": np.where(np.isin(own_all[buyers], ("foreign", "hmt")), "20", "10"),
                     "value_usd": (mia_p + mia_o)[buyers] * rng.uniform(0.05, 0.3, len(buyers)),
+                    "partner_idx": rng.choice(
+                        len(ctx.partner_codes), len(buyers), p=ctx.partner_weight
+                    ),
                 }
             )
         )
-    if not parts:
-        return pd.DataFrame(
-            columns=[
-                "firm",
-                "hs6_row",
-                "regime",
-                "value_usd",
-                "partner_idx",
-                "quantity",
-                "city_idx",
-            ]
+    # intelligent equipment (M6): CIE firms, more often members
+    p_smart = RESILIENCE.smart_base + RESILIENCE.smart_member * member_all[f]
+    smart = np.flatnonzero(in_cie & (rng_r.random(len(f)) < p_smart))
+    if len(smart) and len(book.smart_rows):
+        base = fixed_usd[smart]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": smart,
+                    "hs6_row": book.smart_rows[rng_r.integers(0, len(book.smart_rows), len(smart))],
+                    "regime": np.where(np.isin(own_all[smart], ("foreign", "hmt")), "20", "10"),
+                    "value_usd": base * rng_r.uniform(0.02, 0.10, len(smart)),
+                    "partner_idx": rng_r.choice(
+                        len(ctx.partner_codes), len(smart), p=ctx.partner_weight
+                    ),
+                }
+            )
         )
     lines = pd.concat(parts, ignore_index=True)
-    lines["partner_idx"] = rng.choice(len(ctx.partner_codes), len(lines), p=ctx.partner_weight)
     lines = lines.groupby(["pos", "hs6_row", "regime", "partner_idx"], as_index=False)[
         "value_usd"
     ].sum()
@@ -449,7 +530,7 @@ def _import_lines(
     unit_price = np.exp(products["price_level"].to_numpy()[lines["hs6_row"].to_numpy()])
     lines["quantity"] = lines["value_usd"] / (unit_price * rng.lognormal(0, 0.1, len(lines)))
     lines["city_idx"] = fr["city_idx"].to_numpy()[lines["pos"].to_numpy()]
-    return lines.drop(columns="pos")
+    return lines.drop(columns="pos"), delivered
 
 
 def _intermediary_lines(

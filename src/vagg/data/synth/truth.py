@@ -40,9 +40,6 @@ class Planted:
     varieties_member_boost: float = 0.6  # proportional rise of exported varieties when a member
     # paper 001 (quality_cities)
     quality_on_city_vagg: float = 6.0  # d ln λ / d vagg_ct (KSW log quality, eq. 19 units)
-    # paper 003 (resilience_firms)
-    crisis_member_cushion: float = 0.10  # 2009 log export change, members minus non-members
-    crisis_demand_drop: float = -0.25  # 2009 shock to log demand in every destination
     # paper 001 mechanism and IV
     segmentation_on_city_vagg: float = -8.0  # d log sd(relative CPI deviations) / d vagg_ct
     telephones_on_exposure: float = 0.5  # d log telephones_1984 / d sd-unit of 2005 exposure

@@ -233,15 +233,6 @@ def build_truth(
         "definition": "dispersion of city CPI category deviations falls with vagg_ct, so the "
         "relative-price segmentation index falls (integration rises) with vagg",
     }
-    entries["resilience_firms.crisis_member_cushion"] = {
-        "value": planted.crisis_member_cushion,
-        "study": "resilience_firms",
-        "table": "firm export resilience",
-        "kind": "structural",
-        "definition": "2009 log change of a producer's export value on a line (firm×HS6×partner) "
-        "is higher by this much when the firm is a platform member (all destinations' demand "
-        "fell by 0.25 log points in 2009)",
-    }
     entries.update(province_truth)
     return {
         "planted": planted_dict(planted),

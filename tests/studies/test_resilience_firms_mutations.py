@@ -1,0 +1,83 @@
+"""Mutation tests of the study ``resilience_firms``: a careless reading of spec 003 makes the
+truth check fail.
+
+The generator computes its truth from the latent trade records with the Davis–Haltiwanger
+midpoint growth (``vagg.data.synth.resilience_latent.dh``: exit = −2), never through the
+study's measures. A study that measures RESIS with the plain growth rate
+(X_2009 − X_2008)/X_2008 of the survivors — exits left out, as a percentage change must —
+loses the exits through which platform members resist, and no longer reproduces it
+(measured at small seed 0: RESIS on vagg_f 2.86, s.e. 2.42 against the planted 8.43).
+``test_unpatched_rows_cover`` shows the same rows cover without the mutation. Both run on the
+small economy (the tiny one has too few exits to tell the definitions apart).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from vagg.data.dataset import synthetic_dataset
+from vagg.studies import registry
+from vagg.studies.data import StudyData
+from vagg.studies.resilience_firms import panels
+from vagg.studies.runner import run_study
+
+RESIS_ROWS = [f"resilience_firms.table1.RESIS.{v}" for v in ("vagg_h", "vagg_f", "vagg_b")]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path, _ = synthetic_dataset("small", 0, tmp_path_factory.mktemp("resilience_mutations"))
+    return path
+
+
+def _truth(dataset: Path, out: Path, entries: tuple[str, ...]) -> pd.DataFrame:
+    study = registry.get("resilience_firms")
+    keep = [e for e in study.entries if getattr(e, "number", None) in entries]
+    checks = [c for c in study.truth if c.entry in entries]  # type: ignore[union-attr]
+    reduced = dataclasses.replace(study, entries=keep, truth=checks)
+    data = StudyData(dataset, seed=0, scale="small", cache_dir=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = run_study(reduced, data, out, engine=None)
+    return pd.read_csv(report.out_dir / "truth_check.csv").set_index("parameter")
+
+
+def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
+    return [r for r in rows if not bool(frame.loc[r, "covered"])]
+
+
+@pytest.mark.slow
+def test_unpatched_rows_cover(dataset: Path, tmp_path: Path) -> None:
+    assert _failed(_truth(dataset, tmp_path, ("1",)), RESIS_ROWS) == []
+
+
+@pytest.mark.slow
+def test_plain_growth_instead_of_the_midpoint_growth_fails(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = panels.resistance
+
+    def plain_growth(trade: pl.DataFrame, groups: Any, **options: Any) -> Any:
+        measure = real(trade, groups, **options)
+        group = options.get("group", "cic2")
+        x = trade.group_by("firm_id", "year").agg(pl.col("value_usd").sum())
+        x8 = x.filter(pl.col("year") == 2008).select("firm_id", pl.col("value_usd").alias("x8"))
+        x9 = x.filter(pl.col("year") == 2009).select("firm_id", pl.col("value_usd").alias("x9"))
+        table = (
+            measure.table.join(x8, on="firm_id", how="left")
+            .join(x9, on="firm_id", how="left")
+            .filter(pl.col("x9") > 0)
+            .with_columns(((pl.col("x9") - pl.col("x8")) / pl.col("x8")).alias("g"))
+            .with_columns((pl.col("g") - pl.col("g").mean().over(group)).alias("RESIS"))
+        )
+        return dataclasses.replace(measure, table=table)
+
+    monkeypatch.setattr(panels, "resistance", plain_growth)
+    assert _failed(_truth(dataset, tmp_path, ("1",)), RESIS_ROWS) != []
