@@ -199,11 +199,20 @@ def did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> Resul
 
 
 def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> Result | None:
-    """PSM-DID: switchers matched 1:1 to non-switchers year by year on the covariates, then
-    eq. (10) on the matched sample (unweighted, Stata's ``if _weight != .``)."""
-    usable = matching_frame(
-        data, frame, "treat", outcome, f"PSM-DID ({outcome}, {v}): rows not matched"
-    )
+    """PSM-DID: switchers matched 1:1 to non-switchers on the covariates, then eq. (10) on
+    the matched sample (unweighted, Stata's ``if _weight != .``). With the option
+    ``psm_did_unit="firm"`` (default) firms are matched on their pre-switch covariate means
+    and keep their whole panels; with ``"firm_year"`` firm-years are matched year by year."""
+    firm_level = data.option("psm_did_unit") == "firm"
+    stage = f"PSM-DID ({outcome}, {v}): rows not matched"
+    if firm_level:
+        usable = frame.dropna(subset=[outcome, "treat", "post", *PSM_COVARIATES])
+        data.note_dropped(
+            stage, {"outcome or covariates missing": len(frame) - len(usable)}, n_input=len(frame)
+        )
+        usable = usable.reset_index(drop=True)
+    else:
+        usable = matching_frame(data, frame, "treat", outcome, stage)
 
     def fit() -> Result:
         with quiet_collinearity():
@@ -216,7 +225,9 @@ def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> R
                 formula_rhs=list(RHS_CONTROLS),
                 triple=[v],
                 fe=FIXED_EFFECTS,
-                by="year",
+                by=None if firm_level else "year",
+                unit="firm_id" if firm_level else None,
+                required=[f"treat_post_{v}"],
                 k=1,
                 weights="matched_sample",
                 vcov=CLUSTER,
