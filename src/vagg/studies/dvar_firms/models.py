@@ -21,9 +21,11 @@ import vagg
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.matching.ipw import PSMInputError
 from vagg.estimate.results import Result
+from vagg.report.layouts import min_firms
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
 from vagg.studies.dvar_firms.panels import CONTROLS, OWNERSHIP_DUMMIES, VAGG, derive
+from vagg.studies.publish import firm_count
 
 __all__ = [
     "CLUSTER",
@@ -216,7 +218,7 @@ def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> R
 
     def fit() -> Result:
         with quiet_collinearity():
-            return vagg.psm_did(
+            result = vagg.psm_did(
                 usable,
                 outcome=outcome,
                 treat="treat",
@@ -233,6 +235,14 @@ def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> R
                 vcov=CLUSTER,
                 **matching_design(data),
             )
+        n_firms = firm_count(result)
+        if n_firms is not None and n_firms < min_firms():
+            # a matched sample this small would withhold the whole table (disclosure rule)
+            raise EstimationError(
+                f"the matched sample has {n_firms} firms, fewer than the disclosure "
+                f"threshold {min_firms()}"
+            )
+        return result
 
     return attempt(data, f"PSM-DID {outcome} on {v}", fit)
 
