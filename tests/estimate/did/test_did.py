@@ -8,6 +8,8 @@ psmatch2/MatchIt in test_matching.py) for the matched sample and weights.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -287,6 +289,27 @@ def test_psm_did_unit_level_pre_period_matching(did_panel: pd.DataFrame) -> None
     m = did_panel[rows].assign(tp=lambda t: t["treat"] * t["post"])
     fit = smf.wls("y ~ tp + C(firm) + C(year)", m, weights=row_w[rows]).fit()
     assert res.params["treat_post"] == pytest.approx(fit.params["tp"], abs=1e-8)
+
+
+def test_psm_did_required_terms_allow_an_absorbed_treat_post(did_panel: pd.DataFrame) -> None:
+    """A fixed effect that absorbs treat × post (here a group for the treated post-period
+    rows, as industry effects absorb an industry switch): by default an error; with
+    ``required`` naming the triple term, the Result leaves treat × post out and the triple
+    term equals WLS with the same dummies on the matched rows (statsmodels)."""
+    d = did_panel.assign(g=did_panel["treat"] * did_panel["post"])
+    kw: dict[str, Any] = dict(
+        outcome="y", treat="treat", post="post", covariates="x", formula_rhs="x",
+        triple=["v"], fe="firm + year + g", by="year",
+    )  # fmt: skip
+    with pytest.raises(EstimationError, match="treat_post"):
+        psm_did(d, **kw)
+    res = psm_did(d, **kw, required=["treat_post_v"])
+    assert "treat_post" not in res.params.index
+    w = res.extra["weights"]
+    rows = w.notna()
+    m = d[rows].assign(tpv=lambda t: t["treat"] * t["post"] * t["v"])
+    fit = smf.wls("y ~ tpv + x + C(firm) + C(year) + C(g)", m, weights=w[rows]).fit()
+    assert res.params["treat_post_v"] == pytest.approx(fit.params["tpv"], abs=1e-8)
 
 
 def test_psm_did_ipw_and_plain_two_by_two(did_panel: pd.DataFrame) -> None:

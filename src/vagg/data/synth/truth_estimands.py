@@ -89,7 +89,9 @@ def build_truth(
     industries: pd.DataFrame,
     province_truth: dict[str, dict],
 ) -> dict:
-    """Assemble truth.json: structural parameters plus the estimands of paper 000 Tables 1, 6, 7."""
+    """Assemble truth.json: structural parameters, the estimands of paper 000 Tables 1, 1b, 6, 6b,
+    7, 8 built here, and one estimand per other estimate of Tables 1–8
+    (:mod:`vagg.data.synth.truth_design`)."""
     ctrl = _controls(controls, firms)
     sample = latent[latent["exporter_cie"] & ~latent["censored"]].drop(columns="ind_idx")
     sample = sample.merge(ctrl, on=["firm", "year"])

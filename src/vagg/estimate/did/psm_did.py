@@ -149,6 +149,7 @@ def psm_did(
     common_support: bool = False,
     vcov: str | Mapping[str, Any] | None = None,
     seed: int = 0,
+    required: Sequence[str] | None = None,
 ) -> Result:
     """PSM-DID: propensity-score matching, then DID on the matched (or IPW-weighted) sample.
 
@@ -172,6 +173,10 @@ def psm_did(
        p̂/(1 − p̂) for controls on every row with a score (no support rule). Without ``fe``,
        ``treat`` and ``post`` enter as main effects (the 2×2 DID); with fixed effects they are
        taken to be absorbed (unit and time effects) — add them to ``formula_rhs`` otherwise.
+
+    ``required`` names the DID terms that must be estimated (default: all of them); a term
+    not in it that the fixed effects absorb (treat × post when industry effects absorb the
+    switch itself) is left out of the Result, as reghdfe drops it.
 
     Returns the DID :class:`Result` (``model="psm_did"``) with ``extra["matching"]`` (the
     :class:`~vagg.estimate.matching.psm.Matching`), ``extra["weights"]`` (row weights aligned to
@@ -254,7 +259,7 @@ def psm_did(
     if len(matched) == 0:
         raise EstimationError(f"{where}: the matched sample is empty (rows lost: {dropped})")
     result = feols(formula, matched, vcov=vcov, weights=wcol)
-    for t in terms:
+    for t in terms if required is None else required:
         if t not in result.params.index:
             raise EstimationError(
                 f"{where}: {t!r} could not be estimated in {formula!r} "

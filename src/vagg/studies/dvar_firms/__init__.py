@@ -175,10 +175,13 @@ STUDY = register(
                     {
                         "zh": "treat 为样本期内变更一次行业（默认为投入产出部门，选项 did_level="
                         "cic4 时为 CIC4 行业）的企业，post 为变更当年及以后；"
-                        "PSM-DID 按年份 1:1 匹配后在匹配样本上回归（式10）。",
+                        "PSM-DID 以变更前协变量均值 1:1 匹配企业并保留其全部年份后回归（式10；"
+                        "选项 psm_did_unit=firm_year 时按年份匹配企业-年份）。",
                         "en": "treat: firms that change industry once (IO sector by default; "
-                        "CIC4 with did_level=cic4); post: the switch year on. PSM-DID: 1:1 "
-                        "matching year by year, eq. (10) on the matched sample.",
+                        "CIC4 with did_level=cic4); post: the switch year on. PSM-DID: firms "
+                        "matched 1:1 on their pre-switch covariate means, eq. (10) on the "
+                        "matched firms' whole panels (psm_did_unit=firm_year: firm-years "
+                        "matched year by year).",
                     },
                 ),
                 rename=_DID_LABELS,

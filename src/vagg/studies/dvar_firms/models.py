@@ -21,9 +21,11 @@ import vagg
 from vagg.estimate.errors import EstimationError
 from vagg.estimate.matching.ipw import PSMInputError
 from vagg.estimate.results import Result
+from vagg.report.layouts import min_firms
 from vagg.studies.base import Text, resolve_text
 from vagg.studies.data import StudyData
 from vagg.studies.dvar_firms.panels import CONTROLS, OWNERSHIP_DUMMIES, VAGG, derive
+from vagg.studies.publish import firm_count
 
 __all__ = [
     "CLUSTER",
@@ -199,15 +201,24 @@ def did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> Resul
 
 
 def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> Result | None:
-    """PSM-DID: switchers matched 1:1 to non-switchers year by year on the covariates, then
-    eq. (10) on the matched sample (unweighted, Stata's ``if _weight != .``)."""
-    usable = matching_frame(
-        data, frame, "treat", outcome, f"PSM-DID ({outcome}, {v}): rows not matched"
-    )
+    """PSM-DID: switchers matched 1:1 to non-switchers on the covariates, then eq. (10) on
+    the matched sample (unweighted, Stata's ``if _weight != .``). With the option
+    ``psm_did_unit="firm"`` (default) firms are matched on their pre-switch covariate means
+    and keep their whole panels; with ``"firm_year"`` firm-years are matched year by year."""
+    firm_level = data.option("psm_did_unit") == "firm"
+    stage = f"PSM-DID ({outcome}, {v}): rows not matched"
+    if firm_level:
+        usable = frame.dropna(subset=[outcome, "treat", "post", *PSM_COVARIATES])
+        data.note_dropped(
+            stage, {"outcome or covariates missing": len(frame) - len(usable)}, n_input=len(frame)
+        )
+        usable = usable.reset_index(drop=True)
+    else:
+        usable = matching_frame(data, frame, "treat", outcome, stage)
 
     def fit() -> Result:
         with quiet_collinearity():
-            return vagg.psm_did(
+            result = vagg.psm_did(
                 usable,
                 outcome=outcome,
                 treat="treat",
@@ -216,12 +227,22 @@ def psm_did_ols(data: StudyData, outcome: str, frame: pd.DataFrame, v: str) -> R
                 formula_rhs=list(RHS_CONTROLS),
                 triple=[v],
                 fe=FIXED_EFFECTS,
-                by="year",
+                by=None if firm_level else "year",
+                unit="firm_id" if firm_level else None,
+                required=[f"treat_post_{v}"],
                 k=1,
                 weights="matched_sample",
                 vcov=CLUSTER,
                 **matching_design(data),
             )
+        n_firms = firm_count(result)
+        if n_firms is not None and n_firms < min_firms():
+            # a matched sample this small would withhold the whole table (disclosure rule)
+            raise EstimationError(
+                f"the matched sample has {n_firms} firms, fewer than the disclosure "
+                f"threshold {min_firms()}"
+            )
+        return result
 
     return attempt(data, f"PSM-DID {outcome} on {v}", fit)
 
