@@ -10,8 +10,17 @@ import pytest
 
 from vagg.data.dataset import synthetic_dataset
 
-#: The subset the bad-input tests copy: partitioned firms and customs, five reference tables.
-SUBSET = ("firms", "customs", "industries", "cities", "provinces", "products", "national_series")
+#: The subset the bad-input tests copy: partitioned firms and customs, six reference tables.
+SUBSET = (
+    "firms",
+    "customs",
+    "industries",
+    "cities",
+    "counties",
+    "provinces",
+    "products",
+    "national_series",
+)
 
 
 @pytest.fixture(scope="session")

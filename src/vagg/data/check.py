@@ -71,7 +71,6 @@ REFERENCES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("products", "cic4"): ("industries", "cic4"),
     ("firms", "county_code"): ("counties", "county_code"),
     ("counties", "city_code"): ("cities", "city_code"),
-    ("world_imports", "hs6"): ("products", "hs6"),
     ("supply_shocks", "hs6"): ("products", "hs6"),
 }
 

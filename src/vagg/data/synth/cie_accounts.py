@@ -1,4 +1,5 @@
-"""The CIE cost, inventory and innovation items of the synthetic firms (paper 003, M1/M2/M5).
+"""The CIE records of the synthetic firms: the accounts of paper 000 (:func:`cie_rows`) and
+the cost, inventory and innovation items of paper 003 (:func:`cie_accounts`, M1/M2/M5).
 
 Drawn per firm-year from the stream ``cie_accounts<year>`` around firm levels drawn once
 (stream ``cie_accounts``), with planted platform-membership effects (member = 1 from the
@@ -27,7 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["CIE_EFFECTS", "RAMP_YEARS", "cie_accounts", "firm_levels", "opex_ramp"]
+from vagg.data.synth.firms import OWNERSHIP
+
+__all__ = ["CIE_EFFECTS", "RAMP_YEARS", "cie_accounts", "cie_rows", "firm_levels", "opex_ramp"]
 
 #: years over which the OPEX saving of membership builds up
 RAMP_YEARS = 4
@@ -92,3 +95,66 @@ def cie_accounts(
             "opex0": np.exp(sell) + np.exp(admin),
         }
     )
+
+
+def cie_rows(
+    rng: np.random.Generator,
+    fr: pd.DataFrame,
+    rows: pd.DataFrame,
+    output: np.ndarray,
+    sales: np.ndarray,
+    materials: np.ndarray,
+    in_cie: np.ndarray,
+    ex_usd: np.ndarray,
+    year: int,
+    rmb_per_usd: float,
+) -> pd.DataFrame:
+    """CIE firm-year records of the above-scale firms, written from the technology's choices.
+
+    Gross output = Q·exp(ε), intermediate inputs = the materials the firm chose
+    (:func:`vagg.data.synth.technology.materials_and_output`), employment = exp(l) (at least
+    8 before rounding is applied to small firms' records), net fixed assets = exp(k), wage bill
+    = employment × a wage that grows 10% a year. The real CIE's gaps are kept: intermediate
+    inputs are missing in 2010 and value added after 2007.
+    """
+    n = len(rows)
+    t = year
+    employment = np.maximum(1, np.round(np.exp(rows["log_labour"].to_numpy()))).astype(np.int64)
+    wage = employment * 12.0 * 1.1 ** (t - 2000) * np.exp(rng.normal(0, 0.2, n))
+    fixed = np.exp(rows["log_capital"].to_numpy())
+    total_assets = fixed / rng.beta(4, 6, n)
+    current = (total_assets - fixed) * rng.beta(8, 2, n)
+    liabilities = total_assets * rng.beta(6, 4.5, n)
+    current_liab = liabilities * rng.beta(7, 2.5, n)
+    export_delivery = ex_usd * rmb_per_usd / 1000.0 * np.exp(rng.normal(0, 0.05, n))
+    inter = materials
+    value_added = output - inter + output * 0.03
+    paid_in = total_assets * rng.beta(2, 6, n)
+    own = fr["ownership"].to_numpy()
+    major = rng.uniform(0.6, 1.0, n)
+    shares = np.zeros((n, len(OWNERSHIP)))
+    owner_col = pd.Index(OWNERSHIP).get_indexer(own)
+    shares[np.arange(n), owner_col] = major
+    minority = (owner_col + 1 + rng.integers(0, len(OWNERSHIP) - 1, n)) % len(OWNERSHIP)
+    shares[np.arange(n), minority] += 1 - major
+    frame = pd.DataFrame(
+        {
+            "firm": fr["firm"].to_numpy(),
+            "year": t,
+            "ind_idx": rows["ind_idx"].to_numpy(),
+            "gross_output": output,
+            "sales": sales,
+            "export_delivery": export_delivery,
+            "employment": employment,
+            "wage_bill": wage,
+            "total_assets": total_assets,
+            "fixed_assets": fixed,
+            "current_assets": current,
+            "current_liabilities": current_liab,
+            "total_liabilities": liabilities,
+            "intermediate_inputs": np.where(t == 2010, np.nan, inter),
+            "value_added": np.where(t <= 2007, value_added, np.nan),
+            **{f"paid_in_{o}": paid_in * shares[:, i] for i, o in enumerate(OWNERSHIP)},
+        }
+    )
+    return frame[in_cie]

@@ -13,7 +13,8 @@ demand state D). Each year t, for every active exporter:
 2. *deaths*: a line ends with hazard ``death_base``; members also drop lines whose world
    demand change is more than 0.10 below the year's mean change over lines, with hazard
    ``exit_shrinking_member`` (reallocation, M4);
-3. *demand state*: D_ℓt = D_ℓ,t−1 + e_ℓt with e = Δ ln M_dht − 0.10 (trend netted out);
+3. *demand state*: D_ℓt = D_ℓ,t−1 + e_ℓt with e = Δ ln M_dht − g_d (the destination's trend
+   netted out: it enters every line's value as g_d·(t − 2000), new lines included);
    a member at t − 1 suffers only (1 − ``loss_damping_member``) of a negative e (the
    Loss × vagg offset) and closes ``recovery_speed_member`` of a negative D each year
    (recovery), and its lines gain ``rebound_member`` in the year after a collapse (faster
@@ -53,7 +54,6 @@ import pandas as pd
 
 from vagg.data.synth.world import (
     COLLAPSE_YEARS,
-    DEMAND_TREND,
     EMERGING,
     GREEN_DESTINATIONS,
     GREEN_YEAR,
@@ -169,11 +169,11 @@ class ExportBook:
         alive = np.isin(self.firm, exporters)
         firm, prod, partner = self.firm[alive], self.prod[alive], self.partner[alive]
         u, d, value = self.u[alive], self.d[alive], self.value[alive]
-        change = dlog[partner, prod] - DEMAND_TREND
+        change = dlog[partner, prod] - world.trend[partner]
         # 1. stop: value-weighted demand change of last year's lines
         n_f = len(member)
         w_sum = np.bincount(firm, weights=value, minlength=n_f)
-        w_chg = np.bincount(firm, weights=value * (change + DEMAND_TREND), minlength=n_f)
+        w_chg = np.bincount(firm, weights=value * dlog[partner, prod], minlength=n_f)
         hit = np.divide(w_chg, w_sum, out=np.zeros(n_f), where=w_sum > 0) < -0.15
         p_stop = p.stop_base + hit * (p.stop_collapse - p.stop_member_relief * member)
         if len(self.out) != n_f:

@@ -6,9 +6,11 @@ Order within a year (each step uses only what came before):
    = m_f + trend + a·g_f·vagg_h + u responds to it;
 2. materials chosen flexibly given the markup (M = θ_M·Q/μ), output Y = Q·exp(ε); the true
    regressors vagg_h / vagg_f / vagg_b (paper 000 eq. 7–9) from the realised CIE output;
-3. export lines: price = product level × markup × quality^0.5; quantity from CES demand with
-   quality λ (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), destination-year demand and the 2009
-   shock, which members weather better (paper 003);
+3. export lines, from the persistent export book of :mod:`vagg.data.synth.relations` (its
+   births, deaths and demand states carry the planted resilience mechanisms of paper 003):
+   price = product level × markup × quality^0.5; quantity from CES demand with quality λ
+   (ln λ = ψ_f + θ·vagg_ct + ξ; KSW eq. 18), the destination's trend and the line's
+   world-demand state;
 4. upstream domestic variety N_kt (distinct firm × HS6 varieties exported by CIE firms of
    IO sector k) → rpdip_jt = +log(1 + Σ_k w_in[j,k] N_kt) (the paper's sign: more
    varieties, higher rpdip);
@@ -16,12 +18,16 @@ Order within a year (each step uses only what came before):
    that falls with vagg_f, with upstream variety and after a firm's industry switch (the
    DID of paper 000 eq. 10); processing output uses the processing
    import share, the rest the ordinary one. Imports are *these choices* — never derived
-   from a DVAR — written as customs lines net of the intermediaries' share m_k;
+   from a DVAR — spread over the firm's source cells (the source book; after a supply shock
+   only the delivered part, domestic inputs filling the gap) and written as customs lines
+   net of the intermediaries' share m_k;
 6. intermediaries import m_k/(1 − m_k) of producers' direct ordinary imports of k, so the
    realised share in the data equals m_k;
 7. true DVAR = 1 − (imported inputs embodied in the exports + δ_j·exports)/exports, imported
    inputs of ordinary output shared pro rata over its sales (the accounting the paper's
-   eq. 6 assumes), from the latent quantities.
+   eq. 6 assumes), from the latent quantities;
+8. the CIE records, from their own streams (``cie<year>``, ``cie_accounts<year>``), with
+   the items of paper 003 and the firm's county (:mod:`vagg.data.synth.counties`).
 """
 
 from __future__ import annotations
@@ -31,10 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vagg.data.synth.cie_accounts import cie_accounts
+from vagg.data.synth.cie_accounts import cie_accounts, cie_rows
 from vagg.data.synth.config import stream
 from vagg.data.synth.counties import move_firms
-from vagg.data.synth.firms import OWNERSHIP, FirmUniverse, cie_threshold
+from vagg.data.synth.firms import FirmUniverse, cie_threshold
 from vagg.data.synth.latent_margins import latent_margins
 from vagg.data.synth.relations import RESILIENCE, ResilienceState, join_effect
 from vagg.data.synth.technology import TECHNOLOGY, materials_and_output
@@ -295,7 +301,9 @@ def generate_year(
             **{c: margins[c].to_numpy() for c in margins.columns},
         }
     )
-    cie = _cie_rows(rng, fr, rows, output, sales, materials, in_cie, ex, ctx)
+    # the accounts draw from their own stream: trade lines never shift the CIE records
+    rng_cie = stream(book.seed, f"cie{t}")
+    cie = cie_rows(rng_cie, fr, rows, output, sales, materials, in_cie, ex, t, ctx.rmb_per_usd)
     extra = cie_accounts(
         stream(book.seed, f"cie_accounts{t}"),
         book.cie_levels,
@@ -340,7 +348,8 @@ def _export_lines(
     """Export lines (firm × HS6 × partner) of the persistent export book
     (:mod:`vagg.data.synth.relations`) with KSW demand; values in USD.
 
-    Quantity: ln q = −σ ln p + (σ − 1) ln p̄_h + (σ − 1) ln λ + ln T_f + D_ℓ + u_ℓ + N(0, 0.1),
+    Quantity: ln q = −σ ln p + (σ − 1) ln p̄_h + (σ − 1) ln λ + ln T_f + g_d·(t − 2000) + D_ℓ
+    + u_ℓ + N(0, 0.1), g_d the destination's trend growth of world demand,
     with T_f = export share × sales / L̄_f × exp(τ(e)), L̄_f the firm's target number of
     lines, D_ℓ the line's world-demand state and τ(e) the dynamic effect of joining.
     """
@@ -387,6 +396,7 @@ def _export_lines(
         + (sigma - 1) * log_q_lambda
         + np.log(scale_t)
         + lines["D"].to_numpy()
+        + book.world.trend[partner] * (t - 2000)
         + lines["u"].to_numpy()
         + rng.normal(0, 0.1, m)
     )
@@ -587,65 +597,3 @@ def _intermediary_lines(
     ].sum()
     out["city_idx"] = intermediaries["city_idx"].to_numpy()[out["intermediary"].to_numpy()]
     return out
-
-
-def _cie_rows(
-    rng: np.random.Generator,
-    fr: pd.DataFrame,
-    rows: pd.DataFrame,
-    output: np.ndarray,
-    sales: np.ndarray,
-    materials: np.ndarray,
-    in_cie: np.ndarray,
-    ex_usd: np.ndarray,
-    ctx: YearContext,
-) -> pd.DataFrame:
-    """CIE firm-year records of the above-scale firms, written from the technology's choices.
-
-    Gross output = Q·exp(ε), intermediate inputs = the materials the firm chose
-    (:func:`vagg.data.synth.technology.materials_and_output`), employment = exp(l) (at least
-    8 before rounding is applied to small firms' records), net fixed assets = exp(k), wage bill
-    = employment × a wage that grows 10% a year. The real CIE's gaps are kept: intermediate
-    inputs are missing in 2010 and value added after 2007.
-    """
-    n = len(rows)
-    t = ctx.year
-    employment = np.maximum(1, np.round(np.exp(rows["log_labour"].to_numpy()))).astype(np.int64)
-    wage = employment * 12.0 * 1.1 ** (t - 2000) * np.exp(rng.normal(0, 0.2, n))
-    fixed = np.exp(rows["log_capital"].to_numpy())
-    total_assets = fixed / rng.beta(4, 6, n)
-    current = (total_assets - fixed) * rng.beta(8, 2, n)
-    liabilities = total_assets * rng.beta(6, 4.5, n)
-    current_liab = liabilities * rng.beta(7, 2.5, n)
-    export_delivery = ex_usd * ctx.rmb_per_usd / 1000.0 * np.exp(rng.normal(0, 0.05, n))
-    inter = materials
-    value_added = output - inter + output * 0.03
-    paid_in = total_assets * rng.beta(2, 6, n)
-    own = fr["ownership"].to_numpy()
-    major = rng.uniform(0.6, 1.0, n)
-    shares = np.zeros((n, len(OWNERSHIP)))
-    owner_col = pd.Index(OWNERSHIP).get_indexer(own)
-    shares[np.arange(n), owner_col] = major
-    minority = (owner_col + 1 + rng.integers(0, len(OWNERSHIP) - 1, n)) % len(OWNERSHIP)
-    shares[np.arange(n), minority] += 1 - major
-    frame = pd.DataFrame(
-        {
-            "firm": fr["firm"].to_numpy(),
-            "year": t,
-            "ind_idx": rows["ind_idx"].to_numpy(),
-            "gross_output": output,
-            "sales": sales,
-            "export_delivery": export_delivery,
-            "employment": employment,
-            "wage_bill": wage,
-            "total_assets": total_assets,
-            "fixed_assets": fixed,
-            "current_assets": current,
-            "current_liabilities": current_liab,
-            "total_liabilities": liabilities,
-            "intermediate_inputs": np.where(t == 2010, np.nan, inter),
-            "value_added": np.where(t <= 2007, value_added, np.nan),
-            **{f"paid_in_{o}": paid_in * shares[:, i] for i, o in enumerate(OWNERSHIP)},
-        }
-    )
-    return frame[in_cie]

@@ -32,6 +32,44 @@ SAMPLE_C = (
 )
 
 
+#: above this many cells of the dense FE cross-product, fixed effects are projected out by
+#: alternating projections (the paper scale) instead of the exact normal equations
+DENSE_LIMIT = 20_000_000
+#: ... or when the effects after the first have more levels than this (their normal
+#: equations are solved by an eigendecomposition, cubic in the number of levels)
+SMALL_LIMIT = 5_000
+
+
+def project_out(values: np.ndarray, codes: list[np.ndarray]) -> np.ndarray:
+    """``values`` with the fixed effects ``codes`` projected out: exactly through
+    :func:`vagg.data.synth.truth.demean` when its dense cross-product and its second and
+    later effects are small (:data:`DENSE_LIMIT`, :data:`SMALL_LIMIT`), else by
+    alternating projections (Gaure 2013) iterated until no column moves by more than 1e-11
+    of its scale."""
+    if not codes:
+        return values - values.mean(axis=0)
+    levels = [int(c.max()) + 1 for c in codes]
+    small = sum(levels[1:])
+    if len(codes) == 1 or (small <= SMALL_LIMIT and levels[0] * small <= DENSE_LIMIT):
+        return demean(values, codes)
+    out = np.array(values, dtype=float)
+    scale = np.maximum(np.abs(out).max(axis=0), 1e-300)
+    counts = [
+        np.maximum(np.bincount(c, minlength=g), 1) for c, g in zip(codes, levels, strict=True)
+    ]
+    for _ in range(100_000):
+        moved = 0.0
+        for c, g, n in zip(codes, levels, counts, strict=True):
+            means = np.column_stack(
+                [np.bincount(c, weights=out[:, j], minlength=g) / n for j in range(out.shape[1])]
+            )
+            out -= means[c]
+            moved = max(moved, float((np.abs(means).max(axis=0) / scale).max()))
+        if moved < 1e-11:
+            break
+    return out
+
+
 def ols(frame: pd.DataFrame, y: str, x: Sequence[str], fe: Sequence[str]) -> tuple[np.ndarray, int]:
     """OLS of ``y`` on ``x`` after absorbing ``fe`` (columns of integer-coded groups), on
     the complete rows. Returns the coefficients and the number of rows."""
@@ -41,7 +79,7 @@ def ols(frame: pd.DataFrame, y: str, x: Sequence[str], fe: Sequence[str]) -> tup
         return np.full(len(x), np.nan), len(data)
     codes = [pd.factorize(data[k])[0] for k in fe]
     values = data[cols].to_numpy(float)
-    dm = demean(values, codes) if codes else values - values.mean(axis=0)
+    dm = project_out(values, codes)
     beta, *_ = np.linalg.lstsq(dm[:, 1:], dm[:, 0], rcond=None)
     return beta, len(data)
 
@@ -55,7 +93,7 @@ class Demeaned:
         codes = [pd.factorize(data[k])[0] for k in fe]
         self.columns = list(columns)
         self.n = len(data)
-        self.data = demean(data[self.columns].to_numpy(float), codes)
+        self.data = project_out(data[self.columns].to_numpy(float), codes)
 
     def coef(self, y: str, x: Sequence[str]) -> np.ndarray:
         """OLS coefficients of ``y`` on ``x`` (demeaned)."""

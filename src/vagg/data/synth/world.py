@@ -66,7 +66,7 @@ EMERGING = (
     "RUS", "IND", "MYS", "VNM", "THA", "IDN", "BRA", "ARE", "MEX", "PHL", "SAU", "TUR", "POL",
     "ZAF", "CHL", "IRN", "NGA", "EGY", "PAK", "ARG", "BGD", "KAZ",
 )  # fmt: skip
-#: the normal growth of world demand, netted out of a line's demand state
+#: the mean trend growth of world demand (destination trends g_d ~ N(DEMAND_TREND, 0.04))
 DEMAND_TREND = 0.10
 
 
@@ -79,6 +79,7 @@ class WorldDemand:
     hs6: np.ndarray
     log_m: np.ndarray
     second_chapters: tuple[str, ...]
+    trend: np.ndarray  # g_d, the destination's trend growth of log imports
 
     def dlog(self, year: int) -> np.ndarray:
         """Δ ln M_dh of ``year`` (partners × products); zeros in the first year."""
@@ -141,7 +142,9 @@ def make_world_demand(
         elif t == SECOND_COLLAPSE_YEAR + 1:
             step = step + 0.10 * (hit_d & hit_h)
         log_m[i] = log_m[i - 1] + step
-    return WorldDemand(np.asarray(years), np.asarray(partner_codes), np.asarray(hs6), log_m, second)
+    return WorldDemand(
+        np.asarray(years), np.asarray(partner_codes), np.asarray(hs6), log_m, second, g_d
+    )
 
 
 def supply_shocks_table() -> pd.DataFrame:
