@@ -8,7 +8,12 @@ set of values. Paper 003 prints no empirics, so each default is the designed stu
 
 from __future__ import annotations
 
+from vagg.studies.dvar_firms.options import OPTIONS as _DVAR_OPTIONS
 from vagg.studies.options import StudyOption
+
+#: The PSM-DID of Table 3 is paper 000's (``dvar_firms.models``), so it reads that study's
+#: option of what is matched.
+_PSM_DID_UNIT = next(o for o in _DVAR_OPTIONS if o.name == "psm_did_unit")
 
 __all__ = ["OPTIONS"]
 
@@ -91,4 +96,5 @@ OPTIONS: tuple[StudyOption, ...] = (
         "default: never- and not-yet-joined firms) or 'never'.",
         choices=("never", "notyet"),
     ),
+    _PSM_DID_UNIT,
 )
