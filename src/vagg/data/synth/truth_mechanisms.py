@@ -269,7 +269,13 @@ def event_entries(
                 f"exports in {start}, firm-years {min(years)}–{max(years)} with X_ft > 0",
                 n,
             )
-    joiners = panel[panel["adoption"] <= 2013].copy()
+    # the staggered estimators need a balanced panel: the estimand is taken over the firms
+    # observed in every year (OPEX known), joining after the first year (as the study's sample)
+    observed = panel.dropna(subset=["OPEX", "OPEX0"])
+    n_years = observed["year"].nunique()
+    balanced = observed[observed.groupby("firm")["year"].transform("nunique") == n_years]
+    first_year = int(observed["year"].min())
+    joiners = balanced[(balanced["adoption"] <= 2013) & (balanced["adoption"] > first_year)].copy()
     joiners["e"] = joiners["year"] - joiners["adoption"]
     for e in range(0, RAMP_YEARS + 1):
         at = joiners[joiners["e"] == e]
@@ -277,8 +283,10 @@ def event_entries(
             f"staggered.opex_att.e{e}",
             float((at["OPEX"] - at["OPEX0"]).mean()),
             f"Table 3 (staggered DID), dynamic ATT of joining on OPEX, event time {e}",
-            f"ATT(e={e}) = mean over CIE firm-years of platform joiners at event time e = t − "
-            "adoption year of OPEX_ft − OPEX_ft(0), OPEX = (admin + selling expenses)/sales and "
+            f"ATT(e={e}) = mean over the firm-years of platform joiners at event time e = t − "
+            "adoption year, among firms in the CIE with OPEX in every year and joining after "
+            "the first year (the balanced panel the staggered estimators need), of "
+            "OPEX_ft − OPEX_ft(0), OPEX = (admin + selling expenses)/sales and "
             "OPEX(0) the firm-year's ratio without the platform (same draws); a Callaway–"
             "Sant'Anna or Sun–Abraham estimator with never- or not-yet-joined controls, firm "
             "and year effects, recovers it",
