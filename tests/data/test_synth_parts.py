@@ -219,3 +219,22 @@ def test_asking_again_rewrites_that_part_only(tmp_path: Path) -> None:
     assert list(manifest["parts"]) == ["core", "provinces"]
     other = generate("tiny", 1, tmp_path, parts="provinces")  # another economy: started anew
     assert other["seed"] == 1 and list(other["parts"]) == ["core", "provinces"]
+
+
+def test_an_economy_of_other_generator_code_is_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same package version, scale and seed, but the generator's source changed: the cached
+    economy is regenerated, not reused with its old truth."""
+    from vagg.data.dataset import synthetic_dataset
+    from vagg.data.synth import assembly
+
+    first, reused = synthetic_dataset("tiny", 0, tmp_path, parts="provinces")
+    assert not reused
+    again, reused = synthetic_dataset("tiny", 0, tmp_path, parts="provinces")
+    assert reused and again == first
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generator_source"] == assembly.generator_source_hash()
+    monkeypatch.setattr(assembly, "generator_source_hash", lambda: "0" * 64)
+    _, reused = synthetic_dataset("tiny", 0, tmp_path, parts="provinces")
+    assert not reused

@@ -11,6 +11,8 @@ parts' truth fragments in registry order, so a dataset built part by part has th
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -56,12 +58,25 @@ def write_json(path: Path, content: Any, *, indent: int = 2, ensure_ascii: bool 
         temporary.unlink(missing_ok=True)
 
 
+@functools.lru_cache(maxsize=1)
+def generator_source_hash() -> str:
+    """SHA-256 over the source files of the generator (``vagg/data/synth/*.py``, in name
+    order): a cached economy written by other generator code is not reused, even under the
+    same package version."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def matching_manifest(
     folder: Path, scale: str, seed: int, reference_dir: Path | None = None
 ) -> dict[str, Any] | None:
     """The manifest of ``folder`` when it holds parts of the economy this vagg generates for
-    ``scale``, ``seed`` and the reference files in ``reference_dir``: same generator version,
-    scale, seed and reference hashes, a ``parts`` record, ``truth.json``, and every file the
+    ``scale``, ``seed`` and the reference files in ``reference_dir``: same generator version
+    and source (:func:`generator_source_hash`), scale, seed and reference hashes, a ``parts``
+    record, ``truth.json``, and every file the
     manifest lists on disk. None otherwise (no dataset, another economy, a missing file, or a
     manifest written before datasets had parts)."""
     manifest = read_synthetic_manifest(folder)
@@ -69,6 +84,7 @@ def matching_manifest(
         return None
     same = (
         manifest.get("version") == __version__
+        and manifest.get("generator_source") == generator_source_hash()
         and manifest.get("scale") == scale
         and manifest.get("seed") == seed
         and manifest.get("reference_files", {}) == directory_hashes(reference_dir)
@@ -171,6 +187,7 @@ def assemble(
     manifest = {
         "generator": GENERATOR,
         "version": __version__,
+        "generator_source": generator_source_hash(),
         "scale": scale,
         "seed": seed,
         "reference_files": directory_hashes(reference_dir),
