@@ -8,9 +8,11 @@ run declare (``Study.synthetic_parts``; a study that declares none asks for all 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from rich.console import Console
 
 from vagg.studies.base import Study
 
@@ -37,25 +39,28 @@ def prepare_synthetic(
     cache_dir: Path,
     *,
     reference_dir: str | Path | None = None,
-    waiting: Callable[[str], None] | None = None,
-    progress: Callable[[str, float], None] | None = None,
+    console: Console | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """The cached synthetic economy at ``scale`` and ``seed`` holding the parts ``studies``
     read (:func:`study_parts`; the parts they require come with them), and what the run's
     manifest records about it: ``source``, ``reused`` (nothing was generated) and ``parts``
-    (the parts asked for). ``progress(stage, fraction)`` is told how a generation advances."""
+    (the parts asked for). On ``console``: a wait for another run's lock is said, and a
+    generation shows a progress bar (:func:`vagg.progress.fraction_bar`, cleared when done)."""
+    from vagg import progress
     from vagg.data.dataset import synthetic_dataset
     from vagg.data.synth.parts import resolve_parts
 
+    console = console or Console(quiet=True)
     parts = study_parts(studies)
-    dataset, reused = synthetic_dataset(
-        scale,
-        seed,
-        cache_dir,
-        parts=parts,
-        reference_dir=reference_dir,
-        waiting=waiting,
-        progress=progress,
-    )
+    with progress.fraction_bar(console, f"synth {scale}", transient=True) as report:
+        dataset, reused = synthetic_dataset(
+            scale,
+            seed,
+            cache_dir,
+            parts=parts,
+            reference_dir=reference_dir,
+            waiting=console.print,
+            progress=report,
+        )
     info = {"source": "synthetic", "reused": reused, "parts": list(resolve_parts(parts))}
     return dataset, info

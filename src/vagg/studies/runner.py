@@ -547,7 +547,6 @@ def replicate(
 
     from vagg.data.dataset import dataset_lock
     from vagg.locks import shared
-    from vagg.progress import fraction_bar
     from vagg.studies.prepare import prepare_synthetic
 
     check_arguments(scale=scale, data=data, engine=engine, lang=lang)
@@ -569,16 +568,9 @@ def replicate(
     else:
         run_scale = scale or "small"
         console.print(f"synthetic economy '{run_scale}', seed {seed}")
-        with fraction_bar(console, f"synth {run_scale}", transient=True) as report:
-            dataset, info = prepare_synthetic(
-                chosen,
-                run_scale,
-                seed,
-                cache,
-                reference_dir=reference_dir,
-                waiting=console.print,
-                progress=report,
-            )
+        dataset, info = prepare_synthetic(
+            chosen, run_scale, seed, cache, reference_dir=reference_dir, console=console
+        )
     info["prepare_seconds"] = round(time.perf_counter() - started, 3)
     study_data = StudyData(
         dataset, seed=seed, scale=run_scale, cache_dir=cache / "derived" if use_cache else None
