@@ -20,6 +20,7 @@ __all__ = [
     "CHAPTER_TO_CIC2",
     "make_industries",
     "make_products",
+    "reference_sigma",
 ]
 
 #: HS 2002 chapter → CIC 2-digit group that mainly produces it (manufacturing chapters only).
@@ -82,11 +83,14 @@ def make_industries(rng: np.random.Generator, per_cic2: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_SIGMA_FILE = "Sigmas73countries_9403_HS3digit.dta"
+
+
 def _real_product_pool(reference_dir: Path) -> pd.DataFrame | None:
     from vagg.data import concordance
 
     bec_file = reference_dir / "HS2002_to_BEC_Conversion_and_Correlation_Tables.csv"
-    sigma_file = reference_dir / "Sigmas73countries_9403_HS3digit.dta"
+    sigma_file = reference_dir / _SIGMA_FILE
     if not (bec_file.exists() and sigma_file.exists()):
         return None
     hs = concordance.hs_end_use(concordance.read_hs_bec(bec_file))
@@ -101,6 +105,18 @@ def _real_product_pool(reference_dir: Path) -> pd.DataFrame | None:
     sigma = concordance.read_sigma(sigma_file, country="China")
     pool = hs.assign(hs3=hs["hs6"].str[:3]).merge(sigma[["hs3", "sigma"]], on="hs3", how="left")
     return pool
+
+
+def reference_sigma(reference_dir: Path | None) -> dict[str, float]:
+    """China's BGW σ by HS3 line, capped to [1.2, 20] as in :func:`make_products`; empty
+    without the reference files (a product re-coded after drawing takes its new line's σ)."""
+    sigma_file = None if reference_dir is None else reference_dir / _SIGMA_FILE
+    if sigma_file is None or not sigma_file.exists():
+        return {}
+    from vagg.data import concordance
+
+    sigma = concordance.read_sigma(sigma_file, country="China")
+    return dict(zip(sigma["hs3"], sigma["sigma"].clip(1.2, 20.0), strict=True))
 
 
 def make_products(

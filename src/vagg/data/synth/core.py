@@ -21,7 +21,7 @@ import polars as pl
 from vagg.data import geography
 from vagg.data.io import write_table
 from vagg.data.schemas import SCHEMAS, validate
-from vagg.data.synth.classification import make_industries, make_products
+from vagg.data.synth.classification import make_industries, make_products, reference_sigma
 from vagg.data.synth.config import Scale, stream
 from vagg.data.synth.io_tables import make_icio, make_io_tables
 from vagg.data.synth.provinces import generate_province_tables
@@ -84,7 +84,12 @@ class SharedInputs:
         products["hs8"] = products["hs6"] + np.char.zfill(
             rng.integers(0, 10, len(products)).astype(str) + "0", 2
         )
-        return listed_products(products)
+        products = listed_products(products)
+        real_sigma = reference_sigma(self.ref)
+        if real_sigma:
+            known = products["hs3"].isin(real_sigma.keys())
+            products.loc[known, "sigma"] = products.loc[known, "hs3"].map(real_sigma)
+        return products
 
     @cached_property
     def drawn_hs4(self) -> list[str]:
@@ -141,7 +146,8 @@ def listed_products(products: pd.DataFrame) -> pd.DataFrame:
     there is given to a product of the same HS chapter and end use (else the same end use),
     the first such product that is not itself listed, in row order. No draw is consumed, so
     every other product, price and share stays as drawn; HS4, HS3 and HS8 follow the new
-    code (HS8 keeps its last two digits)."""
+    code (HS8 keeps its last two digits); with the reference files, σ follows it in
+    :attr:`SharedInputs.products`."""
     out = products.copy()
     taken = set(out["hs6"])
     fixed: set[int] = set()
