@@ -429,3 +429,42 @@ def test_cache_key_follows_the_derivation_and_its_helpers(
     assert key("b", value="1", table="[]") == base  # same code elsewhere: same key
     assert key("c", value="1", table="['edited entry']") == base  # entries do not count
     assert key("d", value="2", table="[]") != base  # a helper of the derivation does
+
+
+def test_entries_report_their_task_batches_on_the_study_bar(
+    tiny: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import demo_study
+
+    from vagg.engine import run_tasks
+
+    lines: dict[Any, list[Any]] = {}
+    plain_table_size = demo_study.table_size
+
+    def table_size_with_draws(data: StudyData, engine: Any) -> list[Result]:
+        from vagg.progress import _ACTIVE
+
+        bar = _ACTIVE.get()
+        assert bar is not None, "the runner's bar is active while an entry runs"
+        add_task, advance = bar.add_task, bar.advance
+
+        def add_recorded(description: str, **kwargs: Any) -> Any:
+            task = add_task(description, **kwargs)
+            lines[task] = [description.strip(), kwargs["total"], 0]
+            return task
+
+        def advance_recorded(task: Any, n: float = 1) -> None:
+            advance(task, n)
+            if task in lines:
+                lines[task][2] += n
+
+        monkeypatch.setattr(bar, "add_task", add_recorded)
+        monkeypatch.setattr(bar, "advance", advance_recorded)
+        assert run_tasks(None, pow, [2, 3], 2, label="demo draws", sizes=[7, 5]) == [4, 9]
+        return plain_table_size(data, engine)
+
+    monkeypatch.setattr(demo_study, "table_size", table_size_with_draws)
+    data = StudyData(tiny["dataset"], cache_dir=tmp_path / "derived")
+    report = run_study(make_demo_study(), data, tmp_path / "out", engine=None)
+    assert report.ok
+    assert list(lines.values()) == [["demo draws", 12, 12]]

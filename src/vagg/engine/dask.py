@@ -81,12 +81,18 @@ class Dask:
         return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
     def map(
-        self, fn: Callable[..., Any], items: Iterable[Any], *, shared: Any = NO_SHARED
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *,
+        shared: Any = NO_SHARED,
+        done: Callable[[int], None] | None = None,
     ) -> list[Any]:
         """``[fn(item) for item in items]`` on the cluster (``fn(item, shared)`` with ``shared``).
 
         Results come back in the order of ``items``; an exception raised by a task is raised
-        here. ``fn``, the items and ``shared`` must be picklable (cloudpickle).
+        here. ``fn``, the items and ``shared`` must be picklable (cloudpickle). ``done(i)`` is
+        called as task ``i`` finishes (for a progress bar).
         """
         items = list(items)
         if not items:
@@ -102,6 +108,12 @@ class Dask:
                 shared=shared if scattered is None else scattered,
                 pure=False,
             )
+            if done is not None:
+                from distributed import as_completed
+
+                index = {future.key: i for i, future in enumerate(futures)}
+                for future in as_completed(futures):
+                    done(index[future.key])
             return list(self.client.gather(futures))
         finally:
             if scattered is not None:

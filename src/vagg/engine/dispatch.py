@@ -21,10 +21,12 @@ Seeds are the caller's business: tasks that draw random numbers receive their ow
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, Protocol, runtime_checkable
+
+from vagg.progress import tasks_done
 
 from .local import NO_SHARED, EngineError, Local
 
@@ -86,7 +88,15 @@ def engine_session(engine: Engine | str | None) -> Iterator[Engine]:
             runner.close()
 
 
-def run_tasks(engine: Any, fn: Callable[..., Any], items: list[Any], shared: Any) -> list[Any]:
+def run_tasks(
+    engine: Any,
+    fn: Callable[..., Any],
+    items: list[Any],
+    shared: Any,
+    *,
+    label: str | None = None,
+    sizes: Sequence[int] | None = None,
+) -> list[Any]:
     """``[fn(item, shared) for item in items]``, in order, run by ``engine``.
 
     ``engine``: ``None`` (serially, here), ``"local"`` / ``"dask"`` (:func:`resolve_engine`;
@@ -95,13 +105,22 @@ def run_tasks(engine: Any, fn: Callable[..., Any], items: list[Any], shared: Any
     worker), else it is bound to ``fn`` with :func:`functools.partial`. ``fn`` must be a
     module-level function so that process and Dask engines can pickle it.
 
+    ``label`` names the work on the active progress bar (:mod:`vagg.progress`), which counts
+    ``sizes[i]`` units for item ``i`` (e.g. the draws in a batch; default 1 each).
+
     Raises :class:`EngineError` for an unknown engine name or an object without ``map``.
     """
     if engine is None or isinstance(engine, str):
         with engine_session(engine) as runner:
-            return list(runner.map(fn, items, shared=shared))
+            return run_tasks(runner, fn, items, shared, label=label, sizes=sizes)
     if not callable(getattr(engine, "map", None)):
         raise EngineError(f"engine must have a .map(fn, items) method; got {engine!r}")
-    if "shared" in inspect.signature(engine.map).parameters:
-        return list(engine.map(fn, items, shared=shared))
-    return list(engine.map(partial(fn, shared=shared), items))
+    weights = [1] * len(items) if sizes is None else list(sizes)
+    parameters = inspect.signature(engine.map).parameters
+    with tasks_done(label, sum(weights)) as advance:
+        extra: dict[str, Any] = {}
+        if advance is not None and "done" in parameters:
+            extra["done"] = lambda i: advance(weights[i])
+        if "shared" in parameters:
+            return list(engine.map(fn, items, shared=shared, **extra))
+        return list(engine.map(partial(fn, shared=shared), items, **extra))

@@ -110,16 +110,27 @@ class Local:
         return self._n_workers
 
     def map(
-        self, fn: Callable[..., Any], items: Iterable[Any], *, shared: Any = NO_SHARED
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *,
+        shared: Any = NO_SHARED,
+        done: Callable[[int], None] | None = None,
     ) -> list[Any]:
         """``[fn(item) for item in items]`` (``fn(item, shared)`` when ``shared`` is given).
 
         Results come back in the order of ``items``; an exception raised by ``fn`` is raised
-        here (the first one, in item order).
+        here (the first one, in item order). ``done(i)`` is called as item ``i``'s result
+        comes back (for a progress bar).
         """
         items = list(items)
         if self._n_workers == 1 or len(items) <= 1:
-            return [call_item(item, fn, shared) for item in items]
+            results = []
+            for i, item in enumerate(items):
+                results.append(call_item(item, fn, shared))
+                if done is not None:
+                    done(i)
+            return results
         context = None if self.mp_context is None else multiprocessing.get_context(self.mp_context)
         workers = min(self._n_workers, len(items))
         with ProcessPoolExecutor(
@@ -128,7 +139,12 @@ class Local:
             initializer=_install_shared,
             initargs=(shared,),
         ) as pool:
-            return list(pool.map(_call_in_worker, [fn] * len(items), items))
+            results = []
+            for i, result in enumerate(pool.map(_call_in_worker, [fn] * len(items), items)):
+                results.append(result)
+                if done is not None:
+                    done(i)
+            return results
 
     def close(self) -> None:
         """Nothing to release: a pool lives only for one :meth:`map` call."""

@@ -351,7 +351,8 @@ def _bootstrap(
     n_chunks = math.ceil(reps / CHUNK)
     seeds = np.random.SeedSequence(seed).spawn(n_chunks)
     sizes = [min(CHUNK, reps - i * CHUNK) for i in range(n_chunks)]
-    chunks = run_tasks(engine, bootstrap_draws, list(zip(seeds, sizes, strict=True)), model)
+    items = list(zip(seeds, sizes, strict=True))
+    chunks = run_tasks(engine, bootstrap_draws, items, model, label="bootstrap draws", sizes=sizes)
     draws = np.vstack(chunks)
     tests: dict[str, Any] = {}
     crit: dict[str, float] = {}

@@ -266,7 +266,7 @@ def projection_pursuit(
     seeds = np.random.SeedSequence(seed).spawn(len(parts))
     shared = {"window": window, "window_scale": float(window_scale), "options": opts}
     items = list(zip(texts, xs, seeds, strict=True))
-    fitted = run_tasks(engine, _fit_group, items, shared)
+    fitted = run_tasks(engine, _fit_group, items, shared, label="projection pursuit fits")
 
     index = pd.Index(labels, name=(by_cols[0] if len(by_cols) == 1 else None))
     if len(by_cols) > 1:

@@ -357,7 +357,8 @@ def placebo(
         identity = PermutationScheme(values, user=np.arange(len(values))[None, :])
         check = run_batch((0, [0]), replace(shared, scheme=identity))
         setup = time.perf_counter() - started
-        batches = run_tasks(runner, run_batch, items, shared)
+        sizes = [len(batch) for _, batch in items]
+        batches = run_tasks(runner, run_batch, items, shared, label="placebo draws", sizes=sizes)
     coefs = np.concatenate([b["coefs"] for b in batches])
     tvalues = np.concatenate([b["tvalues"] for b in batches])
     seconds = np.sum([b["seconds"] for b in batches], axis=0)

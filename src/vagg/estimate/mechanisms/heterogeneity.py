@@ -529,7 +529,10 @@ def _permutation_test(
     seeds = np.random.SeedSequence(seed).spawn(reps)
     task = _PermutationTask(lean, formula, tuple(keys), weights, codes, cluster_groups, len(values))
     chunks = [tuple(seeds[i : i + _CHUNK]) for i in range(0, reps, _CHUNK)]
-    draws = np.concatenate(run_tasks(engine, _permutation_chunk, chunks, task))
+    sizes = [len(c) for c in chunks]
+    draws = np.concatenate(
+        run_tasks(engine, _permutation_chunk, chunks, task, label="permutations", sizes=sizes)
+    )
     rows = []
     for kk, k in enumerate(keys):
         t_obs = observed[1:, kk] - observed[0, kk]

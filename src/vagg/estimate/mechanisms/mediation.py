@@ -435,7 +435,12 @@ def mediation(
         seeds = np.random.SeedSequence(seed).spawn(bootstrap)
         task = _BootstrapTask(lean, f_mediator, f_outcome, treatment, mediator, weights, codes)
         chunks = [tuple(seeds[i : i + _CHUNK]) for i in range(0, bootstrap, _CHUNK)]
-        draws = np.concatenate(run_tasks(engine, _bootstrap_chunk, chunks, task))
+        sizes = [len(c) for c in chunks]
+        draws = np.concatenate(
+            run_tasks(
+                engine, _bootstrap_chunk, chunks, task, label="bootstrap resamples", sizes=sizes
+            )
+        )
         failed = int((~np.isfinite(draws)).sum())
         if failed:
             warnings.warn(

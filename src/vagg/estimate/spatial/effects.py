@@ -316,7 +316,14 @@ def simulate(
     chunks = min(10, draws)
     sizes = [draws // chunks + (1 if i < draws % chunks else 0) for i in range(chunks)]
     seeds = np.random.SeedSequence(seed).spawn(chunks)
-    results = run_tasks(engine, _draw_task, list(zip(seeds, sizes, strict=True)), (kit, mean, cov))
+    results = run_tasks(
+        engine,
+        _draw_task,
+        list(zip(seeds, sizes, strict=True)),
+        (kit, mean, cov),
+        label="spatial effect draws",
+        sizes=sizes,
+    )
     samples = np.concatenate([r[0] for r in results], axis=0)
     rejected = sum(r[1] for r in results)
     se = samples.std(axis=0, ddof=1)
