@@ -6,8 +6,10 @@ value, quantity and unit value. :func:`customs_cells` builds those cells from cu
 (HS8 × regime × month records as China Customs distributes them, or the canonical ``customs``
 table of :mod:`vagg.data.schemas`), lazily with polars, so that a Parquet dataset of tens of
 millions of lines (``polars.scan_parquet``) is aggregated without ever being materialised in
-pandas. Every line left out is counted by reason (:class:`CustomsCells`), never dropped
-silently. The steps follow paper 001 §"数据来源" and trade_measures.md §3.4:
+pandas; the cell group-by itself runs in DuckDB under a memory limit
+(:func:`vagg.measures.lazy_groupby.lazy_group_sums`), so 10⁸ lines fit in a few GB. Every
+line left out is counted by reason (:class:`CustomsCells`), never dropped silently. The steps
+follow paper 001 §"数据来源" and trade_measures.md §3.4:
 
 1. exports only; trade intermediaries out (Ahn, Khandelwal & Wei 2011 name keywords);
 2. lines with a missing or non-positive value, a missing or non-positive quantity or no unit
@@ -52,6 +54,7 @@ from vagg.measures.hs_vintage import (
     hs_concordance,
     valid_hs2002,
 )
+from vagg.measures.lazy_groupby import lazy_group_sums
 from vagg.measures.linkage import INTERMEDIARY_KEYWORDS, _intermediary_expr, normalize_name_expr
 
 __all__ = [
@@ -210,7 +213,9 @@ def customs_cells(
     and resource products and thin products out, every year converted to HS 2002 six-digit)
     and trade_measures.md §3.4 step 1 (value > 0 and quantity > 0, one quantity unit, unit
     value = value / quantity), as one lazy polars query: the lines are read twice (once for
-    the counts and the units, once for the cells) and never held in pandas.
+    the counts and the units, once for the cells) and never held in pandas; the second pass
+    streams the kept lines into DuckDB, which sums them to cells, drops thin products and
+    sorts within a bounded memory (:func:`vagg.measures.lazy_groupby.lazy_group_sums`).
 
     Parameters
     ----------
@@ -362,8 +367,10 @@ def customs_cells(
         )
     # a split line becomes several rows of the converted table: count it once, by its weights
     if one_to_many == "split" and conc is not None:
-        line_weight = pl.when(pl.col("_n_targets") > 1).then(pl.col("weight")).otherwise(1.0).sum()
+        row_weight = pl.when(pl.col("_n_targets") > 1).then(pl.col("weight")).otherwise(1.0)
+        line_weight = row_weight.sum()
     else:
+        row_weight = pl.lit(1.0, dtype=pl.Float64)
         line_weight = pl.len().cast(pl.Float64)
     counts_q = lf.group_by("_reason").agg(
         pl.len().alias("lines"), pl.col("value_usd").fill_nan(None).sum().alias("value")
@@ -410,28 +417,30 @@ def customs_cells(
     excluded_value["unit_not_dominant_in_hs6"] = float(dropped_units["value"].sum())
 
     group_keys = ["_hs" if c == "hs6" else c for c in key]
-    cells = (
-        kept.join(allowed.lazy(), on=["_hs", "unit"], how="inner")
-        .group_by([*group_keys, "unit"])
-        .agg(
-            pl.col("value_usd").sum(),
-            pl.col("quantity").sum(),
-            line_weight.alias("_line_weight"),
-            pl.len().cast(pl.Int64).alias("n_lines"),
-        )
-        .collect(engine="streaming")
-    )
-    cells, excluded, excluded_value = _thin_and_trim(
-        cells, excluded, excluded_value, min_product_cells, trim_unit_value
-    )
     order = [c for c in group_keys if c != "_hs"]
+    # the cell group-by is the memory peak (~17 million string-keyed cells at 10^8 lines):
+    # polars streams the kept lines, DuckDB aggregates them within a memory limit
+    rows = kept.join(allowed.lazy(), on=["_hs", "unit"], how="inner").with_columns(
+        row_weight.alias("_line_weight")
+    )
+    cells, thin_totals = lazy_group_sums(
+        rows,
+        [*group_keys, "unit"],
+        ["value_usd", "quantity", "_line_weight"],
+        count="n_lines",
+        sort_by=["_hs", *order],
+        thin=("_hs", min_product_cells) if min_product_cells > 0 else None,
+    )
+    if min_product_cells > 0:
+        excluded["product_too_few_cells"] = round(thin_totals["_line_weight"])
+        excluded_value["product_too_few_cells"] = thin_totals["value_usd"]
+    cells, excluded, excluded_value = _trim(cells, excluded, excluded_value, trim_unit_value)
     cells = (
         cells.with_columns(
             hs6_text(pl.col("_hs")).alias("hs6"),
             (pl.col("value_usd") / pl.col("quantity")).alias("unit_value"),
         )
         .with_columns(pl.col("hs6").str.slice(0, 4).alias("hs4"))
-        .sort(["_hs", *order])
         .select([*key, "unit", "value_usd", "quantity", "unit_value", "n_lines", "hs4"])
     )
     dominant_units = dominant.select(hs6_text(pl.col("_hs")).alias("hs6"), "unit", "value_share")
@@ -498,33 +507,25 @@ def _dominant_units(units: pl.DataFrame, rule: str) -> tuple[pl.DataFrame, pl.Da
     return dominant, allowed
 
 
-def _thin_and_trim(
+def _trim(
     cells: pl.DataFrame,
     excluded: dict[str, int],
     excluded_value: dict[str, float],
-    min_product_cells: int,
     trim: tuple[float, float] | None,
 ) -> tuple[pl.DataFrame, dict[str, int], dict[str, float]]:
-    """Leave out thin products, then trim unit values within HS6-year; count their lines."""
-
-    def count(dropped: pl.DataFrame, reason: str) -> None:
-        excluded[reason] = round(float(dropped["_line_weight"].sum()))
-        excluded_value[reason] = float(dropped["value_usd"].sum())
-
-    if min_product_cells > 0:
-        thin = pl.len().over("_hs") < min_product_cells
-        count(cells.filter(thin), "product_too_few_cells")
-        cells = cells.filter(~thin)
-    if trim is not None:
-        lo, hi = trim
-        if not 0.0 <= lo < hi <= 1.0:
-            raise SchemaError("customs", None, f"trim_unit_value {trim} must be 0 <= lo < hi <= 1")
-        uv = pl.col("value_usd") / pl.col("quantity")
-        over = ["_hs", "year"]
-        outside = (uv < uv.quantile(lo, "linear").over(over)) | (
-            uv > uv.quantile(hi, "linear").over(over)
-        )
-        flagged = cells.with_columns(outside.alias("_out"))
-        count(flagged.filter(pl.col("_out")), "unit_value_trimmed")
-        cells = flagged.filter(~pl.col("_out")).drop("_out")
-    return cells, excluded, excluded_value
+    """Trim unit values within HS6-year (quantiles ``trim``); count the lines trimmed."""
+    if trim is None:
+        return cells, excluded, excluded_value
+    lo, hi = trim
+    if not 0.0 <= lo < hi <= 1.0:
+        raise SchemaError("customs", None, f"trim_unit_value {trim} must be 0 <= lo < hi <= 1")
+    uv = pl.col("value_usd") / pl.col("quantity")
+    over = ["_hs", "year"]
+    outside = (uv < uv.quantile(lo, "linear").over(over)) | (
+        uv > uv.quantile(hi, "linear").over(over)
+    )
+    flagged = cells.with_columns(outside.alias("_out"))
+    dropped = flagged.filter(pl.col("_out"))
+    excluded["unit_value_trimmed"] = round(float(dropped["_line_weight"].sum()))
+    excluded_value["unit_value_trimmed"] = float(dropped["value_usd"].sum())
+    return flagged.filter(~pl.col("_out")).drop("_out"), excluded, excluded_value
