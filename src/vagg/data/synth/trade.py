@@ -276,6 +276,7 @@ def generate_year(
             "vagg_f": vagg_f,
             "vagg_b": vagg_b,
             "log_markup": log_markup,
+            "output_shock": eps,
             "omega": rows["omega"].to_numpy(),
             "rpdip": rpdip,
             "dvar_latent": dvar_true,

@@ -31,8 +31,10 @@ __all__ = [
     "CONTRASTS",
     "GROUPS",
     "KWW_FOREIGN_SHARE",
+    "NO_INTERMEDIATE_INPUTS_YEAR",
     "design_estimands",
     "design_sample",
+    "realised_log_markup",
 ]
 
 VAGG = ("vagg_h", "vagg_f", "vagg_b")
@@ -61,6 +63,10 @@ CONTRASTS: tuple[tuple[str, str, str], ...] = (
     ("nonhightech_hightech", "non_high_tech", "high_tech"),
 )
 _FE = ("firm", "ind_idx", "year")
+#: the CIE year without intermediate inputs (:mod:`vagg.data.synth.cie_accounts`): no measure
+#: built on them exists there (DVAR1, the imported-input ratio, markups, ACF productivity,
+#: marginal cost), so neither does its estimand
+NO_INTERMEDIATE_INPUTS_YEAR = 2010
 _TINY = 1e-10
 
 
@@ -170,6 +176,22 @@ def design_sample(
     return _outcomes(sample)
 
 
+def realised_log_markup(s: pd.DataFrame) -> pd.Series:
+    """ln μ + ε = ln(θ_M·Y/M): the log markup at realised output, the estimand of a markup
+    regressed on vagg (null where the CIE lacks intermediate inputs).
+
+    ε (the output shock) is independent of vagg among all firms, but the estimation sample
+    — CIE firms above the sales threshold that export, with a DVAR in [0, 1] — is selected on
+    realised output, so within it ε co-moves with vagg. The De Loecker–Warzynski correction
+    subtracts the first-stage residual ε̂, which is orthogonal to the first stage's markup
+    shifters (vagg among them; De Loecker & Warzynski 2012 §IV.A), so the part of ε along
+    vagg stays in the estimated markup: a regression of ln μ̂ on vagg estimates the
+    coefficient of ln μ + ε, not of ln μ. The two differ by the (small) selection term.
+    """
+    value = s["log_markup"] + s["output_shock"]
+    return value.where(s["year"] != NO_INTERMEDIATE_INPUTS_YEAR)
+
+
 def _outcomes(s: pd.DataFrame) -> pd.DataFrame:
     """True outcomes of Tables 5, 6 and 8 (see :func:`design_sample`)."""
     ex, ex_p, y = s["ex_usd"], s["ex_p_usd"], s["sales_usd"]
@@ -191,7 +213,8 @@ def _outcomes(s: pd.DataFrame) -> pd.DataFrame:
             1 - (s["mia_p"] + ex_o * s["mia_o"] / (y - ex_p) + delta_f) / ex,
         ),
     )
-    s["dvar1"] = trimmed(pd.Series(dvar1, index=s.index)).where(s["year"] != 2010)
+    inputs_recorded = s["year"] != NO_INTERMEDIATE_INPUTS_YEAR
+    s["dvar1"] = trimmed(pd.Series(dvar1, index=s.index)).where(inputs_recorded)
     # DVAR2 (Kee & Tang 2016): processing imports as the firm declared them (no gross-up)
     kappa = ex_p / ex
     dvar_p2 = 1 - s["mia_p_direct_usd"] / ex_p.where(ex_p > 0) - delta
@@ -209,11 +232,15 @@ def _outcomes(s: pd.DataFrame) -> pd.DataFrame:
     s["dvar3"] = trimmed(s["dvar_latent"] + delta - KWW_FOREIGN_SHARE)
     s["log_n_import_hs6"] = np.log(s["n_import_hs6"].where(s["n_import_hs6"] > 0))
     s["log_import_value"] = np.log(s["import_direct_usd"].where(s["import_direct_usd"] > 0))
-    s["impinput_ratio"] = (s["import_direct_usd"] / s["materials_usd"]).where(s["year"] != 2010)
+    s["impinput_ratio"] = (s["import_direct_usd"] / s["materials_usd"]).where(inputs_recorded)
     s["log_n_export_hs6"] = np.log(s["n_export_hs6"].where(s["n_export_hs6"] > 0))
     s["log_export_value"] = np.log(s["ex_usd"])
     s["log_price"] = s["log_price_rel"]
-    s["log_mc"] = s["log_price_rel"] - s["log_markup"]
+    # markups (θ_M·Y/M) and productivity (ACF on y, l, k, m) need the intermediate inputs
+    s["log_markup"] = s["log_markup"].where(inputs_recorded)
+    s["log_markup_realised"] = realised_log_markup(s)
+    s["omega"] = s["omega"].where(inputs_recorded)
+    s["log_mc"] = s["log_price_rel"] - s["log_markup_realised"]
     return s
 
 
@@ -242,7 +269,7 @@ def _table_1_to_3(s: pd.DataFrame) -> dict[str, dict]:
             )
     for outcome, table in (
         ("dvar_latent", "table3"),
-        ("log_markup", "table6"),
+        ("log_markup_realised", "table6"),
         ("rpdip", "table7"),
     ):
         for v in VAGG:
@@ -317,7 +344,10 @@ def _table_4_5(s: pd.DataFrame) -> dict[str, dict]:
 
 def _table_6_to_8(s: pd.DataFrame) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for outcome, table, label in (("log_markup", "table6", "markup"), ("rpdip", "table7", "rpdip")):
+    for outcome, table, label in (
+        ("log_markup_realised", "table6", "markup"),
+        ("rpdip", "table7", "rpdip"),
+    ):
         for v in VAGG:
             out[f"dvar_firms.{table}.iv.{label}_on_{v}"] = _entry(
                 iv_coef(s, outcome, v, f"{v}_lag"),
@@ -348,7 +378,8 @@ def _table_6_to_8(s: pd.DataFrame) -> dict[str, dict]:
         out[f"dvar_firms.table6b.mc_on_{v}"] = _entry(
             fe_coef(s, "log_mc", [v]),
             f"Table 6b, log marginal cost on {v}",
-            f"coefficient on {v} in the true log price − true log markup ~ vagg + controls | FE",
+            f"coefficient on {v} in the true log price − the true log markup at realised output "
+            "(ln μ + ε, see realised_log_markup) ~ vagg + controls | FE",
         )
     for outcome, key, label in (
         ("log_n_import_hs6", "impinput_var", "log number of imported intermediate HS6"),

@@ -14,7 +14,12 @@ import pandas as pd
 
 from vagg.data.synth.technology import TECHNOLOGY
 from vagg.data.synth.truth import HETEROGENEITY, Planted, demean, planted_dict
-from vagg.data.synth.truth_design import design_estimands, design_sample
+from vagg.data.synth.truth_design import (
+    NO_INTERMEDIATE_INPUTS_YEAR,
+    design_estimands,
+    design_sample,
+    realised_log_markup,
+)
 
 __all__ = [
     "CONTROL_INPUTS",
@@ -95,11 +100,18 @@ def build_truth(
     ctrl = _controls(controls, firms)
     sample = latent[latent["exporter_cie"] & ~latent["censored"]].drop(columns="ind_idx")
     sample = sample.merge(ctrl, on=["firm", "year"])
-    sample = sample.assign(exp_var=np.log(np.maximum(sample["n_export_hs6"], 1)))
+    sample = sample.assign(
+        exp_var=np.log(np.maximum(sample["n_export_hs6"], 1)),
+        log_markup_realised=realised_log_markup(sample),
+    )
     names = ["age", "size", "cl", "debt", "herfind"]
-    outcomes = ["dvar_latent", "log_markup", "rpdip", "exp_var"]
+    outcomes = ["dvar_latent", "log_markup", "log_markup_realised", "rpdip", "exp_var"]
     regressors = ["vagg_h", "vagg_f", "vagg_b"]
     dm = _Demeaned(sample, outcomes + regressors + names)
+    # the markup needs the CIE intermediate inputs, missing in one year: its estimands (and
+    # those of the equations holding it) are on the other years, where the markup exists
+    has_inputs = (sample["year"] != NO_INTERMEDIATE_INPUTS_YEAR).to_numpy()
+    dmm = _Demeaned(sample[has_inputs], outcomes + regressors + names)
     entries: dict[str, dict] = {}
     for v in ("vagg_h", "vagg_f", "vagg_b"):
         entries[f"dvar_firms.table1.{v}"] = {
@@ -111,14 +123,16 @@ def build_truth(
             "cl, debt, herfind) + firm, CIC4 and year fixed effects; sample: " + _SAMPLE,
         }
         entries[f"dvar_firms.table6.markup_on_{v}"] = {
-            "value": dm.coef("log_markup", [v, *names]),
+            "value": dmm.coef("log_markup_realised", [v, *names]),
             "study": "dvar_firms",
             "table": f"Table 6, log markup on {v}",
             "kind": "estimand",
-            "definition": f"coefficient on {v} in the true log markup (the μ of the "
-            "technology's materials first-order condition M = θ_M·Q/μ) = β·vagg + controls + "
-            "firm, CIC4, year FE; the De Loecker–Warzynski markup with the first-stage "
-            "correction recovers it up to an industry constant the fixed effects absorb",
+            "definition": f"coefficient on {v} in the true log markup at realised output, "
+            "ln μ + ε = ln(θ_M·Y/M) (μ of the technology's materials first-order condition "
+            "M = θ_M·Q/μ, ε the output shock; see truth_design.realised_log_markup) = "
+            "β·vagg + controls + firm, CIC4, year FE, in the years with CIE intermediate "
+            "inputs; the De Loecker–Warzynski markup recovers it up to an industry constant "
+            "the fixed effects absorb",
         }
         entries[f"dvar_firms.table7.rpdip_on_{v}"] = {
             "value": dm.coef("rpdip", [v, *names]),
@@ -141,7 +155,9 @@ def build_truth(
         }
     for regressor, table in (("log_markup", "Table 6 (5)"), ("rpdip", "Table 7 (5)")):
         entries[f"dvar_firms.dvar_on_{regressor}_alone"] = {
-            "value": dm.coef("dvar_latent", [regressor, *names]),
+            "value": (dmm if regressor == "log_markup" else dm).coef(
+                "dvar_latent", [regressor, *names]
+            ),
             "study": "dvar_firms",
             "table": f"{table}, DVAR on {regressor}",
             "kind": "estimand",
@@ -150,7 +166,7 @@ def build_truth(
         }
     joint = ["log_markup", "rpdip", *names]
     entries["dvar_firms.dvar_on_log_markup"] = {
-        "value": dm.coef("dvar_latent", joint, 0),
+        "value": dmm.coef("dvar_latent", joint, 0),
         "study": "dvar_firms",
         "table": "Table 6b (1), DVAR on log markup and rpdip together",
         "kind": "estimand",
@@ -159,7 +175,7 @@ def build_truth(
         "materials share θ_M/μ of the technology)",
     }
     entries["dvar_firms.dvar_on_rpdip"] = {
-        "value": dm.coef("dvar_latent", joint, 1),
+        "value": dmm.coef("dvar_latent", joint, 1),
         "study": "dvar_firms",
         "table": "Table 6b (1), DVAR on log markup and rpdip together",
         "kind": "estimand",

@@ -52,6 +52,7 @@ from vagg.studies.errors import StudyError
 __all__ = [
     "CLEANING_RULES",
     "CONTROLS",
+    "MARKUP_GROUPS",
     "MARKUP_SHIFTERS",
     "OWNERSHIP_DUMMIES",
     "VAGG",
@@ -146,29 +147,75 @@ def linkage(data: StudyData) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- production
 
 
+#: firm groups across which the markup response to vagg may differ: those of Table 4
+#: (ownership, the west, high-tech industries, pure processing exporters)
+MARKUP_GROUPS: tuple[str, ...] = ("state", "foreign", "private", "west", "high_tech", "processing")
 #: first-stage markup shifters of the production function (DLW 2012 §IV.A): the platform
-#: membership and the virtual agglomeration whose effect on the markup Table 6 estimates
-MARKUP_SHIFTERS: tuple[str, ...] = ("member", *VAGG)
+#: membership and the virtual agglomeration whose effect on the markup Table 6 estimates, and
+#: each vagg times each of :data:`MARKUP_GROUPS` (the heterogeneity of Table 4), so that ε̂
+#: absorbs neither the effect nor its differences between groups
+MARKUP_SHIFTERS: tuple[str, ...] = (
+    "member",
+    *VAGG,
+    *(f"{v}_x_{g}" for v in VAGG for g in MARKUP_GROUPS),
+)
 
 
-def production_panel(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
+def _markup_groups(data: StudyData, trade: pl.DataFrame) -> pl.DataFrame:
+    """0/1 columns :data:`MARKUP_GROUPS` of every CIE firm-year: ownership dummies
+    (:func:`vagg.measures.firm_controls.ownership`), west (:func:`_regions`), the industry's
+    high-tech flag, and pure processing exporters (exports under regimes 14/15 only, from the
+    customs ``trade`` of :func:`vagg.measures.value_added.firm_trade`); unknown is 0."""
+    firms = data.table("firms")
+    keys = ["firm_id", "year"]
+    owners = ownership(firms).select(*keys, "state", "foreign", "private")
+    tech = data.table("industries").select(
+        "cic4", pl.col("high_tech").cast(pl.Float64).alias("high_tech")
+    )
+    processing = trade.select(
+        *keys, ((pl.col("ex_p") > 0) & (pl.col("ex_o") <= 0)).cast(pl.Float64).alias("processing")
+    )
+    frame = (
+        firms.select(*keys, "cic4")
+        .join(owners, on=keys, how="left")
+        .join(_regions(data, firms).select(*keys, "region"), on=keys, how="left")
+        .join(tech.unique("cic4"), on="cic4", how="left")
+        .join(processing, on=keys, how="left")
+        .with_columns((pl.col("region") == "west").alias("west"))
+    )
+    return frame.select(*keys, *(pl.col(g).cast(pl.Float64).fill_null(0.0) for g in MARKUP_GROUPS))
+
+
+def production_panel(
+    data: StudyData, links: Mapping[str, Any], trade: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The ACF input panel (:func:`vagg.measures.markups.cie_production_panel`) with the
     first-stage markup shifters :data:`MARKUP_SHIFTERS` (membership from the platform
-    ``links`` of :func:`linkage`; vagg by eq. 7–9 with gross-output weights)."""
+    ``links`` of :func:`linkage`; vagg by eq. 7–9 with gross-output weights; the groups of
+    :func:`_markup_groups`; ``trade`` as derived from ``links`` when not given)."""
+    if trade is None:
+        trade = _dvar_inputs(data, links)["trade"]
     firms = data.table("firms")
+    keys = ["firm_id", "year"]
     panel = cie_production_panel(firms, industries=data.table("industries"))
     membership = platform_membership(firms, links["platform_links"])
     measure = virtual_agglomeration(
         firms, membership, data.table("industries"), data.table("io_national")
     )
-    return (
-        panel.join(measure.select("firm_id", "year", *VAGG), on=["firm_id", "year"], how="left")
-        .join(membership, on=["firm_id", "year"], how="left")
+    panel = (
+        panel.join(measure.select(*keys, *VAGG), on=keys, how="left")
+        .join(membership, on=keys, how="left")
         .with_columns(pl.col("member").fill_null(False).cast(pl.Float64))
+        .join(_markup_groups(data, trade), on=keys, how="left")
     )
+    return panel.with_columns(
+        (pl.col(v) * pl.col(g)).alias(f"{v}_x_{g}") for v in VAGG for g in MARKUP_GROUPS
+    ).drop(MARKUP_GROUPS)
 
 
-def production(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
+def production(
+    data: StudyData, links: Mapping[str, Any], trade: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Markups and ACF productivity of every CIE firm-year (paper 000 Table 6).
 
     Gross-output Cobb–Douglas production functions by 2-digit CIC industry, estimated by
@@ -183,13 +230,15 @@ def production(data: StudyData, links: Mapping[str, Any]) -> pl.DataFrame:
     (a very small dataset) one technology is fitted to all firms, and the fallback is
     recorded.
 
-    The first stage holds the markup shifters :data:`MARKUP_SHIFTERS` (platform membership
-    and vagg_h / vagg_f / vagg_b; DLW 2012 §IV.A), so that the corrected markup keeps their
-    effect instead of leaving it in ε̂.
+    The first stage holds the markup shifters :data:`MARKUP_SHIFTERS` (platform membership,
+    vagg_h / vagg_f / vagg_b and their products with the groups of Table 4; DLW 2012
+    §IV.A), so that the corrected markup keeps their effect, and its differences between
+    groups, instead of leaving them in ε̂. (``trade``: the firms' customs trade of
+    :func:`vagg.measures.value_added.firm_trade`, for the processing group.)
 
     Returns DataFrame(firm_id, year, markup, log_markup, tfp, markup_status).
     """
-    panel = production_panel(data, links)
+    panel = production_panel(data, links, trade)
     within = data.option("markup_first_stage") == "firm_effects"
     by: str | None = "cic2"
     try:
@@ -372,7 +421,10 @@ def _clean(data: StudyData, panel: pl.DataFrame) -> pl.DataFrame:
 
 
 def analysis_panel(
-    data: StudyData, links: Mapping[str, Any], firm_frame: pl.DataFrame
+    data: StudyData,
+    links: Mapping[str, Any],
+    firm_frame: pl.DataFrame,
+    inputs: Mapping[str, Any] | None = None,
 ) -> pl.DataFrame:
     """The firm-year panel of paper 000's regressions.
 
@@ -393,7 +445,8 @@ def analysis_panel(
       ``n_export_hs6``, ``export_value`` and ``impinput_ratio`` (imports over CIE
       intermediate inputs).
     """
-    inputs = _dvar_inputs(data, links)
+    if inputs is None:
+        inputs = _dvar_inputs(data, links)
     base = _dvar(data, inputs, "paper").select(
         "firm_id", "year", "regime_type", "ex", "ex_p", "ex_o", "kappa_p", "dvar_p", "dvar_o",
         "dvar",
@@ -457,5 +510,7 @@ def derive(data: StudyData) -> dict[str, Any]:
     (:func:`linkage`), ``firm_years`` (:func:`firm_years`) and ``panel``
     (:func:`analysis_panel`)."""
     links = linkage(data)
-    frame = firm_years(data, links, production(data, links))
-    return {"linkage": links, "firm_years": frame, "panel": analysis_panel(data, links, frame)}
+    inputs = _dvar_inputs(data, links)
+    frame = firm_years(data, links, production(data, links, inputs["trade"]))
+    panel = analysis_panel(data, links, frame, inputs)
+    return {"linkage": links, "firm_years": frame, "panel": panel}
