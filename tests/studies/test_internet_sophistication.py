@@ -24,7 +24,7 @@ from vagg.studies.internet_sophistication.panels import (
     province_frame,
     weights,
 )
-from vagg.studies.internet_sophistication.tables import table_truth
+from vagg.studies.internet_sophistication.tables import broadband_check, table_truth
 from vagg.weights.contiguity import queen_provinces
 
 
@@ -188,9 +188,9 @@ _W_ROWS = ("sdm_rho", "sac_lambda", "sdm_total_inter")
 
 def test_mutation_w_not_row_standardised_fails_truth_check(study_data, dataset, monkeypatch):
     """Seed 0: with the row-standardised W the Table A1 rows that depend on W cover (SDM ρ̂ =
-    0.244, SAC λ̂ = 0.258, SDM total effect 0.122 with a wide interval); with the binary
-    contiguity matrix (and the refusal switched off) all three fail (ρ̂ = 0.024, interval
-    [0.002, 0.045])."""
+    0.382, SAC λ̂ = 0.439, SDM total effect 0.138 with a wide interval); with the binary
+    contiguity matrix (and the refusal switched off) the two spatial parameters fail (ρ̂ =
+    0.028, interval [0.006, 0.050]; λ̂ = 0.062, [0.032, 0.092])."""
     import vagg.studies.internet_sophistication.models as models
 
     assert _spatial_checks(study_data, dataset)["covered"].astype(bool).all()
@@ -204,15 +204,57 @@ def test_mutation_w_not_row_standardised_fails_truth_check(study_data, dataset, 
 
     monkeypatch.setattr(models, "weights", binary)
     monkeypatch.setattr(models, "spatial", unchecked)
-    rows = _spatial_checks(study_data, dataset)
+    rows = _spatial_checks(study_data, dataset).loc[["sdm_rho", "sac_lambda"]]
     assert not rows["covered"].astype(bool).any(), rows
     assert rows.loc["sdm_rho", "estimate"] < 0.1
 
 
-def test_mutation_pooled_pp_changes_the_index(dataset, frame):
-    """PP fitted pooled instead of by year gives different directions and scores."""
-    pooled = province_frame(_data(dataset, pp_fit="pooled"))
-    assert not np.allclose(pooled["inter"].to_numpy(), frame["inter"].to_numpy(), atol=1e-3)
+def _pp_row(data, dataset):
+    """The truth-check row ``broadband_inter_pp`` (Table A1 col (8)) on ``data``."""
+    import dataclasses
+    import json
+
+    from vagg.studies.truth import truth_check
+
+    check = [c for c in STUDY.checks if c.key == "broadband_inter_pp"]
+    result = broadband_check(province_frame(data))
+    truth = json.loads((dataset / "truth.json").read_text())
+    table = {"table_A1": ([str(i) for i in range(8)], [None] * 7 + [result])}
+    return truth_check(dataclasses.replace(STUDY, truth=check), truth, table).iloc[0]
+
+
+def test_pp_by_year_recovers_the_planted_lead(study_data, dataset):
+    """Each year's direction loads on the pair that carries the economy's Internet lead
+    (penetration and mobile capacity until 2009, postal volume and cable from 2010): ≥ 0.7
+    on each of them, ≤ 0.1 on the other two; and the slope of ln broadband per head on the
+    standardised index covers the planted γ = 0.3."""
+    from vagg.studies.internet_sophistication.panels import pp_directions
+
+    a = pp_directions(study_data)
+    first = ["internet_penetration", "mobile_switch_capacity"]
+    second = ["postal_volume", "optical_cable_km"]
+    early, late = a.loc[a.index < 2010], a.loc[a.index >= 2010]
+    assert (early[first] >= 0.7).all().all() and (early[second] <= 0.1).all().all(), early
+    assert (late[second] >= 0.7).all().all() and (late[first] <= 0.1).all().all(), late
+    row = _pp_row(study_data, dataset)
+    assert row["planted"] == 0.3 and bool(row["covered"]), row
+
+
+def test_mutation_pooled_pp_fails_truth_check(dataset, monkeypatch):
+    """The projection pursuit fitted to the pooled panel (one direction, pooled min–max)
+    instead of year by year: the index mixes in the pair of indicators that does not carry the
+    lead, the slope is attenuated (seed 0: 0.236, SE 0.013, against 0.3) and
+    ``broadband_inter_pp`` fails."""
+    import vagg.studies.internet_sophistication.panels as panels
+
+    def pooled(*args, **kwargs):
+        kwargs.update(by=None, normalise="group")
+        return projection_pursuit(*args, **kwargs)
+
+    monkeypatch.setattr(panels, "projection_pursuit", pooled)
+    row = _pp_row(_data(dataset, raga_population=20), dataset)
+    assert not bool(row["covered"]), row
+    assert row["estimate"] < 0.3 - 3 * row["se"], row
 
 
 def test_subsample_sizes_match_printed_n(frame):

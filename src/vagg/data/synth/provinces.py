@@ -9,7 +9,9 @@ The tables are derived from primitives, never written down directly:
   Qinghai and Ningxia smallest, east > central > west); they are not reference data.
 * **Primitives** drawn from ``rng``: population and employment paths, urban-unit and ICT
   employment, investment rates, prices, fiscal and demand ratios, FDI, R&D intensity, an
-  Internet diffusion curve (earlier in the east and in richer provinces), TFP, product
+  Internet lead (three tiers of provinces, leaders richer and eastern) that shows in Internet
+  penetration and mobile capacity until 2009 and in postal volume and optical cable from 2010,
+  so the indicators' projection-pursuit direction changes between the two eras, TFP, product
   sophistication and province export baskets, and shocks that are spatially autocorrelated
   (queen contiguity ``W``) and persistent. The 2009 and 2020 shocks come from the national
   export path (−16 % and +4 % in USD) and a larger dispersion of province export growth.
@@ -21,7 +23,9 @@ truth entry's ``definition`` states the measure, the sample and the regression:
 
 * 002: relative export growth SL (k = 1) rises with the distance-decayed location quotient Vag
   of ICT employment, with a negative Vag × innovation (100·R&D/GDP) interaction.
-* 004: ln EXPY (MET; PRODY over the provinces weighted by current per-capita GDP) rises with
+* 004: ln broadband subscribers per head rises with the Internet lead (γ), which a
+  projection-pursuit index fitted year by year recovers and one fitted to the pooled panel
+  does not. ln EXPY (MET; PRODY over the provinces weighted by current per-capita GDP) rises with
   Internet development directly and through TFP (ALLO, Solow residual); shocks to ln EXPY and
   TFP follow a spatial-error process (so an SDM finds ρ = λ and θ = −λβ) and mean-revert
   (conditional β-convergence). Export baskets are solved year by year so that the EXPY computed
@@ -48,6 +52,8 @@ __all__ = [
     "CAPITAL_SHARE",
     "DEPRECIATION",
     "INITIAL_CAPITAL_GROWTH",
+    "INTERNET_SPREAD",
+    "INTERNET_SWITCH",
     "INTERNET_WINDOW",
     "PP_SHIFT",
     "RESILIENCE_WINDOW",
@@ -65,6 +71,9 @@ INITIAL_CAPITAL_GROWTH = 0.10  # first guess of g in K_2000 = I_2000 / (g + δ)
 INTERNET_WINDOW = (2004, 2016)  # paper 004's sample; the Internet index is normalised over it
 RESILIENCE_WINDOW = (2009, 2020)  # paper 002's sample
 PP_SHIFT = 0.01  # α of 004 eq. (15)
+INTERNET_SWITCH = 2010  # first year in which postal volume and cable, not penetration and
+# mobile capacity, carry the provinces' Internet lead
+INTERNET_SPREAD = 0.4  # κ: an indicator is level_t·(1 + κ·lead_it) in the years it carries it
 _START_ITERATIONS = 60  # fixed-point iterations of the steady-state 2000 capital stock
 _YEARS = np.asarray(ALL_YEARS)
 
@@ -241,21 +250,37 @@ def generate_province_tables(
     prov_deflator = deflator * np.exp(walk(0.008))
     fai_price = _index_2000(nat[:, 4]) * np.exp(walk(0.008))
 
-    # --- Internet: diffusion earlier in the east and in richer provinces; four indicators
-    mid = np.select([east, west], [2011.5, 2013.0], 2012.5) - 1.5 * rel_income[:, 0]
-    mid = mid + rng.normal(0, 0.5, n)
-    speed = 4.2 * np.exp(rng.normal(0, 0.08, n))
-    diffusion = 1 / (1 + np.exp(-(_YEARS - mid[:, None]) / speed[:, None]))
-    cap = np.clip(0.80 + 0.15 * rel_income[:, :1] + rng.normal(0, 0.03, (n, 1)), 0.6, 0.95)
-    penetration = np.clip(100 * cap * diffusion * np.exp(walk(0.03, 0.7)), 0.1, 99.0)
-    mobile_diffusion = 1 / (1 + np.exp(-(_YEARS - (mid - 5)[:, None]) / 3.0))
-    income = np.exp(ln_income)
-    mobile = pop * 1.7 * mobile_diffusion * (income / income.mean()) ** 0.2
-    mobile = mobile * np.exp(walk(0.04, 0.7))
-    cable = 900 * a[:, 6, None] ** 0.3 * pop**0.6 * (diffusion**1.3 + 0.03)
-    cable = cable * np.exp(walk(0.05, 0.7))
-    postal = 4.5e-4 * pop * (income / 1000) ** 0.9 * np.exp(2.5 * diffusion + walk(0.05, 0.7))
-    broadband = pop * 0.6 * (penetration / 100) ** 1.5
+    # --- Internet: a province's place among three development tiers (leaders richer and
+    # eastern); it shows in Internet penetration and mobile capacity until 2009 and in postal
+    # (parcel) volume and optical cable from 2010, when the other pair varies independently
+    # its own stream (a jump ahead of the main one), while the main stream advances by a fixed
+    # block, so the other primitives do not depend on how this block draws
+    net = np.random.Generator(rng.bit_generator.jumped())  # type: ignore[attr-defined]
+    for shape in (n, n, (n, 1), (n, nt), (n, nt), (n, nt), (n, nt)):
+        rng.standard_normal(shape)
+    lead = _internet_lead(net, rel_income[:, 4] + 0.3 * east - 0.3 * west, nt, fx.internet_tier_sd)
+    first_era = _YEARS < INTERNET_SWITCH
+
+    def indicator(level: Array, active: Array) -> Array:
+        """level_t·(1 + κ·lead_it) in the years where the indicator carries the lead, else
+        level_t·(1 + κ·v_it): v_it a province's own uniform draw (variance 1) plus a small
+        AR(1) drift, independent of everything else."""
+        other = net.uniform(-np.sqrt(3.0), np.sqrt(3.0), (n, 1)) + _ar1(net, n, nt, 0.7, 0.1)
+        return level[None, :] * (1 + INTERNET_SPREAD * np.where(active[None, :], lead, other))
+
+    # national paths; growth slows after 2016, past the paper's window
+    years_2004 = np.minimum(_YEARS - 2004.0, 12) + 0.3 * np.maximum(_YEARS - 2016.0, 0)
+    penetration_path = 85 / (1 + np.exp(-0.2304 * (_YEARS - 2013.8)))  # 8 % 2004, 53 % 2016
+    penetration = np.clip(indicator(penetration_path, first_era), 0.1, 99.0)  # binds after 2016
+    mobile = indicator(1700 * np.exp(0.14 * years_2004), first_era)
+    postal = indicator(19 * np.exp(0.18 * years_2004), ~first_era)
+    cable = indicator(1.2e5 * np.exp(0.165 * years_2004), ~first_era)
+    broadband = (
+        pop
+        * 1.1
+        * (penetration_path / 100) ** 1.5
+        * np.exp(fx.broadband_on_lead * lead + net.normal(0.0, fx.broadband_noise_sd, (n, nt)))
+    )
     inter = _equal_weight_internet_index([postal, penetration, cable, mobile])
 
     # --- shocks: AR(1) in time, spatial error A = I − λW with W row-standardised contiguity
@@ -408,6 +433,21 @@ def _equal_weight_internet_index(indicators: list[Array]) -> Array:
         lo, hi = x[:, window].min(), x[:, window].max()
         index += 0.5 * ((x - lo) / (hi - lo) + PP_SHIFT)
     return index
+
+
+def _internet_lead(rng: np.random.Generator, score: Array, nt: int, within_sd: float) -> Array:
+    """The provinces' Internet lead: three tiers, standardised within each year.
+
+    The provinces are split into thirds by ``score`` (income and region plus noise): tier −1,
+    0 or +1. ``lead_it = (tier_i + within_sd·ε_it − mean_t)/sd_t`` (mean and population sd
+    over the provinces of year t), so each year's lead has mean 0 and variance 1; a small
+    ``within_sd`` keeps the tiers as three tight clusters.
+    """
+    n = len(score)
+    noisy = score + rng.normal(0.0, 0.2, n)
+    tier = np.floor(3 * np.argsort(np.argsort(noisy)) / n) - 1.0
+    lead = tier[:, None] + within_sd * rng.normal(0.0, 1.0, (n, nt))
+    return (lead - lead.mean(axis=0)) / lead.std(axis=0)
 
 
 def _contiguity_weights(codes: Array, dist: Array) -> Array:

@@ -71,6 +71,7 @@ _CTL = {
     "inter": "INTER",
     "allo": "ALLO",
     "inter_ew": "INTER (equal weights)",
+    "inter_std": "INTER (by year, standardised)",
 }
 
 #: truth key → (table, column, term)
@@ -91,6 +92,7 @@ TRUTH: list[TruthCheck] = [
     # 0–19 / 20–39 (docs/studies/internet_sophistication.md)
     TruthCheck("sdm_indirect_inter", "A1", "indirect:inter_ew", 6),
     TruthCheck("sdm_total_inter", "A1", "total:inter_ew", 6),
+    TruthCheck("broadband_inter_pp", "A1", "inter_std", 7),
 ]
 
 STUDY = register(
@@ -262,6 +264,7 @@ STUDY = register(
                     "(5) SAC",
                     "(6) a·b",
                     "(7) SDM effects",
+                    "(8) ln broadband p.c.",
                 ],
                 notes=[
                     {

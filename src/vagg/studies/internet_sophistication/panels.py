@@ -7,8 +7,12 @@
   GDP, :func:`vagg.measures.sophistication.expy`) and ``ln_met``; ``y`` is the dependent
   variable of Tables 1–5 (``ln_met`` or ``met`` by the option ``met_scale``);
 * ``inter``: the projection-pursuit Internet index of the four indicators, fitted year by year
-  with RAGA (eq. 14–20, :func:`vagg.projection_pursuit`); ``inter_ew``: the equal-weight index
-  with pooled normalisation over 2004–2016, the definition the synthetic economy's truth uses;
+  with RAGA (eq. 14–20, :func:`vagg.projection_pursuit`); ``inter_std``: ``inter``
+  standardised within each year (mean 0, population sd 1); ``inter_ew``: the equal-weight
+  index with pooled normalisation over 2004–2016, the definition the synthetic economy's truth
+  uses;
+* ``ln_broadband_pc``: ln(broadband subscribers / population), the outcome of the check on the
+  year-by-year index (Table A1);
 * ``allo``: Solow TFP (ln, α_K = 0.4, δ = 9.6 %, perpetual inventory at 2004 prices;
   :func:`vagg.measures.solow.solow_tfp`);
 * the controls ``urban gov lab open`` (:func:`vagg.measures.regional.sophistication_controls`);
@@ -192,6 +196,12 @@ def _frame(
         options=RagaOptions(population=population),
     )
     out["inter"] = pp.scores.to_numpy()
+    by_year = out.groupby("year")["inter"]
+    out["inter_std"] = (out["inter"] - by_year.transform("mean")) / by_year.transform(
+        lambda x: x.std(ddof=0)
+    )
+    _positive(window, "broadband_subscribers", "province_panel")
+    out["ln_broadband_pc"] = np.log(window["broadband_subscribers"] / window["population"])
     extra = window[
         ["gdp_per_capita", "rd_personnel", "rd_expenditure", "average_wage", "capital_stock", "gdp"]
     ].rename(columns={"gdp_per_capita": "pgdp", "average_wage": "wage"})
