@@ -23,7 +23,7 @@ import pytest
 from vagg.data.check import check_dataset
 from vagg.data.dataset import synthetic_dataset
 from vagg.data.schemas import SCHEMAS, validate
-from vagg.data.synth.cie_accounts import CIE_EFFECTS
+from vagg.data.synth.cie_accounts import CIE_EFFECTS, SCALE_ECONOMY
 from vagg.data.synth.counties import MOVE_BASE, MOVE_MEMBER
 from vagg.data.synth.economy import generate
 from vagg.data.synth.relations import RESILIENCE
@@ -193,9 +193,11 @@ def test_world_demand_collapses_have_their_planted_sizes(small: Path) -> None:
 def test_cie_cost_items_respond_to_membership_by_the_planted_size(
     cie: pd.DataFrame, column: str, effect: float, ramp: bool
 ) -> None:
-    """Within-firm OLS on I (or on the OPEX ramp r(e) = min(e + 1, 4)/4) recovers the planted
-    effect within three standard errors."""
+    """Within-firm OLS on I (or on the OPEX ramp r(e) = min(e + 1, 4)/4, with ln employment
+    beside it: the expense ratios also fall with size) recovers the planted effect within
+    three standard errors."""
     frame = cie.assign(
+        lnemp=np.log(cie["employment"]),
         log_inventory=np.log(cie["inventory"] / cie["sales"]),
         log_selling=np.log(cie["selling_expenses"] / cie["sales"]),
         log_admin=np.log(cie["admin_expenses"] / cie["sales"]),
@@ -203,8 +205,10 @@ def test_cie_cost_items_respond_to_membership_by_the_planted_size(
         fin_ratio=cie["financial_expenses"] / cie["sales"],
         r=np.where(cie["e"] >= 0, np.minimum(cie["e"] + 1, 4) / 4, 0.0),
     )
-    beta, se = _within(frame, column, ["r" if ramp else "I"])
+    beta, se = _within(frame, column, ["r", "lnemp"] if ramp else ["I"])
     assert abs(beta[0] - effect) < 3 * se[0], (beta[0], se[0], effect)
+    if ramp:  # the scale economy of the selling and administrative expense ratios
+        assert abs(beta[1] - SCALE_ECONOMY) < 3 * se[1], (beta[1], se[1], SCALE_ECONOMY)
 
 
 def test_new_product_output_is_more_often_positive_for_members(cie: pd.DataFrame) -> None:
@@ -268,16 +272,23 @@ def test_table_estimands_have_the_planted_directions(small: Path) -> None:
         assert v(f"{key}_on_vagg_h") < 0, key
 
 
-def test_dynamic_att_of_joining_matches_its_closed_form(small: Path) -> None:
+def test_dynamic_att_of_joining_matches_its_closed_form(small: Path, cie: pd.DataFrame) -> None:
     """ATT(e) on OPEX = E[s](e^(−0.20 r) − 1) + E[a](e^(−0.15 r) − 1), r = min(e + 1, 4)/4,
-    E[s] = 0.035·exp((0.2² + 0.15²)/2), E[a] = 0.05·exp((0.2² + 0.15²)/2) (lognormal means of
-    the planted selling and administrative ratios); the static TWFE coefficient is smaller
-    in magnitude than the long-run effect."""
+    E[s] = 0.035·exp((0.2² + 0.15²)/2)·G_e, E[a] = 0.05·exp((0.2² + 0.15²)/2)·G_e (lognormal
+    means of the planted selling and administrative ratios), G_e the mean of the scale
+    economy exp(κ(ln employment − 5.2)) over the joiners' firm-years at e (balanced CIE
+    panel, as the estimand); the static TWFE coefficient is smaller in magnitude than the
+    long-run effect."""
     entries = json.loads((small / "truth.json").read_text(encoding="utf-8"))["entries"]
     lift = np.exp((0.2**2 + 0.15**2) / 2)
+    years = cie["year"].nunique()
+    balanced = cie[cie.groupby("firm_id")["year"].transform("nunique") == years]
+    joiners = balanced[(balanced["since"] > balanced["year"].min()) & (balanced["since"] <= 2013)]
     for e in range(5):
         r = min(e + 1, 4) / 4
-        closed = 0.035 * lift * (np.exp(-0.20 * r) - 1) + 0.05 * lift * (np.exp(-0.15 * r) - 1)
+        at = joiners[joiners["e"] == e]
+        g = np.exp(SCALE_ECONOMY * (np.log(at["employment"]) - 5.2)).mean()
+        closed = g * lift * (0.035 * (np.exp(-0.20 * r) - 1) + 0.05 * (np.exp(-0.15 * r) - 1))
         got = entries[f"resilience_firms.staggered.opex_att.e{e}"]["value"]
         assert got == pytest.approx(closed, rel=0.15), e
     twfe = entries["resilience_firms.staggered.opex_twfe"]["value"]

@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from vagg.data.dataset import synthetic_dataset
+from vagg.measures.customs import attach_firms
 from vagg.studies import registry
 from vagg.studies.data import StudyData
 from vagg.studies.resilience_firms import panels
@@ -141,13 +142,41 @@ def test_staggered_did_recovers_the_ramp_that_twfe_averages_away(
 
 @pytest.mark.slow
 def test_small_run_coverage(tmp_path: Path) -> None:
-    """At small seed 0, 67 of the 71 rows cover (measured when written): the misses are δ and
-    a·δ of the SWITCH_2009 mediation and the Callaway–Sant'Anna ATT(e) at e = 1 and 2,
-    estimated on the balanced CIE panel that the estimator needs, while truth.json averages
-    over every joiner's firm-years (the effect scales with the firm's cost level)."""
+    """At small seed 0, 70 of the 71 rows cover (measured when written): the miss is the
+    Callaway–Sant'Anna ATT(2) (−0.0068, s.e. 0.0009, against −0.0088), where the treated
+    firms' counterfactual OPEX happens to rise 0.0020 more than the controls' in the
+    balanced panel (measured on the latent records; a 95% interval misses about one row in
+    twenty, and the 20-seed coverage is in test_resilience_firms_coverage)."""
     report, _ = _run("small", tmp_path)
     frame = _truth(report)
     assert report.failed == []
     assert frame["note"].isna().all()
     missed = frame.index[~frame["covered"].astype(bool)].tolist()
-    assert len(missed) <= 4, missed
+    assert len(missed) <= 2, missed
+
+
+def test_a_party_linked_to_one_firm_keeps_it_in_every_year() -> None:
+    """Party A is linked to firm 1 in 2007 and 2009 (in 2008 the firm was below the CIE
+    threshold): its 2008 lines stay with firm 1. Party B was linked to firm 2, then to
+    firm 3: it keeps its year-by-year links."""
+    links = pl.DataFrame(
+        {
+            "party_id": ["A", "A", "B", "B"],
+            "year": [2007, 2009, 2007, 2008],
+            "firm_id": ["1", "1", "2", "3"],
+        }
+    )
+    always, yearly = panels.party_links(links)
+    assert always.to_dicts() == [{"party_id": "A", "firm_id": "1"}]
+    assert sorted(yearly.rows()) == [("B", 2007, "2"), ("B", 2008, "3")]
+    customs = pl.DataFrame(
+        {"party_id": ["A", "A", "A", "B", "B"], "year": [2007, 2008, 2009, 2007, 2009],
+         "value_usd": [1.0, 2.0, 3.0, 4.0, 5.0]}
+    )  # fmt: skip
+    lines = pl.concat(
+        [attach_firms(customs.lazy(), always).collect(),
+         attach_firms(customs.lazy(), yearly).collect()]
+    )  # fmt: skip
+    got = sorted(lines.select("party_id", "year", "firm_id").rows())
+    # B's 2009 line has no link (B was linked to two firms, neither in 2009)
+    assert got == [("A", 2007, "1"), ("A", 2008, "1"), ("A", 2009, "1"), ("B", 2007, "2")]

@@ -7,8 +7,19 @@ study's measures. A study that measures RESIS with the plain growth rate
 (X_2009 − X_2008)/X_2008 of the survivors — exits left out, as a percentage change must —
 loses the exits through which platform members resist, and no longer reproduces it
 (measured at small seed 0: RESIS on vagg_f 2.86, s.e. 2.42 against the planted 8.43).
-``test_unpatched_rows_cover`` shows the same rows cover without the mutation. Both run on the
+``test_unpatched_rows_cover`` shows the same rows cover without the mutation. All run on the
 small economy (the tiny one has too few exits to tell the definitions apart).
+
+Two more careless readings, each made detectable by a planted primitive (not by the measure):
+
+* **a shock that leaks future information** — FD_ft weighted by the firm's year-t export
+  shares instead of those of t − 1. Firms retrench from shrinking markets in a year their
+  sales fall (``ResiliencePlanted.retrench_shrinking``), so the year-t basket already holds
+  the year-t outcome: Loss looks smaller exactly where Δ ln X is low, and the Loss
+  coefficients of Table 6 move away from the planted ones;
+* **a mediation without the controls** — larger firms join the platform sooner
+  (``firms.ADOPTION_SIZE``) and have lower expense ratios (``cie_accounts.SCALE_ECONOMY``),
+  so without the size control the a-path of OPEX_2008 (Table 11) picks up the scale economy.
 """
 
 from __future__ import annotations
@@ -22,13 +33,23 @@ import pandas as pd
 import polars as pl
 import pytest
 
+import vagg
 from vagg.data.dataset import synthetic_dataset
 from vagg.studies import registry
 from vagg.studies.data import StudyData
 from vagg.studies.resilience_firms import panels
 from vagg.studies.runner import run_study
 
-RESIS_ROWS = [f"resilience_firms.table1.RESIS.{v}" for v in ("vagg_h", "vagg_f", "vagg_b")]
+_VAGG = ("vagg_h", "vagg_f", "vagg_b")
+RESIS_ROWS = [f"resilience_firms.table1.RESIS.{v}" for v in _VAGG]
+SHOCK_ROWS = [
+    *(f"resilience_firms.table6.loss.{v}" for v in _VAGG),
+    *(f"resilience_firms.table6.loss_x_{v}" for v in (*_VAGG, "I")),
+    "resilience_firms.table6.gain_x_vagg_h",
+]
+MEDIATION_ROWS = [
+    f"resilience_firms.table11.mediation.OPEX_2008.{part}" for part in ("a", "b", "indirect")
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +63,9 @@ def _truth(dataset: Path, out: Path, entries: tuple[str, ...]) -> pd.DataFrame:
     keep = [e for e in study.entries if getattr(e, "number", None) in entries]
     checks = [c for c in study.truth if c.entry in entries]  # type: ignore[union-attr]
     reduced = dataclasses.replace(study, entries=keep, truth=checks)
-    data = StudyData(dataset, seed=0, scale="small", cache_dir=None)
+    options = {o.name: o.default for o in study.options}
+    options["mediation_bootstrap"] = 0  # the checks read Sobel's errors; no resampling needed
+    data = StudyData(dataset, seed=0, scale="small", cache_dir=None, options=options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = run_study(reduced, data, out, engine=None)
@@ -55,7 +78,8 @@ def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
 
 @pytest.mark.slow
 def test_unpatched_rows_cover(dataset: Path, tmp_path: Path) -> None:
-    assert _failed(_truth(dataset, tmp_path, ("1",)), RESIS_ROWS) == []
+    frame = _truth(dataset, tmp_path, ("1", "6", "11"))
+    assert _failed(frame, [*RESIS_ROWS, *SHOCK_ROWS, *MEDIATION_ROWS]) == []
 
 
 @pytest.mark.slow
@@ -81,3 +105,33 @@ def test_plain_growth_instead_of_the_midpoint_growth_fails(
 
     monkeypatch.setattr(panels, "resistance", plain_growth)
     assert _failed(_truth(dataset, tmp_path, ("1",)), RESIS_ROWS) != []
+
+
+@pytest.mark.slow
+def test_demand_shock_with_year_t_shares_fails(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FD_t = Σ w_fdh,t Δ ln M_dht: the shares of the shock year itself (the trade passed
+    one year early, so the measure's lagged shares are those of t)."""
+    real = panels.foreign_demand_shocks
+
+    def current_shares(trade: pl.DataFrame, world_imports: Any, **options: Any) -> Any:
+        return real(trade.with_columns(pl.col("year") - 1), world_imports, **options)
+
+    monkeypatch.setattr(panels, "foreign_demand_shocks", current_shares)
+    assert _failed(_truth(dataset, tmp_path, ("6",)), SHOCK_ROWS) != []
+
+
+@pytest.mark.slow
+def test_mediation_without_the_controls_fails(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(M-b) with the CIC4 and city effects but without age, size, cl, debt, herfind and
+    ln X_2007."""
+    real = vagg.mediation
+
+    def no_controls(data: Any, **options: Any) -> Any:
+        return real(data, **{**options, "controls": []})
+
+    monkeypatch.setattr(vagg, "mediation", no_controls)
+    assert _failed(_truth(dataset, tmp_path, ("11",)), MEDIATION_ROWS) != []

@@ -7,8 +7,11 @@ adoption year on), all relative to sales S (thousand RMB, as the CIE):
 
 * inventory (存货) = S·exp(ln 0.14 + a_f − 0.25·member + N(0, 0.15));
 * cost of main business (主营业务成本) = S·(0.82 + b_f − 0.015·member + N(0, 0.01));
-* selling expenses (销售费用) = S·exp(ln 0.035 + c_f − 0.20·r(e) + N(0, 0.15));
-* administrative expenses (管理费用) = S·exp(ln 0.05 + c_f − 0.15·r(e) + N(0, 0.15)), where
+* selling expenses (销售费用) = S·exp(ln 0.035 + c_f + κ·(l − 5.2) − 0.20·r(e) + N(0, 0.15));
+* administrative expenses (管理费用) = S·exp(ln 0.05 + c_f + κ·(l − 5.2) − 0.15·r(e) +
+  N(0, 0.15)), with l = ln employment and κ = ``SCALE_ECONOMY`` = −0.20 (the expense ratios
+  fall with size; since larger firms join the platform sooner, size confounds OPEX and vagg
+  and a mediation through OPEX needs the size control), where
   r(e) = min(e + 1, 4)/4 for e = t − adoption year ≥ 0 and 0 before: the saving builds up
   over the first four years of membership (the dynamic effect the staggered DID recovers);
 * financial expenses (财务费用) = S·(0.012 − 0.004·member + N(0, 0.005)), negative when net
@@ -30,10 +33,22 @@ import pandas as pd
 
 from vagg.data.synth.firms import OWNERSHIP
 
-__all__ = ["CIE_EFFECTS", "RAMP_YEARS", "cie_accounts", "cie_rows", "firm_levels", "opex_ramp"]
+__all__ = [
+    "CIE_EFFECTS",
+    "RAMP_YEARS",
+    "SCALE_ECONOMY",
+    "cie_accounts",
+    "cie_rows",
+    "firm_levels",
+    "opex_ramp",
+]
 
 #: years over which the OPEX saving of membership builds up
 RAMP_YEARS = 4
+#: elasticity of the selling and administrative expense ratios with respect to employment
+SCALE_ECONOMY = -0.20
+#: mean log employment around which the scale economy is centred
+_MEAN_LOG_LABOUR = 5.2
 
 
 def opex_ramp(event_time: np.ndarray) -> np.ndarray:
@@ -69,17 +84,20 @@ def cie_accounts(
     sales: np.ndarray,
     gross_output: np.ndarray,
     event_time: np.ndarray,
+    log_labour: np.ndarray,
 ) -> pd.DataFrame:
     """The items of the firm-years ``firm`` (rows of ``levels``) in ``year``; ``event_time``
-    is year − adoption year (negative before joining)."""
+    is year − adoption year (negative before joining), ``log_labour`` the firm-year's log
+    employment (the scale economy of the expense ratios)."""
     n = len(firm)
     m = (np.asarray(event_time) >= 0).astype(float)
     r = opex_ramp(event_time)
     e = CIE_EFFECTS
     a, b, c = (levels[k].to_numpy()[firm] for k in ("a", "b", "c"))
     new_share = np.where(rng.random(n) < 0.75 - e["p_new_product"] * m, 0.0, rng.beta(2.0, 5.0, n))
-    sell = np.log(0.035) + c + rng.normal(0, 0.15, n)
-    admin = np.log(0.05) + c + rng.normal(0, 0.15, n)
+    scale = SCALE_ECONOMY * (np.asarray(log_labour, float) - _MEAN_LOG_LABOUR)
+    sell = np.log(0.035) + c + scale + rng.normal(0, 0.15, n)
+    admin = np.log(0.05) + c + scale + rng.normal(0, 0.15, n)
     return pd.DataFrame(
         {
             "inventory": sales

@@ -3,7 +3,7 @@
 Primitives per firm: industry (a few firms switch once — the DID of paper 000), city,
 ownership, founding year, productivity and size path, exporter status and trade regime,
 export share, product portfolio, and the year it joins the B2B platform (adoption diffuses
-from 2002, more among private, eastern, non-high-tech and non-processing firms, to ≈5% of
+from 2002, more among private, eastern, non-high-tech, non-processing and larger firms, to ≈5% of
 CIE firm-years, as in paper 000). Firms above the CIE scale threshold in a year are the
 CIE sample of that year; the rest still trade (they appear in customs only).
 """
@@ -20,6 +20,7 @@ from vagg.data.synth.names import INDUSTRY_WORDS, SUFFIXES, unique_brands
 from vagg.data.synth.technology import technology_paths
 
 __all__ = [
+    "ADOPTION_SIZE",
     "OWNERSHIP",
     "REGIME_TYPES",
     "FirmUniverse",
@@ -29,6 +30,10 @@ __all__ = [
 
 OWNERSHIP = ("state", "collective", "legal", "private", "hmt", "foreign")
 _OWNERSHIP_P = (0.07, 0.05, 0.10, 0.53, 0.11, 0.14)
+#: rise of the log adoption hazard per log point of the firm's size at entry: larger firms
+#: join the platform sooner, so size — a control of every regression — is correlated with
+#: membership and vagg (what makes a mediation without the controls biased, paper 003 M5)
+ADOPTION_SIZE = 0.5
 REGIME_TYPES = ("ordinary", "processing", "mixed")
 
 
@@ -113,12 +118,9 @@ def make_firms(
         - 1.2 * (regime_type == "processing")
         + rng.normal(0, 0.6, n)
     )
-    adoption = np.full(n, 9999)
-    for t in range(PLATFORM_LAUNCH, LAST_YEAR + 1):
-        base = 0.0026 * (1.22 ** (t - PLATFORM_LAUNCH))
-        hazard = np.clip(base * np.exp(propensity), 0, 0.5)
-        newly = (adoption == 9999) & (start <= t) & (end >= t) & (rng.random(n) < hazard)
-        adoption[newly] = t
+    # the yearly adoption draws are taken here (the stream's order is kept); the hazard also
+    # rises with the firm's size at entry, drawn below (ADOPTION_SIZE)
+    adoption_draws = [rng.random(n) for _ in range(PLATFORM_LAUNCH, LAST_YEAR + 1)]
 
     # industry switchers (paper 000 eq. 10): ≈4% of multi-year firms move once to another
     # industry in a different IO sector
@@ -133,6 +135,13 @@ def make_firms(
         new_ind[i] = options[rng.integers(len(options))]
 
     size0 = rng.normal(9.6, 1.25, n) + 0.6 * foreign_like + 0.3 * exporter
+    propensity = propensity + ADOPTION_SIZE * (size0 - 9.6) - 0.25
+    adoption = np.full(n, 9999)
+    for t, draw in zip(range(PLATFORM_LAUNCH, LAST_YEAR + 1), adoption_draws, strict=True):
+        base = 0.0026 * (1.22 ** (t - PLATFORM_LAUNCH))
+        hazard = np.clip(base * np.exp(propensity), 0, 0.5)
+        newly = (adoption == 9999) & (start <= t) & (end >= t) & (draw < hazard)
+        adoption[newly] = t
     growth = rng.normal(0.07, 0.04, n)
     firm_quality = rng.normal(0, 0.15, n)  # ψ_f, the firm's product appeal
     markup_fe = rng.normal(0.18, 0.06, n)  # log markup level m_f

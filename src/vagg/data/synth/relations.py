@@ -12,7 +12,10 @@ demand state D). Each year t, for every active exporter:
    minus ``stop_member_relief`` for members in that case (SURV);
 2. *deaths*: a line ends with hazard ``death_base``; members also drop lines whose world
    demand change is more than 0.10 below the year's mean change over lines, with hazard
-   ``exit_shrinking_member`` (reallocation, M4);
+   ``exit_shrinking_member`` (reallocation, M4); a firm whose sales fell in t (its own bad
+   year, which also lowers its exports) retrenches from those shrinking lines with hazard
+   ``retrench_shrinking`` — the year-t basket responds to the year-t outcome, so a demand
+   shock weighted by year-t export shares is not predetermined (only t − 1 shares are);
 3. *demand state*: D_ℓt = D_ℓ,t−1 + e_ℓt with e = Δ ln M_dht − g_d (the destination's trend
    netted out: it enters every line's value as g_d·(t − 2000), new lines included);
    a member at t − 1 suffers only (1 − ``loss_damping_member``) of a negative e (the
@@ -81,6 +84,7 @@ class ResiliencePlanted:
     rebound_member: float = 0.30  # extra demand state of members' lines the year after a collapse
     death_base: float = 0.12  # yearly hazard that an export line ends
     exit_shrinking_member: float = 0.25  # extra hazard of members' lines in markets down >10%
+    retrench_shrinking: float = 0.50  # ... of any firm's such lines in a year its sales fell
     birth_boost_member: float = 0.60  # proportional rise of members' line births (search)
     growth_tilt_member: float = 0.80  # log-odds tilt per sd of destination import growth
     emerging_tilt_member: float = 0.50  # log-odds tilt towards emerging destinations
@@ -143,6 +147,7 @@ class ExportBook:
     wider: dict[int, np.ndarray]  # products of the firm's CIC2 outside its portfolio
     p: ResiliencePlanted = RESILIENCE
     out: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # stopped exporters
+    sales_prev: np.ndarray = field(default_factory=lambda: np.zeros(0))  # sales of t − 1
     firm: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     prod: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     partner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -160,10 +165,12 @@ class ExportBook:
         member: np.ndarray,
         member_prev: np.ndarray,
         core: np.ndarray,
+        sales_fell: np.ndarray,
     ) -> pd.DataFrame:
         """The lines of ``year``. ``exporters`` are the active exporting firms; ``target``,
-        ``member``, ``member_prev`` (member at t − 1) and ``core`` (in its city's densest
-        county) are per firm index. Returns firm, hs6_row, partner_idx, D, u, new."""
+        ``member``, ``member_prev`` (member at t − 1), ``core`` (in its city's densest
+        county) and ``sales_fell`` (sales below those of t − 1) are per firm index. Returns
+        firm, hs6_row, partner_idx, D, u, new."""
         p = self.p
         dlog = world.dlog(year)
         alive = np.isin(self.firm, exporters)
@@ -185,7 +192,9 @@ class ExportBook:
         self.out[:] = stopped
         # 2. deaths
         shrinking = change < (change.mean() if len(change) else 0.0) - 0.10
-        hazard = p.death_base + p.exit_shrinking_member * member[firm] * shrinking
+        hazard = p.death_base + shrinking * (
+            p.exit_shrinking_member * member[firm] + p.retrench_shrinking * sales_fell[firm]
+        )
         keep = (rng.random(len(firm)) >= hazard) & ~stopped[firm]
         firm, prod, partner, u, d, change = (a[keep] for a in (firm, prod, partner, u, d, change))
         # 3. demand state

@@ -313,6 +313,7 @@ def generate_year(
         sales,
         output,
         t - fr["adoption_year"].to_numpy(),
+        rows["log_labour"].to_numpy(),
     )
     latent_records["opex0"] = extra.pop("opex0").to_numpy()
     latent_records["county_row"] = book.county[f]
@@ -367,8 +368,13 @@ def _export_lines(
         1 + firms["product_rate"].to_numpy() * (1 + planted.varieties_member_boost * member_all)
     )
     exporters = f_all[fr["exporter"].to_numpy()]
+    sales_now = np.full(len(firms), np.nan)
+    sales_now[f_all] = sales
+    before = book.exports.sales_prev
+    sales_fell = sales_now < (before if len(before) == len(firms) else np.nan)
+    book.exports.sales_prev = sales_now
     lines = book.exports.step(
-        rng_r, t, book.world, exporters, target, member_all, member_prev, book.core()
+        rng_r, t, book.world, exporters, target, member_all, member_prev, book.core(), sales_fell
     )
     if len(lines) == 0:
         book.exports.remember(lines, np.zeros(0))

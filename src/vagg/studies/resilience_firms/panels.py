@@ -53,6 +53,7 @@ __all__ = [
     "cross_section",
     "derive",
     "panel",
+    "party_links",
     "shock_panel",
     "trade_lines",
 ]
@@ -85,11 +86,37 @@ def _no_markups() -> pl.DataFrame:
     )
 
 
+def party_links(links: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Customs parties → CIE firms for every year of the party's trade.
+
+    :func:`vagg.measures.linkage.link_customs` links party-years to CIE firm-years, so a
+    firm's exports vanish in a year it is missing from the CIE (below the scale threshold)
+    although its customs code still trades. Resilience is about the firm's exports, not about
+    its presence in the CIE: a firm of sample C that leaves the CIE in 2008 would show
+    X_2008 = 0 and a Davis–Haltiwanger growth of +2 into 2009, and every import pair of 2009
+    would look new (SWITCH = 1). A party linked to one CIE firm in all the years it was linked
+    therefore keeps that firm in every year (first frame: party_id, firm_id); a party linked
+    to several firms keeps its year-by-year links (second frame: party_id, year, firm_id)."""
+    per_party = links.group_by("party_id").agg(pl.col("firm_id").n_unique().alias("_n"))
+    single = per_party.filter(pl.col("_n") == 1).select("party_id")
+    always = links.join(single, on="party_id", how="semi").select("party_id", "firm_id").unique()
+    yearly = links.join(single, on="party_id", how="anti").select("party_id", "year", "firm_id")
+    return always, yearly
+
+
 def trade_lines(data: StudyData, links: dict[str, Any]) -> pl.DataFrame:
-    """Customs lines of CIE firms (``firm_id`` attached; party-years not linked are counted by
+    """Customs lines of CIE firms (``firm_id`` attached by :func:`party_links`, every year of
+    a linked party; party-years not linked are counted by
     :func:`vagg.studies.dvar_firms.panels.linkage`)."""
     customs = data.table("customs")
-    lines = attach_firms(customs.lazy(), links["customs_links"]).collect()
+    always, yearly = party_links(pl.DataFrame(links["customs_links"]))
+    lines = pl.concat(
+        [
+            attach_firms(customs.lazy(), always).collect(),
+            attach_firms(customs.lazy(), yearly).collect(),
+        ],
+        how="diagonal_relaxed",
+    )
     data.note_dropped(
         "customs lines of parties not linked to a CIE firm",
         {"not linked": customs.height - lines.height},
