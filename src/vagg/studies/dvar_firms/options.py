@@ -28,7 +28,8 @@ OPTIONS: tuple[StudyOption, ...] = (
         str,
         "firm_effects",
         "First stage of the ACF production function behind the markups: 'firm_effects' (the "
-        "default: a polynomial in l, k, m and the markup shifters with firm fixed effects, so "
+        "default: a polynomial in l, k, m and the markup shifters (membership, vagg and vagg × "
+        "the Table 4 groups) with firm fixed effects, so "
         "that a permanent firm markup that no shifter observes does not bias the polynomial "
         "and leak into ε̂) or 'pooled' (the same without firm effects, ACF 2015 / DLW 2012). "
         "Tables 0a, 6, 6b.",
