@@ -287,7 +287,7 @@ def _coverage(root, seeds, scale="small"):
 
 def test_coverage_of_two_fresh_seeds(tmp_path):
     """The fast companion of the 20-seed test: seeds 20–21 of ``tiny``; every check has a
-    verdict in both seeds and at least 85 % of the 34 (check, seed) pairs cover."""
+    verdict in both seeds and at least 85 % of the 40 (check, seed) pairs cover."""
     frame = _coverage(tmp_path, range(20, 22), "tiny")
     assert set(frame["parameter"]) == {c.key for c in STUDY.checks}
     assert frame["covered"].notna().all()
