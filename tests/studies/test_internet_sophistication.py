@@ -287,7 +287,7 @@ def _coverage(root, seeds, scale="small"):
 
 def test_coverage_of_two_fresh_seeds(tmp_path):
     """The fast companion of the 20-seed test: seeds 20–21 of ``tiny``; every check has a
-    verdict in both seeds and at least 85 % of the 34 (check, seed) pairs cover."""
+    verdict in both seeds and at least 85 % of the 40 (check, seed) pairs cover."""
     frame = _coverage(tmp_path, range(20, 22), "tiny")
     assert set(frame["parameter"]) == {c.key for c in STUDY.checks}
     assert frame["covered"].notna().all()
@@ -306,3 +306,17 @@ def coverage(tmp_path_factory):
 @pytest.mark.parametrize("key", [c.key for c in STUDY.checks])
 def test_coverage_over_20_seeds(coverage, key):
     assert 0.85 <= coverage[key] <= 1.0
+
+
+def test_spatial_fit_at_its_bound_is_flagged(frame):
+    """Tables 4 and 4b print 1 in the row "ρ/λ at bound" when the ML search stopped at a
+    bound of ρ or λ (the effects are then meaningless), 0 otherwise."""
+    from vagg.studies.internet_sophistication.tables import AT_BOUND, _at_bound, _effects_result
+
+    model = spatial("y ~ inter", frame, queen_provinces(), model="sdm", panel=PANEL,
+                    effects="twoways", effect_draws=20)  # fmt: skip
+    assert "at_bound" not in model.diagnostics and _at_bound(model) == 0.0
+    assert _effects_result(model).diagnostics[AT_BOUND] == 0.0
+    model.diagnostics["at_bound"] = ["rho"]
+    assert _at_bound(model) == 1.0
+    assert _effects_result(model).diagnostics[AT_BOUND] == 1.0

@@ -29,6 +29,7 @@ from vagg.studies.base import FigureEntry, Study, TableEntry, Text
 from vagg.studies.internet_sophistication.figures import figure_directions, figure_maps
 from vagg.studies.internet_sophistication.options import OPTIONS
 from vagg.studies.internet_sophistication.tables import (
+    AT_BOUND,
     table_baseline,
     table_convergence,
     table_dh,
@@ -191,7 +192,7 @@ STUDY = register(
                 ],
                 notes=[_T],
                 rename=_CTL,
-                options=_TSTAT,
+                options={"stat": "t", "diagnostics": [AT_BOUND]},
             ),
             TableEntry(
                 "4b",
@@ -211,6 +212,7 @@ STUDY = register(
                 notes=[_T],
                 options={
                     "stat": "t",
+                    "diagnostics": [AT_BOUND],
                     "keep": [
                         f"{e}:{t}"
                         for e in ("direct", "indirect", "total")

@@ -32,6 +32,7 @@ from vagg.studies.internet_sophistication.models import (
 from vagg.studies.internet_sophistication.panels import CONTROLS, province_frame, weights
 
 __all__ = [
+    "AT_BOUND",
     "broadband_check",
     "table_baseline",
     "table_convergence",
@@ -147,7 +148,19 @@ def _spatial_models(data: StudyData) -> list[Result]:
     for w in ("contiguity", "distance", "economic"):
         out.append(spatial_fit(formula, f, w, model="sac", effects="twoways", lee_yu=ly))
         out.append(spatial_fit(formula, f, w, model="sdm", effects="twoways", lee_yu=ly))
+    for model in out:
+        model.diagnostics[AT_BOUND] = _at_bound(model)
     return out
+
+
+#: Diagnostics row of Tables 4 and 4b: 1 when ρ or λ ended at the edge of its search interval.
+AT_BOUND = "ρ/λ at bound (1 = yes)"
+
+
+def _at_bound(model: Result) -> float:
+    """1.0 when the ML search stopped at a bound of ρ or λ, else 0.0. At ρ's bound,
+    (I − ρW)⁻¹ is nearly singular and the effects decomposition is meaningless."""
+    return 1.0 if model.diagnostics.get("at_bound") else 0.0
 
 
 def table_spatial(data: StudyData, engine: Any = None) -> list[Result]:
@@ -179,6 +192,7 @@ def _effects_result(model: Result) -> Result:
         model=f"{model.model} effects",
         depvar=model.depvar,
         vcov_type="simulation",
+        diagnostics=Diagnostics.of({AT_BOUND: _at_bound(model)}),
     )
 
 
