@@ -4,8 +4,8 @@ The synthetic economy's firms produce with a Cobb–Douglas technology, choose m
 a markup and record the latent productivity and markup in ``truth_firms.parquet``
 (:mod:`vagg.data.synth.technology`). References: the planted values (truth.json) and the
 latent file; the thresholds are set below the values measured on seed 0 (within-firm
-r = 0.71 for the corrected markup against 0.45 uncorrected; r(ω̂, ω) = 0.48 with the
-markup shifters in the first stage; θ̂_M = 0.96 against the planted 0.55), recorded in
+r = 0.75 for the corrected markup against 0.45 uncorrected; r(ω̂, ω) = 0.48 with
+membership and vagg in the first stage; θ̂_M = 0.96 against the planted 0.55), recorded in
 docs/studies/dvar_firms.md.
 """
 
