@@ -5,8 +5,7 @@ The generator computes its truth from the latent trade records with the Davis–
 midpoint growth (``vagg.data.synth.resilience_latent.dh``: exit = −2), never through the
 study's measures. A study that measures RESIS with the plain growth rate
 (X_2009 − X_2008)/X_2008 of the survivors — exits left out, as a percentage change must —
-loses the exits through which platform members resist, and no longer reproduces it
-(measured at small seed 0: RESIS on vagg_f 2.86, s.e. 2.42 against the planted 8.43).
+loses the exits through which platform members resist, and no longer reproduces it.
 ``test_unpatched_rows_cover`` shows the same rows cover without the mutation. All run on the
 small economy (the tiny one has too few exits to tell the definitions apart).
 
