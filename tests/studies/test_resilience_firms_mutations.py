@@ -5,8 +5,7 @@ The generator computes its truth from the latent trade records with the Davis–
 midpoint growth (``vagg.data.synth.resilience_latent.dh``: exit = −2), never through the
 study's measures. A study that measures RESIS with the plain growth rate
 (X_2009 − X_2008)/X_2008 of the survivors — exits left out, as a percentage change must —
-loses the exits through which platform members resist, and no longer reproduces it
-(measured at small seed 0: RESIS on vagg_f 2.86, s.e. 2.42 against the planted 8.43).
+loses the exits through which platform members resist, and no longer reproduces it.
 ``test_unpatched_rows_cover`` shows the same rows cover without the mutation. All run on the
 small economy (the tiny one has too few exits to tell the definitions apart).
 
@@ -16,10 +15,12 @@ Two more careless readings, each made detectable by a planted primitive (not by 
   shares instead of those of t − 1. Firms retrench from shrinking markets in a year their
   sales fall (``ResiliencePlanted.retrench_shrinking``), so the year-t basket already holds
   the year-t outcome: Loss looks smaller exactly where Δ ln X is low, and the Loss
-  coefficients of Table 6 move away from the planted ones;
+  coefficients of Table 6 move away from the planted ones (measured at small seed 0: β1 with
+  vagg_h +0.54, s.e. 0.14, against the planted −0.23);
 * **a mediation without the controls** — larger firms join the platform sooner
   (``firms.ADOPTION_SIZE``) and have lower expense ratios (``cie_accounts.SCALE_ECONOMY``),
-  so without the size control the a-path of OPEX_2008 (Table 11) picks up the scale economy.
+  so without the size control the a-path of OPEX_2008 (Table 11) picks up the scale economy
+  (measured at small seed 0: −0.160, s.e. 0.017, against the planted −0.083).
 """
 
 from __future__ import annotations
