@@ -90,9 +90,14 @@ def demean(data: np.ndarray, fe: list[np.ndarray]) -> np.ndarray:
     if len(fe) == 1:
         return out
     small = sparse.hstack([_indicator(c) for c in fe[1:]]).tocsr()
-    cross = (small.T @ big).toarray() / counts[None, :]  # D'F (F'F)^-1
-    gram = (small.T @ small).toarray() - cross @ (big.T @ small).toarray()
-    beta = np.linalg.pinv(gram, hermitian=True) @ (small.T @ out)
+    # D'D − D'F (F'F)⁻¹ F'D, kept sparse until the small Gram matrix: a dense D'F would be
+    # (small effects × firms), gigabytes at the paper scale
+    cross = (small.T @ big).tocsr()  # D'F
+    projected = cross @ sparse.diags(1.0 / counts) @ cross.T
+    gram = (small.T @ small).toarray() - projected.toarray()
+    # a relative cutoff: the collinear directions (e.g. industry and year dummies) leave
+    # eigenvalues at rounding level, which must count as zero
+    beta = np.linalg.pinv(gram, rtol=1e-10, hermitian=True) @ (small.T @ out)
     return out - within(small @ beta)
 
 
