@@ -86,14 +86,26 @@ def demean(data: np.ndarray, fe: list[np.ndarray]) -> np.ndarray:
     def within(a: np.ndarray) -> np.ndarray:
         return a - big @ ((big.T @ a) / counts[:, None])
 
-    out = within(np.asarray(data, dtype=float))
-    if len(fe) == 1:
-        return out
-    small = sparse.hstack([_indicator(c) for c in fe[1:]]).tocsr()
-    cross = (small.T @ big).toarray() / counts[None, :]  # D'F (F'F)^-1
-    gram = (small.T @ small).toarray() - cross @ (big.T @ small).toarray()
-    beta = np.linalg.pinv(gram, hermitian=True) @ (small.T @ out)
-    return out - within(small @ beta)
+    data = np.asarray(data, dtype=float)
+    out = np.empty_like(data)
+    inverse = None
+    if len(fe) > 1:
+        small = sparse.hstack([_indicator(c) for c in fe[1:]]).tocsr()
+        # D'D − D'F (F'F)⁻¹ F'D, kept sparse until the small Gram matrix: a dense D'F would
+        # be (small effects × firms), gigabytes at the paper scale
+        cross = (small.T @ big).tocsr()  # D'F
+        projected = cross @ sparse.diags(1.0 / counts) @ cross.T
+        gram = (small.T @ small).toarray() - projected.toarray()
+        # a relative cutoff: the collinear directions (e.g. industry and year dummies) leave
+        # eigenvalues at rounding level, which must count as zero
+        inverse = np.linalg.pinv(gram, rtol=1e-10, hermitian=True)
+    # a few columns at a time: the temporaries stay at a few rows × 16 columns
+    for lo in range(0, data.shape[1], 16):
+        block = within(data[:, lo : lo + 16])
+        if inverse is not None:
+            block = block - within(small @ (inverse @ (small.T @ block)))
+        out[:, lo : lo + 16] = block
+    return out
 
 
 def fe_projection(y: np.ndarray, x: np.ndarray, fe: list[np.ndarray]) -> np.ndarray:

@@ -99,7 +99,9 @@ def _demeaned(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, 
         codes = [pd.factorize(rows[k])[0] for k in _FE]
         with np.errstate(invalid="ignore"):
             data = demean(rows[numeric].to_numpy(float), codes)
-        _PROJECTED[key] = pd.DataFrame(data, columns=numeric)
+        # one row set at a time: each holds every numeric column of ~10⁶ rows at paper scale
+        _PROJECTED.clear()
+        _PROJECTED[key] = pd.DataFrame(data, columns=numeric, copy=False)
     return _PROJECTED[key][list(columns)].to_numpy(), list(columns)
 
 
