@@ -35,6 +35,8 @@ LEVEL_ROWS = [
 ]
 MARKUP_ROW = "dvar_firms.dvar_on_log_markup"
 RPDIP_ROWS = [f"dvar_firms.table7.rpdip_on_{v}" for v in ("vagg_h", "vagg_f", "vagg_b")]
+#: Table 7 (5): DVAR on rpdip alone — its sign follows rpdip's, whatever vagg's link to rpdip
+RPDIP_SLOPE = "dvar_firms.dvar_on_rpdip_alone"
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def _failed(frame: pd.DataFrame, rows: list[str]) -> list[str]:
 
 def test_unpatched_rows_cover(dataset: Path, tmp_path: Path) -> None:
     frame = _truth(dataset, tmp_path, ("1b", "6b", "7"))
-    assert _failed(frame, [*LEVEL_ROWS, *RPDIP_ROWS, MARKUP_ROW]) == []
+    assert _failed(frame, [*LEVEL_ROWS, *RPDIP_ROWS, RPDIP_SLOPE, MARKUP_ROW]) == []
 
 
 def test_markups_without_the_correction_fail(dataset: Path, tmp_path: Path) -> None:
@@ -140,7 +142,7 @@ def test_flipped_rpdip_sign_fails(
 
     monkeypatch.setattr(panels, "firm_rpdip", flipped)
     frame = _truth(dataset, tmp_path, ("7",))
-    assert _failed(frame, RPDIP_ROWS)
+    assert _failed(frame, [*RPDIP_ROWS, RPDIP_SLOPE])
 
 
 VAGG_ROWS = [f"dvar_firms.table1.{v}" for v in ("vagg_f", "vagg_b")]
