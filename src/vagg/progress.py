@@ -55,10 +55,11 @@ def active_bar(bar: Progress) -> Iterator[Progress]:
 
 
 @contextmanager
-def shown(console: Console | None = None) -> Iterator[Progress]:
+def shown(console: Console | None = None, *, transient: bool = True) -> Iterator[Progress]:
     """Show the task lines of the estimators called inside the block (placebo draws,
-    bootstrap resamples, permutations) on a bar of their own; e.g.
-    ``with vagg.progress.shown(): vagg.placebo(...)``."""
+    bootstrap resamples, permutations) on a bar of their own, made active; e.g.
+    ``with vagg.progress.shown(): vagg.placebo(...)``. ``vagg replicate`` adds its study line
+    to the same bar (``transient=False`` keeps it on screen afterwards)."""
     with (
         Progress(
             TextColumn("{task.description}"),
@@ -66,7 +67,7 @@ def shown(console: Console | None = None) -> Iterator[Progress]:
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
             console=console,
-            transient=True,
+            transient=transient,
         ) as bar,
         active_bar(bar),
     ):

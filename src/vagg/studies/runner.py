@@ -35,9 +35,8 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vagg.progress import active_bar
+from vagg.progress import shown
 from vagg.report.export import CSV_FLOAT_FORMAT, FORMATS
 from vagg.report.labels import Lang
 from vagg.studies import registry
@@ -354,17 +353,7 @@ def _run_staged(
     with engine_session(engine) as runner:
         manifest["engine"] = {"name": type(runner).__name__, "n_workers": runner.n_workers}
         _write_json(folder / "manifest.json", manifest)
-        with (
-            Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
-            ) as bar,
-            active_bar(bar),
-        ):
+        with shown(console, transient=False) as bar:
             task = bar.add_task(study.name, total=len(study.entries))
             for entry in study.entries:
                 bar.update(task, description=f"{study.name}: {entry.key}")
